@@ -1,0 +1,402 @@
+//! `hogwatch-helper`: the only part of hogwatch that runs as root (via pkexec or sudo).
+//! It runs one `nethogs -t -v 2 -C -d N [-a] -- DEV` per device and forwards the output,
+//! tagged with the device. It parses nothing: parsing happens on the unprivileged side.
+//!
+//! Usage: `hogwatch-helper --interval N DEV [DEV ...]`, `--version`, `--help`.
+//! N is 1..=60 seconds. DEV is 1..=15 chars of `[A-Za-z0-9_.:@-]`, not `.` or `..`, with no
+//! duplicates, at most 32 of them, and `/sys/class/net/DEV` must exist.
+//!
+//! Stdout: one record per line, fields separated by one space, the first word is the kind.
+//! - `hello 1 <version>`: the first line (protocol 1).
+//! - `start <dev> <pid>`: a nethogs for dev started; its cumulative totals begin at zero.
+//! - `line <dev> <raw>` / `err <dev> <raw>`: one line of that nethogs' stdout / stderr, raw
+//!   bytes (maybe not UTF-8) without the `\n` and a trailing `\r`, cut at 4096 bytes.
+//! - `exit <dev> code:N|signal:N <retry_ms>`: a nethogs ended; it is started again after
+//!   retry_ms (0: not on its own, because everything is stopping or restarting).
+//! - `restart devices|hourly|request`: every nethogs is restarted; `exit`s and `start`s follow.
+//!
+//! All lines of one nethogs come after its `start` and before its `exit`. A nethogs that
+//! dies is restarted after 1, 2, 4 … 30 s (back to 1 s once one has run 60 s); all are
+//! restarted hourly, because nethogs' memory grows without bound in total mode.
+//!
+//! Stdin, one command per line of at most 1024 bytes: `devices DEV[,DEV...]` (a new device
+//! set, checked like argv) or `restart`. Stdin EOF or SIGTERM/SIGINT/SIGHUP: stop every
+//! nethogs (SIGINT, SIGKILL after 1 s) and exit.
+//!
+//! Exit codes: 0 stopped normally, 2 invalid arguments, 3 nethogs not found,
+//! 4 invalid stdin command, 5 internal error (signal handlers, threads).
+//!
+//! Precautions, and why:
+//! - The environment is cleared, nethogs runs only from fixed absolute paths, with a fixed
+//!   PATH, in `/`, and devices follow `--`: nothing the unprivileged caller controls reaches
+//!   root except checked device names, and those can be neither paths nor options.
+//! - Device names are checked against the charset before touching the filesystem.
+//! - SIGPIPE is reset to default (pkexec and Rust's runtime ignore it): if our reader goes
+//!   away, writing kills us, and `PR_SET_PDEATHSIG` then kills every nethogs (it works even
+//!   when we are SIGKILLed; the caller cannot signal a pkexec'd process itself).
+//! - Signal handlers only set a flag; the main loop looks at it every 100 ms.
+//! - Lines and commands are cut at fixed lengths: memory stays bounded on any input.
+//! - No panics: errors become messages on stderr and exit codes.
+
+use libc::{c_int, SIGHUP, SIGINT, SIGKILL, SIGPIPE, SIGTERM, SIG_DFL, SIG_ERR};
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::Path;
+use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::mpsc::{self, RecvTimeoutError::*, Sender};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+const NETHOGS: [&str; 3] = [
+    "/usr/sbin/nethogs",
+    "/usr/bin/nethogs",
+    "/usr/local/sbin/nethogs",
+];
+const CHILD_PATH: &str = "/usr/sbin:/usr/bin:/sbin:/bin";
+const USAGE: &str = "usage: hogwatch-helper --interval N DEV [DEV ...] | --version | --help";
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+const MAX_LINE: usize = 4096;
+const MAX_CMD: usize = 1024;
+const MAX_DEVS: usize = 32;
+const IFF_LOOPBACK: u32 = 0x8;
+const HOURLY: Duration = Duration::from_secs(3600);
+
+/// Set by SIGTERM/SIGINT/SIGHUP, or when stdout fails.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+/// A stdin command: a new device set, or None to restart the current one.
+type Cmd = Result<Option<Vec<String>>, String>;
+
+/// One device and its nethogs.
+struct Mon {
+    dev: String,
+    child: Option<Child>, // None: waiting until `due` to start one
+    readers: Vec<JoinHandle<()>>,
+    started: Instant,
+    due: Instant,
+    backoff: u64, // seconds to wait after the next unexpected exit
+}
+
+fn main() -> ExitCode {
+    ExitCode::from(run())
+}
+
+fn run() -> u8 {
+    if !set_signals() {
+        return fail(5, "cannot install signal handlers");
+    }
+    // Before any thread exists: changing the environment is only sound single-threaded.
+    std::env::vars_os().for_each(|(key, _)| std::env::remove_var(key));
+    let argv: Vec<_> = std::env::args_os().skip(1).collect();
+    // Non-UTF-8 becomes "", which every check below rejects.
+    let args: Vec<&str> = argv.iter().map(|a| a.to_str().unwrap_or("")).collect();
+    let (n, devs) = match args[..] {
+        ["--version"] => return emit(&format!("hogwatch-helper {VERSION}"), b""),
+        ["--help"] => return emit(USAGE, b""),
+        ["--interval", n, ref devs @ ..] => match (parse_interval(n), check_devices(devs)) {
+            (None, _) => return fail(2, &format!("invalid interval {n:?} (1..=60)")),
+            (_, Err(msg)) => return fail(2, &msg),
+            (Some(n), Ok(devs)) => (n, devs),
+        },
+        _ => return fail(2, USAGE),
+    };
+    let is_file = |p: &&str| std::fs::metadata(p).is_ok_and(|m| m.is_file());
+    let Some(nethogs) = NETHOGS.into_iter().find(is_file) else {
+        return fail(3, &format!("nethogs not found in {NETHOGS:?}"));
+    };
+    let (tx, rx) = mpsc::channel();
+    let stdin_thread = thread::Builder::new().spawn(move || read_commands(&tx));
+    if stdin_thread.is_err() {
+        return fail(5, "cannot start a thread");
+    }
+    emit(&format!("hello 1 {VERSION}"), b"");
+    let mut mons: Vec<Mon> = devs.into_iter().map(new_mon).collect();
+    let mut since = Instant::now();
+    loop {
+        for mon in &mut mons {
+            reap(mon);
+            if mon.child.is_none() && mon.due <= Instant::now() {
+                start(nethogs, n, mon);
+            }
+        }
+        let (reason, devs) = match rx.recv_timeout(Duration::from_millis(100)) {
+            _ if STOP.load(SeqCst) => return stop_all(&mut mons, 0),
+            Err(Disconnected) => return stop_all(&mut mons, 0),
+            Ok(Err(msg)) => return stop_all(&mut mons, fail(4, &msg)),
+            Ok(Ok(None)) => ("request", None),
+            Ok(Ok(devs)) => ("devices", devs),
+            Err(Timeout) if since.elapsed() >= HOURLY => ("hourly", None),
+            Err(Timeout) => continue,
+        };
+        emit(&format!("restart {reason}"), b"");
+        stop_all(&mut mons, 0); // sets every `due` to now: the loop starts them at once
+        mons = devs.map_or(mons, |devs| devs.into_iter().map(new_mon).collect());
+        since = Instant::now();
+    }
+}
+
+fn parse_interval(s: &str) -> Option<u32> {
+    let digits = !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
+    s.parse().ok().filter(|n| digits && (1..=60).contains(n))
+}
+
+fn check_devices(names: &[&str]) -> Result<Vec<String>, String> {
+    let mut devs: Vec<String> = Vec::new();
+    for &name in names {
+        let ok = |b: u8| b.is_ascii_alphanumeric() || b"_.:@-".contains(&b);
+        let charset = name.bytes().all(ok);
+        if !charset || !(1..=15).contains(&name.len()) || matches!(name, "." | "..") {
+            return Err(format!("invalid device name {name:?}"));
+        } else if devs.iter().any(|d| d == name) {
+            return Err(format!("duplicate device {name:?}"));
+        } else if devs.len() == MAX_DEVS {
+            return Err(format!("more than {MAX_DEVS} devices"));
+        }
+        // Only now, with a name that cannot be a path, look at the filesystem.
+        if !Path::new("/sys/class/net").join(name).exists() {
+            return Err(format!("no such device {name:?}"));
+        }
+        devs.push(name.to_owned());
+    }
+    if devs.is_empty() {
+        return Err("no devices given".into());
+    }
+    Ok(devs)
+}
+
+fn read_commands(tx: &Sender<Cmd>) {
+    let (mut stdin, mut buf) = (io::stdin().lock(), Vec::new());
+    // EOF or a read error returns, dropping `tx`: the main loop sees that and stops.
+    while let Ok(Some(fits)) = read_capped(&mut stdin, &mut buf, MAX_CMD) {
+        let cmd = match std::str::from_utf8(&buf) {
+            _ if !fits => Err(format!("command longer than {MAX_CMD} bytes")),
+            Ok("restart") => Ok(None),
+            Ok(s) => match s.strip_prefix("devices ") {
+                Some(list) => check_devices(&list.split(',').collect::<Vec<_>>()).map(Some),
+                None => Err(format!("invalid command {s:?}")),
+            },
+            Err(_) => Err("command is not UTF-8".into()),
+        };
+        let bad = cmd.is_err();
+        if tx.send(cmd).is_err() || bad {
+            return;
+        }
+    }
+}
+
+/// Reads one line into `buf` without `\n` and a trailing `\r`, keeping at most `max` bytes
+/// and discarding the rest of a longer line. Ok(None) at EOF, Ok(Some(false)) if cut.
+fn read_capped(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<Option<bool>> {
+    buf.clear();
+    if r.by_ref().take(max as u64 + 1).read_until(b'\n', buf)? == 0 {
+        return Ok(None);
+    }
+    let fits = buf.last() == Some(&b'\n') || buf.len() <= max;
+    let mut rest = Vec::new();
+    while !fits && r.by_ref().take(8192).read_until(b'\n', &mut rest)? > 0 {
+        if rest.pop() == Some(b'\n') {
+            break;
+        }
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    buf.truncate(max);
+    Ok(Some(fits))
+}
+
+/// Writes one whole record and flushes it; the lock keeps records from interleaving.
+/// Returns 0, the exit code of `--version` and `--help`.
+fn emit(head: &str, raw: &[u8]) -> u8 {
+    let mut out = io::stdout().lock();
+    let record = [head.as_bytes(), raw, b"\n"].concat();
+    if out.write_all(&record).and_then(|()| out.flush()).is_err() {
+        STOP.store(true, SeqCst);
+    }
+    0
+}
+
+/// Prints a message on stderr; never panics, unlike `eprintln!`.
+fn say(msg: &str) {
+    let _ = writeln!(io::stderr(), "hogwatch-helper: {msg}");
+}
+
+fn fail(code: u8, msg: &str) -> u8 {
+    say(msg);
+    code
+}
+
+fn new_mon(dev: String) -> Mon {
+    let now = Instant::now();
+    Mon {
+        dev,
+        child: None,
+        readers: Vec::new(),
+        started: now,
+        due: now,
+        backoff: 1,
+    }
+}
+
+fn is_loopback(dev: &str) -> bool {
+    let flags = std::fs::read_to_string(format!("/sys/class/net/{dev}/flags"));
+    let flags = flags.unwrap_or_default();
+    let hex = flags.trim().trim_start_matches("0x");
+    u32::from_str_radix(hex, 16).is_ok_and(|f| f & IFF_LOOPBACK != 0)
+}
+
+/// Starts nethogs for `mon.dev`; runs on the main thread only (see `tie_to_helper`).
+fn start(nethogs: &str, interval: u32, mon: &mut Mon) {
+    let mut cmd = Command::new(nethogs);
+    cmd.args(["-t", "-v", "2", "-C", "-d", &interval.to_string()]);
+    if is_loopback(&mon.dev) {
+        cmd.arg("-a"); // nethogs skips loopback devices without it
+    }
+    cmd.arg("--").arg(&mon.dev).current_dir("/");
+    cmd.env_clear().env("PATH", CHILD_PATH).stdin(Stdio::null());
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    tie_to_helper(&mut cmd);
+    mon.started = Instant::now();
+    match cmd.spawn() {
+        Ok(mut child) => {
+            emit(&format!("start {} {}", mon.dev, child.id()), b"");
+            let out = pump(format!("line {} ", mon.dev), child.stdout.take());
+            let err = pump(format!("err {} ", mon.dev), child.stderr.take());
+            if out.is_none() || err.is_none() {
+                let _ = child.kill(); // an unread pipe would block it; it is reaped and retried
+            }
+            mon.readers = out.into_iter().chain(err).collect();
+            mon.child = Some(child);
+        }
+        Err(e) => {
+            say(&format!("cannot start {nethogs} for {}: {e}", mon.dev));
+            schedule(mon);
+        }
+    }
+}
+
+/// Forwards every line of `src`, prefixed with `head`, from a new thread.
+fn pump<R: Read + Send + 'static>(head: String, src: Option<R>) -> Option<JoinHandle<()>> {
+    let mut r = BufReader::new(src?);
+    let body = move || {
+        let mut buf = Vec::new();
+        while let Ok(Some(_)) = read_capped(&mut r, &mut buf, MAX_LINE) {
+            emit(&head, &buf);
+        }
+    };
+    thread::Builder::new().spawn(body).ok()
+}
+
+/// Sets when a dead nethogs is started again and returns that delay in ms.
+fn schedule(mon: &mut Mon) -> u64 {
+    if mon.started.elapsed() >= Duration::from_secs(60) {
+        mon.backoff = 1;
+    }
+    let delay = mon.backoff;
+    mon.backoff = (delay * 2).min(30);
+    mon.due = Instant::now() + Duration::from_secs(delay);
+    delay * 1000
+}
+
+/// Reports a nethogs that exited on its own and schedules its restart.
+fn reap(mon: &mut Mon) {
+    if let Some(Ok(Some(status))) = mon.child.as_mut().map(Child::try_wait) {
+        mon.child = None;
+        wait_readers(mon, Instant::now() + Duration::from_millis(500));
+        let (retry, status) = (schedule(mon), status_text(Ok(status)));
+        emit(&format!("exit {} {status} {retry}", mon.dev), b"");
+    }
+}
+
+/// Stops every nethogs: SIGINT, SIGKILL after 1 s, reap; returns `code` for convenience.
+fn stop_all(mons: &mut [Mon], code: u8) -> u8 {
+    mons.iter()
+        .filter_map(|m| m.child.as_ref())
+        .for_each(interrupt);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    for mon in mons.iter_mut() {
+        mon.due = Instant::now();
+        let Some(mut child) = mon.child.take() else {
+            continue;
+        };
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(status)) => break Ok(status),
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+                _ => break child.kill().and_then(|()| child.wait()),
+            }
+        };
+        wait_readers(mon, deadline + Duration::from_millis(400));
+        emit(&format!("exit {} {} 0", mon.dev, status_text(status)), b"");
+    }
+    code
+}
+
+/// Readers end at EOF, right after their nethogs exits, so its `exit` follows its last line.
+/// The deadline only matters if someone else holds the pipe; such readers are left detached.
+fn wait_readers(mon: &mut Mon, deadline: Instant) {
+    while mon.readers.iter().any(|h| !h.is_finished()) && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(5));
+    }
+    mon.readers.clear();
+}
+
+fn status_text(status: io::Result<ExitStatus>) -> String {
+    match status.map(|s| (s.code(), s.signal())) {
+        Ok((Some(code), _)) => format!("code:{code}"),
+        Ok((None, Some(sig))) => format!("signal:{sig}"),
+        _ => "code:-1".into(),
+    }
+}
+
+extern "C" fn on_signal(_: c_int) {
+    STOP.store(true, SeqCst);
+}
+
+#[allow(unsafe_code)]
+fn set_signals() -> bool {
+    let on = on_signal as extern "C" fn(c_int) as libc::sighandler_t;
+    // SAFETY: a valid signal number and SIG_DFL; no handler code is involved.
+    let mut ok = unsafe { libc::signal(SIGPIPE, SIG_DFL) } != SIG_ERR;
+    for sig in [SIGTERM, SIGINT, SIGHUP] {
+        // SAFETY: a valid signal number; `on_signal` is a `'static` extern "C" fn whose only
+        // work, an atomic store, is async-signal-safe.
+        ok &= unsafe { libc::signal(sig, on) } != SIG_ERR;
+    }
+    ok
+}
+
+/// SIGINT makes nethogs exit 0 at once (SIGTERM would kill it without cleanup).
+#[allow(unsafe_code)]
+fn interrupt(child: &Child) {
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill(2) touches no memory of ours. `child` has not been reaped (we drop a
+        // Child once try_wait/wait returns its status), so its pid cannot have been reused.
+        unsafe { libc::kill(pid, SIGINT) };
+    }
+}
+
+/// Makes the kernel SIGKILL the child when the thread that forked it dies (always the main
+/// thread, so: when the helper dies), and undoes an inherited SIG_IGN for SIGPIPE.
+#[allow(unsafe_code)]
+fn tie_to_helper(cmd: &mut Command) {
+    let helper = libc::pid_t::try_from(std::process::id()).unwrap_or(-1);
+    // SAFETY: the closure runs in the forked child before exec. It only calls prctl, getppid
+    // and signal, which are async-signal-safe, and does not allocate (a raw OS error doesn't).
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, SIGKILL as libc::c_ulong) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            // If the helper died before prctl, nothing would ever kill this nethogs.
+            if libc::getppid() != helper || libc::signal(SIGPIPE, SIG_DFL) == SIG_ERR {
+                return Err(io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}

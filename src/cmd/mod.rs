@@ -1,0 +1,4 @@
+//! Terminal front ends over the collector: `top` (live table or JSON) and `doctor`.
+
+pub mod doctor;
+pub mod top;

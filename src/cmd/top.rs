@@ -1,0 +1,203 @@
+//! `hogwatch top`: a live table in the terminal, or one JSON snapshot per refresh.
+
+use crate::cli::{Global, SortBy, TopArgs};
+use crate::collect::collector;
+use crate::model::{Mode, ProcessUsage, Snapshot};
+use crate::text::truncate;
+use crate::units::{bytes, rate};
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use tokio::sync::broadcast::error::RecvError;
+
+/// Processes in display order.
+pub fn sorted(s: &Snapshot, sort: SortBy) -> Vec<&ProcessUsage> {
+    let mut v: Vec<&ProcessUsage> = s.processes.iter().collect();
+    match sort {
+        SortBy::Rate => v.sort_by(|a, b| {
+            b.usage
+                .rate()
+                .total_cmp(&a.usage.rate())
+                .then(b.usage.bytes().cmp(&a.usage.bytes()))
+                .then(a.pid.cmp(&b.pid))
+        }),
+        SortBy::Total => v.sort_by(|a, b| {
+            b.usage
+                .bytes()
+                .cmp(&a.usage.bytes())
+                .then(b.usage.rate().total_cmp(&a.usage.rate()))
+                .then(a.pid.cmp(&b.pid))
+        }),
+    }
+    v
+}
+
+fn mode_line(s: &Snapshot) -> &'static str {
+    match s.mode {
+        Mode::PerProcess => "per-process",
+        Mode::TotalsOnly => "TOTALS ONLY",
+        Mode::Replay => "replay",
+        Mode::Starting => "starting",
+    }
+}
+
+/// Renders the table for one snapshot: header, devices, up to `rows` processes, and the
+/// unattributed row. Names are untrusted and made printable.
+pub fn render(s: &Snapshot, sort: SortBy, rows: usize, width: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "hogwatch [{}]  ↑ {} ↓ {}   total ↑ {} ↓ {}",
+        mode_line(s),
+        rate(s.total.up_rate),
+        rate(s.total.down_rate),
+        bytes(s.total.up_bytes),
+        bytes(s.total.down_bytes),
+    );
+    if !s.status.is_empty() {
+        let _ = writeln!(out, "! {}", truncate(&s.status, width.saturating_sub(2).max(20)));
+    }
+    let devs: Vec<String> = s
+        .devices
+        .iter()
+        .map(|d| format!("{} ↑ {} ↓ {}", truncate(&d.name, 15), rate(d.usage.up_rate), rate(d.usage.down_rate)))
+        .collect();
+    if !devs.is_empty() {
+        let _ = writeln!(out, "devices: {}", devs.join("  |  "));
+    }
+    let _ = writeln!(
+        out,
+        "{:>7} {:<9} {:<11} {:>11} {:>11} {:>10} {:>10}  NAME",
+        "PID", "USER", "DEVICE", "↑ RATE", "↓ RATE", "↑ TOTAL", "↓ TOTAL"
+    );
+    let name_width = width.saturating_sub(78).max(12);
+    for p in sorted(s, sort).into_iter().take(rows) {
+        let devices: Vec<&str> = p.devices.iter().map(|d| d.name.as_str()).collect();
+        let _ = writeln!(
+            out,
+            "{:>7} {:<9} {:<11} {:>11} {:>11} {:>10} {:>10}  {}",
+            p.pid,
+            truncate(&p.user, 9),
+            truncate(&devices.join(","), 11),
+            rate(p.usage.up_rate),
+            rate(p.usage.down_rate),
+            bytes(p.usage.up_bytes),
+            bytes(p.usage.down_bytes),
+            truncate(&p.name, name_width),
+        );
+    }
+    let u = &s.unattributed;
+    let _ = writeln!(
+        out,
+        "{:>7} {:<9} {:<11} {:>11} {:>11} {:>10} {:>10}  (unattributed)",
+        "-",
+        "-",
+        "-",
+        rate(u.up_rate),
+        rate(u.down_rate),
+        bytes(u.up_bytes),
+        bytes(u.down_bytes),
+    );
+    out
+}
+
+fn terminal_size() -> (usize, usize) {
+    let get = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    (get("COLUMNS", 120), get("LINES", 30))
+}
+
+/// Runs `top` until `--count` refreshes, Ctrl-C, or the end of a replay.
+pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
+    let mut c = collector::start(global.collector_options(args.record.clone()))?;
+    let mut rx = c.subscribe();
+    let tty = std::io::stdout().is_terminal() && !args.json;
+    let (width, height) = terminal_size();
+    let rows = args.rows.unwrap_or(if tty { height.saturating_sub(6).max(5) } else { 20 });
+    let mut seen = 0u64;
+    let mut last_status = String::new();
+    loop {
+        let snap = tokio::select! {
+            r = rx.recv() => match r {
+                Ok(s) => s,
+                Err(RecvError::Lagged(n)) => {
+                    tracing::warn!("terminal too slow: skipped {n} refreshes");
+                    continue;
+                }
+                Err(RecvError::Closed) => break,
+            },
+            _ = tokio::signal::ctrl_c() => break,
+        };
+        if !tty && !args.json && snap.status != last_status && !snap.status.is_empty() {
+            eprintln!("hogwatch: {}", snap.status);
+        }
+        last_status.clone_from(&snap.status);
+        let mut stdout = std::io::stdout().lock();
+        let written = if args.json {
+            serde_json::to_string(&*snap)
+                .map_err(std::io::Error::other)
+                .and_then(|j| writeln!(stdout, "{j}"))
+        } else if tty {
+            write!(stdout, "\x1b[H\x1b[2J{}", render(&snap, args.sort, rows, width))
+        } else {
+            writeln!(stdout, "{}", render(&snap, args.sort, rows, width))
+        };
+        // A closed pipe (`| head`) ends top quietly.
+        if written.and_then(|_| stdout.flush()).is_err() {
+            break;
+        }
+        seen += 1;
+        if args.count.is_some_and(|n| seen >= n) {
+            break;
+        }
+    }
+    c.stop().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DeviceUsage, Usage};
+
+    fn proc(pid: u32, name: &str, rate_up: f64, up_bytes: u64) -> ProcessUsage {
+        let usage = Usage {
+            up_rate: rate_up,
+            down_rate: 0.0,
+            up_bytes,
+            down_bytes: 0,
+        };
+        ProcessUsage {
+            pid,
+            name: name.into(),
+            exe: String::new(),
+            cmdline: String::new(),
+            uid: 0,
+            user: "root".into(),
+            app: name.into(),
+            app_name: name.into(),
+            devices: vec![DeviceUsage {
+                name: "eth0".into(),
+                usage,
+            }],
+            usage,
+        }
+    }
+
+    #[test]
+    fn sorts_and_sanitises() {
+        let mut s = Snapshot::empty(Mode::PerProcess, "");
+        s.processes = vec![
+            proc(1, "slow-but-big", 10.0, 9_000_000),
+            proc(2, "fast\x1b[2J", 5000.0, 1000),
+        ];
+        let by_rate = render(&s, SortBy::Rate, 10, 120);
+        let by_total = render(&s, SortBy::Total, 10, 120);
+        let pos = |t: &str, n: &str| t.find(n).unwrap_or(usize::MAX);
+        assert!(pos(&by_rate, "fast") < pos(&by_rate, "slow-but-big"));
+        assert!(pos(&by_total, "slow-but-big") < pos(&by_total, "fast"));
+        assert!(!by_rate.contains('\x1b'), "escape sequences from names must not reach the terminal");
+        assert!(by_rate.contains("(unattributed)"));
+        assert!(by_rate.contains("8.58 MiB"));
+        assert_eq!(render(&s, SortBy::Rate, 1, 120).matches("eth0").count(), 1);
+    }
+}

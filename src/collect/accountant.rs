@@ -1,0 +1,433 @@
+//! Where bytes become rates: nethogs' cumulative totals → per-process and per-device
+//! deltas, totals and rates, against hogwatch's own monotonic clock. Pure: time, /proc
+//! and device counters come in as arguments.
+//!
+//! Invariants:
+//! - Deltas are never negative. Each (device, pid) line keeps a baseline per nethogs
+//!   generation; a new generation (`generation_start`) or a counter that went down
+//!   starts again from zero, so a restart never counts a byte twice.
+//! - A pid whose start time (or nethogs name) changed is a new process (pid reuse).
+//! - Unattributed = device bytes − bytes attributed on that device, never negative.
+//! - Idle processes leave the live table after `idle_evict_ms`; baselines live only as
+//!   long as the nethogs generation that reported them, so memory stays bounded.
+
+use super::app::{app_of, App};
+use super::blocks::Block;
+use super::rate::{RateWindow, DEFAULT_WINDOW_MS};
+use crate::clock::Mono;
+use crate::model::{DeviceUsage, Mode, ProcessUsage, Snapshot, Usage};
+use std::collections::{BTreeMap, HashMap};
+
+/// What the accountant may learn about a live process (from /proc, or nothing in replay).
+pub trait ProcLookup {
+    /// Start time of the process (clock ticks after boot), `None` when it is gone.
+    fn start_time(&mut self, pid: u32) -> Option<u64>;
+    /// Executable, argv and start time; `None` when unreadable or gone.
+    fn details(&mut self, pid: u32) -> Option<ProcDetails>;
+    /// User name for a uid, `None` when unknown.
+    fn user_name(&mut self, uid: u32) -> Option<String>;
+}
+
+/// Facts about one process read once, when it is first seen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProcDetails {
+    pub start_time: u64,
+    pub exe: String,
+    pub argv: Vec<String>,
+}
+
+/// A lookup that knows nothing: for replays and tests.
+#[derive(Debug, Default)]
+pub struct NoProcs;
+
+impl ProcLookup for NoProcs {
+    fn start_time(&mut self, _: u32) -> Option<u64> {
+        None
+    }
+    fn details(&mut self, _: u32) -> Option<ProcDetails> {
+        None
+    }
+    fn user_name(&mut self, _: u32) -> Option<String> {
+        None
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct AccountantConfig {
+    pub rate_window_ms: u64,
+    /// A process that moved no byte for this long leaves the live table.
+    pub idle_evict_ms: u64,
+}
+
+impl Default for AccountantConfig {
+    fn default() -> Self {
+        AccountantConfig {
+            rate_window_ms: DEFAULT_WINDOW_MS,
+            idle_evict_ms: 120_000,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Flow {
+    up: u64,
+    down: u64,
+    window: RateWindow,
+}
+
+#[derive(Debug)]
+struct Proc {
+    pid: u32,
+    start_time: Option<u64>,
+    name: String,
+    exe: String,
+    cmdline: String,
+    uid: u32,
+    user: String,
+    app: App,
+    flows: Vec<(String, Flow)>,
+    last_active: Mono,
+}
+
+impl Proc {
+    fn flow(&mut self, dev: &str) -> (&mut Flow, bool) {
+        let idx = match self.flows.iter().position(|(d, _)| d == dev) {
+            Some(i) => (i, false),
+            None => {
+                self.flows.push((dev.to_owned(), Flow::default()));
+                (self.flows.len() - 1, true)
+            }
+        };
+        (&mut self.flows[idx.0].1, idx.1)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Device {
+    /// In the monitored set (devices that left it stay listed while they carry bytes).
+    active: bool,
+    /// Last /proc/net/dev reading (rx, tx).
+    counters: Option<(u64, u64)>,
+    up_bytes: u64,
+    down_bytes: u64,
+    window: RateWindow,
+    /// Device bytes when the last nethogs block was applied, for a coherent difference.
+    bytes_at_block: (u64, u64),
+    attributed: (u64, u64),
+    /// nethogs' own pid-0 lines, used for device totals when no counters exist (replay).
+    nethogs_unattributed: (u64, u64),
+    nethogs_window: RateWindow,
+    baselines: HashMap<u32, (u64, u64)>,
+    unattributed_baselines: HashMap<String, (u64, u64)>,
+    generation_at: Option<Mono>,
+    last_block: Option<Mono>,
+}
+
+/// Per-process and per-device accounting over nethogs blocks and device counters.
+#[derive(Debug)]
+pub struct Accountant {
+    cfg: AccountantConfig,
+    devices: BTreeMap<String, Device>,
+    procs: HashMap<u64, Proc>,
+    by_pid: HashMap<u32, u64>,
+    next_id: u64,
+    last_snapshot: Option<Mono>,
+}
+
+/// `cur − prev` for a cumulative counter; a counter that went down was reset, and what
+/// it shows now is what moved since the reset.
+fn counter_delta(prev: u64, cur: u64) -> u64 {
+    if cur >= prev {
+        cur - prev
+    } else {
+        cur
+    }
+}
+
+impl Accountant {
+    pub fn new(cfg: AccountantConfig) -> Self {
+        Accountant {
+            cfg,
+            devices: BTreeMap::new(),
+            procs: HashMap::new(),
+            by_pid: HashMap::new(),
+            next_id: 0,
+            last_snapshot: None,
+        }
+    }
+
+    fn device(&mut self, dev: &str) -> &mut Device {
+        self.devices.entry(dev.to_owned()).or_default()
+    }
+
+    /// Sets the monitored devices (others stay listed only while they carry bytes).
+    pub fn set_devices(&mut self, devs: &[String]) {
+        for d in self.devices.values_mut() {
+            d.active = false;
+        }
+        for name in devs {
+            self.device(name).active = true;
+        }
+    }
+
+    /// A new nethogs run for `dev` began: its totals start again from zero.
+    pub fn generation_start(&mut self, dev: &str, at: Mono) {
+        let d = self.device(dev);
+        d.baselines.clear();
+        d.unattributed_baselines.clear();
+        d.generation_at = Some(at);
+        d.last_block = None;
+    }
+
+    /// A /proc/net/dev reading for `dev`: received (`rx`) is down, transmitted is up.
+    pub fn observe_counters(&mut self, dev: &str, rx: u64, tx: u64, at: Mono) {
+        let window_ms = self.cfg.rate_window_ms;
+        let d = self.device(dev);
+        if let Some((prx, ptx)) = d.counters {
+            d.down_bytes += counter_delta(prx, rx);
+            d.up_bytes += counter_delta(ptx, tx);
+        }
+        d.counters = Some((rx, tx));
+        d.window.push(at, d.up_bytes, d.down_bytes, window_ms);
+    }
+
+    /// Applies one complete nethogs block for `dev`.
+    pub fn apply_block(&mut self, dev: &str, block: &Block, procs: &mut dyn ProcLookup) {
+        let at = block.at;
+        let window_ms = self.cfg.rate_window_ms;
+        let rate_base = {
+            let d = self.device(dev);
+            d.last_block.or(d.generation_at)
+        };
+        for r in &block.processes {
+            let cur = (r.sent_bytes(), r.received_bytes());
+            let d = self.device(dev);
+            let base = d.baselines.entry(r.pid).or_insert((0, 0));
+            let delta = (counter_delta(base.0, cur.0), counter_delta(base.1, cur.1));
+            *base = cur;
+            let active = delta != (0, 0);
+            d.attributed.0 += delta.0;
+            d.attributed.1 += delta.1;
+            let Some(id) = self.resolve(r, active, at, procs) else {
+                continue;
+            };
+            let Some(p) = self.procs.get_mut(&id) else {
+                continue;
+            };
+            let (flow, new_flow) = p.flow(dev);
+            if new_flow {
+                if let Some(base_at) = rate_base {
+                    flow.window.push(base_at, 0, 0, window_ms);
+                }
+            }
+            flow.up += delta.0;
+            flow.down += delta.1;
+            if active {
+                p.last_active = at;
+            }
+        }
+        let d = self.device(dev);
+        for r in &block.unattributed {
+            let cur = (r.sent_bytes(), r.received_bytes());
+            let base = d
+                .unattributed_baselines
+                .entry(r.name.clone())
+                .or_insert((0, 0));
+            d.nethogs_unattributed.0 += counter_delta(base.0, cur.0);
+            d.nethogs_unattributed.1 += counter_delta(base.1, cur.1);
+            *base = cur;
+        }
+        d.last_block = Some(at);
+        d.bytes_at_block = (d.up_bytes, d.down_bytes);
+        let nh = (
+            d.attributed.0 + d.nethogs_unattributed.0,
+            d.attributed.1 + d.nethogs_unattributed.1,
+        );
+        d.nethogs_window.push(at, nh.0, nh.1, window_ms);
+        // Every flow on this device gets a sample, moving or not, so idle rates decay.
+        for p in self.procs.values_mut() {
+            if let Some((_, f)) = p.flows.iter_mut().find(|(d, _)| d == dev) {
+                f.window.push(at, f.up, f.down, window_ms);
+            }
+        }
+    }
+
+    /// The live process for a record: the known one for its pid unless the pid was
+    /// reused, else a new entry — but only for a record that moved bytes (an evicted,
+    /// idle process's unchanged line must not come back).
+    fn resolve(
+        &mut self,
+        r: &super::trace::Record,
+        active: bool,
+        at: Mono,
+        procs: &mut dyn ProcLookup,
+    ) -> Option<u64> {
+        if let Some(&id) = self.by_pid.get(&r.pid) {
+            if let Some(p) = self.procs.get(&id) {
+                let reused = p.name != r.name
+                    || (active
+                        && matches!((p.start_time, procs.start_time(r.pid)),
+                            (Some(a), Some(b)) if a != b));
+                if !reused {
+                    return Some(id);
+                }
+            }
+        }
+        if !active {
+            return None;
+        }
+        let details = procs.details(r.pid);
+        let (start_time, exe, argv) = match details {
+            Some(d) => (Some(d.start_time), d.exe, d.argv),
+            None => (None, String::new(), Vec::new()),
+        };
+        let user = procs
+            .user_name(r.uid)
+            .unwrap_or_else(|| r.uid.to_string());
+        let id = self.next_id;
+        self.next_id += 1;
+        self.procs.insert(
+            id,
+            Proc {
+                pid: r.pid,
+                start_time,
+                name: r.name.clone(),
+                app: app_of(&exe, &r.name, &argv),
+                exe,
+                cmdline: argv.join(" "),
+                uid: r.uid,
+                user,
+                flows: Vec::new(),
+                last_active: at,
+            },
+        );
+        self.by_pid.insert(r.pid, id);
+        Some(id)
+    }
+
+    /// Number of processes in the live table.
+    pub fn live_processes(&self) -> usize {
+        self.procs.len()
+    }
+
+    /// Builds the snapshot at `now`, evicting processes idle for too long.
+    pub fn snapshot(&mut self, now: Mono, wall_ms: u64) -> Snapshot {
+        let evict_ms = self.cfg.idle_evict_ms;
+        let window_ms = self.cfg.rate_window_ms;
+        let by_pid = &mut self.by_pid;
+        self.procs.retain(|id, p| {
+            let keep = now.since(p.last_active) <= evict_ms;
+            if !keep && by_pid.get(&p.pid) == Some(id) {
+                by_pid.remove(&p.pid);
+            }
+            keep
+        });
+
+        let mut attributed_rates: HashMap<&str, (f64, f64)> = HashMap::new();
+        let mut processes: Vec<ProcessUsage> = Vec::with_capacity(self.procs.len());
+        for p in self.procs.values() {
+            let mut usage = Usage::default();
+            let mut devices = Vec::with_capacity(p.flows.len());
+            for (dev, f) in &p.flows {
+                let (up_rate, down_rate) = f.window.rates(now, window_ms);
+                let u = Usage {
+                    up_rate,
+                    down_rate,
+                    up_bytes: f.up,
+                    down_bytes: f.down,
+                };
+                let a = attributed_rates.entry(dev.as_str()).or_default();
+                a.0 += up_rate;
+                a.1 += down_rate;
+                usage.add(&u);
+                devices.push(DeviceUsage {
+                    name: dev.clone(),
+                    usage: u,
+                });
+            }
+            processes.push(ProcessUsage {
+                pid: p.pid,
+                name: p.name.clone(),
+                exe: p.exe.clone(),
+                cmdline: p.cmdline.clone(),
+                uid: p.uid,
+                user: p.user.clone(),
+                app: p.app.key.clone(),
+                app_name: p.app.name.clone(),
+                devices,
+                usage,
+            });
+        }
+        processes.sort_by(|a, b| {
+            b.usage
+                .rate()
+                .total_cmp(&a.usage.rate())
+                .then(b.usage.bytes().cmp(&a.usage.bytes()))
+                .then(a.pid.cmp(&b.pid))
+        });
+
+        let mut total = Usage::default();
+        let mut unattributed = Usage::default();
+        let mut devices = Vec::new();
+        for (name, d) in &self.devices {
+            let attributed_rate = attributed_rates
+                .get(name.as_str())
+                .copied()
+                .unwrap_or_default();
+            let (usage, unatt) = if d.counters.is_some() {
+                let (up_rate, down_rate) = d.window.rates(now, window_ms);
+                let usage = Usage {
+                    up_rate,
+                    down_rate,
+                    up_bytes: d.up_bytes,
+                    down_bytes: d.down_bytes,
+                };
+                let unatt = Usage {
+                    up_rate: (up_rate - attributed_rate.0).max(0.0),
+                    down_rate: (down_rate - attributed_rate.1).max(0.0),
+                    up_bytes: d.bytes_at_block.0.saturating_sub(d.attributed.0),
+                    down_bytes: d.bytes_at_block.1.saturating_sub(d.attributed.1),
+                };
+                (usage, unatt)
+            } else {
+                // No counters (a replay without them): nethogs' own view of the device.
+                let (up_rate, down_rate) = d.nethogs_window.rates(now, window_ms);
+                let usage = Usage {
+                    up_rate,
+                    down_rate,
+                    up_bytes: d.attributed.0 + d.nethogs_unattributed.0,
+                    down_bytes: d.attributed.1 + d.nethogs_unattributed.1,
+                };
+                let unatt = Usage {
+                    up_rate: (up_rate - attributed_rate.0).max(0.0),
+                    down_rate: (down_rate - attributed_rate.1).max(0.0),
+                    up_bytes: d.nethogs_unattributed.0,
+                    down_bytes: d.nethogs_unattributed.1,
+                };
+                (usage, unatt)
+            };
+            if !d.active && usage.bytes() == 0 {
+                continue;
+            }
+            total.add(&usage);
+            unattributed.add(&unatt);
+            devices.push(DeviceUsage {
+                name: name.clone(),
+                usage,
+            });
+        }
+
+        let interval_ms = self.last_snapshot.map_or(0, |t| now.since(t));
+        self.last_snapshot = Some(now);
+        Snapshot {
+            ts: wall_ms,
+            interval_ms,
+            mode: Mode::PerProcess,
+            status: String::new(),
+            total,
+            unattributed,
+            devices,
+            processes,
+        }
+    }
+}

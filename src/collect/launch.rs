@@ -1,0 +1,138 @@
+//! Starts `hogwatch-helper` by a privilege route and streams its lines.
+//!
+//! The helper stops (and kills every nethogs) when its stdin closes, so dropping
+//! `RunningHelper::stdin` is how we stop it — signals cannot reach a pkexec'd child.
+
+use super::privilege::Route;
+use super::probe::{PKEXEC, SUDO};
+use std::collections::VecDeque;
+use std::path::Path;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::mpsc;
+
+/// Lines of stderr kept to explain a failure.
+const STDERR_TAIL: usize = 20;
+/// The helper truncates nethogs lines at 4 KiB; anything longer than this is not from it.
+const MAX_LINE: usize = 16 * 1024;
+
+/// A started helper.
+pub struct RunningHelper {
+    pub route: Route,
+    pub child: Child,
+    pub stdin: Option<ChildStdin>,
+    /// Lines of its stdout (lossy UTF-8); closed when stdout ends.
+    pub lines: mpsc::Receiver<String>,
+    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+}
+
+/// The command line for `route`: the helper, its interval and devices.
+pub fn command_for(route: Route, helper: &Path, interval_s: u64, devices: &[String]) -> Command {
+    let mut cmd = match route {
+        Route::Direct => Command::new(helper),
+        Route::Pkexec => {
+            let mut c = Command::new(PKEXEC);
+            c.arg(helper);
+            c
+        }
+        Route::Sudo => {
+            let mut c = Command::new(SUDO);
+            c.arg("-n").arg(helper);
+            c
+        }
+    };
+    cmd.arg("--interval").arg(interval_s.to_string()).args(devices);
+    cmd
+}
+
+/// Spawns the helper; its output is read by background tasks.
+pub fn spawn(route: Route, helper: &Path, interval_s: u64, devices: &[String]) -> std::io::Result<RunningHelper> {
+    let mut child = command_for(route, helper, interval_s, devices)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let (tx, lines) = mpsc::channel(4096);
+    if let Some(out) = child.stdout.take() {
+        tokio::spawn(async move {
+            let mut r = BufReader::new(out);
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                match r.read_until(b'\n', &mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        if buf.last() == Some(&b'\n') {
+                            buf.pop();
+                        }
+                        buf.truncate(MAX_LINE);
+                        let line = String::from_utf8_lossy(&buf).into_owned();
+                        if tx.send(line).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+    }
+    let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+    if let Some(err) = child.stderr.take() {
+        let tail = Arc::clone(&stderr_tail);
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(err).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                tracing::info!(target: "hogwatch::helper", "{}", line.escape_debug());
+                if let Ok(mut t) = tail.lock() {
+                    if t.len() == STDERR_TAIL {
+                        t.pop_front();
+                    }
+                    t.push_back(line);
+                }
+            }
+        });
+    }
+    Ok(RunningHelper {
+        route,
+        stdin: child.stdin.take(),
+        child,
+        lines,
+        stderr_tail,
+    })
+}
+
+impl RunningHelper {
+    /// What the helper (or pkexec/sudo) wrote on stderr lately.
+    pub fn stderr_tail(&self) -> String {
+        self.stderr_tail
+            .lock()
+            .map(|t| t.iter().cloned().collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default()
+    }
+
+    /// Sends one command line (`devices a,b` or `restart`).
+    pub async fn send(&mut self, command: &str) -> std::io::Result<()> {
+        match self.stdin.as_mut() {
+            Some(stdin) => {
+                stdin.write_all(format!("{command}\n").as_bytes()).await?;
+                stdin.flush().await
+            }
+            None => Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe)),
+        }
+    }
+
+    /// Closes stdin (the helper stops its nethogs and exits), waits up to `grace`, then
+    /// kills what we can. Returns the exit code if known.
+    pub async fn stop(mut self, grace: std::time::Duration) -> Option<i32> {
+        drop(self.stdin.take());
+        match tokio::time::timeout(grace, self.child.wait()).await {
+            Ok(Ok(status)) => status.code(),
+            _ => {
+                let _ = self.child.kill().await;
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Readers of /proc and /sys: process details, user names, device counters and the
+//! device list. Everything here is untrusted input: unreadable or odd files give `None`
+//! or are skipped, never a panic.
+
+use super::accountant::{ProcDetails, ProcLookup};
+use std::collections::HashMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Start time (field 22, clock ticks after boot) from the text of /proc/PID/stat.
+/// `comm` (field 2) may hold spaces and parentheses, so fields are counted after the
+/// last `)`.
+pub fn parse_stat_start_time(stat: &str) -> Option<u64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    // After ')' come field 3 (state) onwards; field 22 is the 20th of them.
+    rest.split_ascii_whitespace().nth(19)?.parse().ok()
+}
+
+/// argv from the NUL-separated text of /proc/PID/cmdline.
+pub fn parse_cmdline(raw: &[u8]) -> Vec<String> {
+    raw.split(|&b| b == 0)
+        .filter(|a| !a.is_empty())
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect()
+}
+
+/// uid → name from the text of /etc/passwd (malformed lines are skipped).
+pub fn parse_passwd(text: &str) -> HashMap<u32, String> {
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?;
+            let uid = f.nth(1)?.parse().ok()?;
+            (!name.is_empty()).then(|| (uid, name.to_owned()))
+        })
+        .collect()
+}
+
+/// One device's counters from /proc/net/dev.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevCounters {
+    pub name: String,
+    pub rx_bytes: u64,
+    pub tx_bytes: u64,
+}
+
+/// Parses /proc/net/dev: two header lines, then `name: rx_bytes … (8 rx fields) tx_bytes …`.
+pub fn parse_net_dev(text: &str) -> Vec<DevCounters> {
+    text.lines()
+        .skip(2)
+        .filter_map(|l| {
+            let colon = l.rfind(':')?;
+            let name = l[..colon].trim();
+            let mut nums = l[colon + 1..].split_ascii_whitespace();
+            let rx_bytes = nums.next()?.parse().ok()?;
+            let tx_bytes = nums.nth(7)?.parse().ok()?;
+            (!name.is_empty()).then(|| DevCounters {
+                name: name.to_owned(),
+                rx_bytes,
+                tx_bytes,
+            })
+        })
+        .collect()
+}
+
+/// Reads /proc/net/dev of this process's network namespace.
+pub fn read_net_dev() -> std::io::Result<Vec<DevCounters>> {
+    Ok(parse_net_dev(&fs::read_to_string("/proc/net/dev")?))
+}
+
+/// A network device as /sys/class/net describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetDevice {
+    pub name: String,
+    pub up: bool,
+    pub loopback: bool,
+}
+
+const IFF_UP: u32 = 0x1;
+const IFF_LOOPBACK: u32 = 0x8;
+
+/// Lists devices under `sys_class_net` (normally /sys/class/net), sorted by name.
+pub fn list_devices(sys_class_net: &Path) -> Vec<NetDevice> {
+    let Ok(entries) = fs::read_dir(sys_class_net) else {
+        return Vec::new();
+    };
+    let mut devs: Vec<NetDevice> = entries
+        .filter_map(|e| {
+            let e = e.ok()?;
+            let name = e.file_name().into_string().ok()?;
+            let flags = fs::read_to_string(e.path().join("flags")).ok()?;
+            let flags = u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16).ok()?;
+            Some(NetDevice {
+                name,
+                up: flags & IFF_UP != 0,
+                loopback: flags & IFF_LOOPBACK != 0,
+            })
+        })
+        .collect();
+    devs.sort_by(|a, b| a.name.cmp(&b.name));
+    devs
+}
+
+/// The helper's rule for device names (see hogwatch-helper): 1–15 of `[A-Za-z0-9_.:@-]`.
+pub fn valid_device_name(name: &str) -> bool {
+    (1..=15).contains(&name.len())
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'@' | b'-'))
+}
+
+/// /proc-backed process lookup with a cached user table.
+#[derive(Debug)]
+pub struct ProcFs {
+    root: PathBuf,
+    users: Option<HashMap<u32, String>>,
+}
+
+impl Default for ProcFs {
+    fn default() -> Self {
+        ProcFs::new("/proc")
+    }
+}
+
+impl ProcFs {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        ProcFs {
+            root: root.into(),
+            users: None,
+        }
+    }
+
+    fn pid_path(&self, pid: u32, file: &str) -> PathBuf {
+        self.root.join(pid.to_string()).join(file)
+    }
+}
+
+impl ProcLookup for ProcFs {
+    fn start_time(&mut self, pid: u32) -> Option<u64> {
+        parse_stat_start_time(&fs::read_to_string(self.pid_path(pid, "stat")).ok()?)
+    }
+
+    fn details(&mut self, pid: u32) -> Option<ProcDetails> {
+        let start_time = self.start_time(pid)?;
+        // exe of another user's process is unreadable without privileges: leave it empty.
+        let exe = fs::read_link(self.pid_path(pid, "exe"))
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let argv = fs::read(self.pid_path(pid, "cmdline"))
+            .map(|raw| parse_cmdline(&raw))
+            .unwrap_or_default();
+        Some(ProcDetails {
+            start_time,
+            exe,
+            argv,
+        })
+    }
+
+    fn user_name(&mut self, uid: u32) -> Option<String> {
+        let users = self.users.get_or_insert_with(|| {
+            fs::read_to_string("/etc/passwd")
+                .map(|t| parse_passwd(&t))
+                .unwrap_or_default()
+        });
+        users.get(&uid).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_start_time_survives_odd_comm() {
+        let stat = "1234 (we) ird (x)) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 50";
+        assert_eq!(parse_stat_start_time(stat), Some(987654));
+        assert_eq!(parse_stat_start_time("garbage"), None);
+        assert_eq!(parse_stat_start_time("1 (x) S 1"), None);
+    }
+
+    #[test]
+    fn net_dev_columns() {
+        let text = "Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n    lo:  1000      10    0    0    0     0          0         0     2000      10    0    0    0     0       0          0\n  eth0:12345 1 0 0 0 0 0 0 67890 1 0 0 0 0 0 0\nbroken line\n";
+        let d = parse_net_dev(text);
+        assert_eq!(d.len(), 2);
+        assert_eq!(d[0].name, "lo");
+        assert_eq!((d[0].rx_bytes, d[0].tx_bytes), (1000, 2000));
+        assert_eq!((d[1].rx_bytes, d[1].tx_bytes), (12345, 67890));
+    }
+
+    #[test]
+    fn passwd_and_cmdline() {
+        let p = parse_passwd("root:x:0:0:root:/root:/bin/bash\nbad\nalice:x:1000:1000::/home/a:/bin/sh\n");
+        assert_eq!(p.get(&0).map(String::as_str), Some("root"));
+        assert_eq!(p.get(&1000).map(String::as_str), Some("alice"));
+        assert_eq!(parse_cmdline(b"/usr/bin/x\0-a\0b c\0"), vec!["/usr/bin/x", "-a", "b c"]);
+    }
+
+    #[test]
+    fn device_names() {
+        assert!(valid_device_name("eth0"));
+        assert!(valid_device_name("wlp3s0:1@x-y_z."));
+        for bad in ["", ".", "..", "a/b", "eth0;rm", "0123456789abcdef", "é"] {
+            assert!(!valid_device_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn reads_this_process() {
+        let mut p = ProcFs::default();
+        let d = p.details(std::process::id()).expect("own /proc entry");
+        assert!(d.start_time > 0);
+        assert!(!d.exe.is_empty());
+        assert_eq!(p.user_name(0).as_deref(), Some("root"));
+    }
+}

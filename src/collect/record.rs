@@ -1,0 +1,228 @@
+//! Recorded helper streams: `top --record FILE` writes one, `--source replay:FILE` plays
+//! one back (with its timing), so demos, tests and benchmarks run without root.
+//!
+//! The format is JSON Lines: a header, then what the collector received, each with its
+//! time in ms since the recording began. A file that is not JSON Lines is read as raw
+//! nethogs trace output (one device, one refresh per interval), so captured nethogs
+//! output replays too.
+
+use super::accountant::{ProcDetails, ProcLookup};
+use super::procfs::DevCounters;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::{self, BufRead, Write};
+
+pub const FORMAT_VERSION: u32 = 1;
+
+/// One line of a recording.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Item {
+    Header {
+        version: u32,
+        interval_ms: u64,
+        devices: Vec<String>,
+    },
+    /// A line of the helper's protocol, verbatim (lossy UTF-8).
+    Helper { t: u64, line: String },
+    /// /proc/net/dev counters of the monitored devices: (name, rx_bytes, tx_bytes).
+    Netdev {
+        t: u64,
+        counters: Vec<(String, u64, u64)>,
+    },
+    /// What /proc said about a process when it was first seen.
+    Proc {
+        t: u64,
+        pid: u32,
+        start_time: u64,
+        exe: String,
+        argv: Vec<String>,
+    },
+}
+
+impl Item {
+    /// Time of the item (the header is at 0).
+    pub fn t(&self) -> u64 {
+        match self {
+            Item::Header { .. } => 0,
+            Item::Helper { t, .. } | Item::Netdev { t, .. } | Item::Proc { t, .. } => *t,
+        }
+    }
+}
+
+pub fn netdev_item(t: u64, counters: &[DevCounters]) -> Item {
+    Item::Netdev {
+        t,
+        counters: counters
+            .iter()
+            .map(|c| (c.name.clone(), c.rx_bytes, c.tx_bytes))
+            .collect(),
+    }
+}
+
+/// A recording read into memory, and how many lines were skipped as unreadable.
+#[derive(Debug, Default)]
+pub struct Recording {
+    pub interval_ms: u64,
+    pub devices: Vec<String>,
+    pub items: Vec<Item>,
+    pub skipped: usize,
+}
+
+/// Reads a recording (JSON Lines) or raw nethogs output (anything else). `raw_device`
+/// names the device of raw output; `interval_ms` spaces its refreshes.
+pub fn read_recording(r: impl BufRead, raw_device: &str, interval_ms: u64) -> io::Result<Recording> {
+    let mut rec = Recording {
+        interval_ms,
+        ..Recording::default()
+    };
+    let mut raw: Option<u64> = None; // Some(t) once the input is known to be raw nethogs output
+    for line in r.split(b'\n') {
+        let line = String::from_utf8_lossy(&line?).into_owned();
+        if raw.is_none() && rec.items.is_empty() && rec.skipped == 0 && !line.trim().is_empty() {
+            if !line.trim_start().starts_with('{') {
+                raw = Some(0);
+                rec.devices = vec![raw_device.to_owned()];
+                rec.items.push(Item::Helper {
+                    t: 0,
+                    line: format!("start {raw_device} 0"),
+                });
+            }
+        }
+        if let Some(t) = raw.as_mut() {
+            if line == "Refreshing:" {
+                *t += interval_ms;
+            }
+            rec.items.push(Item::Helper {
+                t: *t,
+                line: format!("line {raw_device} {line}"),
+            });
+            continue;
+        }
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Item>(&line) {
+            Ok(Item::Header {
+                interval_ms,
+                devices,
+                ..
+            }) => {
+                rec.interval_ms = interval_ms.clamp(100, 60_000);
+                rec.devices = devices;
+            }
+            Ok(item) => rec.items.push(item),
+            Err(_) => rec.skipped += 1,
+        }
+    }
+    // Items must be in time order for the replay clock; a stable sort keeps ties in order.
+    rec.items.sort_by_key(Item::t);
+    Ok(rec)
+}
+
+/// Writes a recording, line by line.
+pub struct Recorder {
+    out: Box<dyn Write + Send>,
+    pub failed: bool,
+}
+
+impl Recorder {
+    pub fn new(mut out: Box<dyn Write + Send>, interval_ms: u64, devices: &[String]) -> io::Result<Self> {
+        let header = Item::Header {
+            version: FORMAT_VERSION,
+            interval_ms,
+            devices: devices.to_vec(),
+        };
+        writeln!(out, "{}", serde_json::to_string(&header).map_err(io::Error::other)?)?;
+        Ok(Recorder { out, failed: false })
+    }
+
+    /// Appends an item; a write error is remembered (and logged once), never fatal.
+    pub fn write(&mut self, item: &Item) {
+        if self.failed {
+            return;
+        }
+        let res = serde_json::to_string(item)
+            .map_err(io::Error::other)
+            .and_then(|s| writeln!(self.out, "{s}"));
+        if let Err(e) = res {
+            tracing::warn!("recording stopped: {e}");
+            self.failed = true;
+        }
+    }
+
+    pub fn flush(&mut self) {
+        if !self.failed && self.out.flush().is_err() {
+            self.failed = true;
+        }
+    }
+}
+
+/// Process details learned from a recording, as the accountant's lookup.
+#[derive(Debug, Default)]
+pub struct ReplayProcs {
+    known: HashMap<u32, ProcDetails>,
+}
+
+impl ReplayProcs {
+    pub fn learn(&mut self, pid: u32, details: ProcDetails) {
+        self.known.insert(pid, details);
+    }
+}
+
+impl ProcLookup for ReplayProcs {
+    fn start_time(&mut self, pid: u32) -> Option<u64> {
+        self.known.get(&pid).map(|d| d.start_time)
+    }
+    fn details(&mut self, pid: u32) -> Option<ProcDetails> {
+        self.known.get(&pid).cloned()
+    }
+    fn user_name(&mut self, _uid: u32) -> Option<String> {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_nethogs_output_replays() {
+        let text = "Adding local address: 1.2.3.4\n\nRefreshing:\n/bin/x/5/0\t1\t2\n\nRefreshing:\n/bin/x/5/0\t3\t4\n";
+        let rec = read_recording(text.as_bytes(), "eth0", 1000).expect("reads");
+        assert_eq!(rec.devices, vec!["eth0"]);
+        assert_eq!(rec.items.first().map(Item::t), Some(0));
+        assert_eq!(rec.items.last().map(Item::t), Some(2000));
+        assert!(matches!(&rec.items[0], Item::Helper { line, .. } if line == "start eth0 0"));
+    }
+
+    #[test]
+    fn round_trip_and_bad_lines() {
+        let file = tempfile::NamedTempFile::new().expect("temp file");
+        {
+            let out = file.reopen().expect("reopen");
+            let mut r = Recorder::new(Box::new(out), 500, &["a".into()]).expect("header");
+            r.write(&Item::Helper {
+                t: 7,
+                line: "start a 1".into(),
+            });
+            r.write(&netdev_item(
+                3,
+                &[DevCounters {
+                    name: "a".into(),
+                    rx_bytes: 1,
+                    tx_bytes: 2,
+                }],
+            ));
+            r.flush();
+        }
+        let mut text = std::fs::read(file.path()).expect("read back");
+        text.extend(b"{broken\n");
+        let rec = read_recording(&text[..], "x", 1000).expect("reads");
+        assert_eq!(rec.interval_ms, 500);
+        assert_eq!(rec.devices, vec!["a"]);
+        assert_eq!(rec.skipped, 1);
+        assert_eq!(rec.items.len(), 2);
+        assert_eq!(rec.items[0].t(), 3, "sorted by time");
+    }
+}

@@ -1,0 +1,18 @@
+//! hogwatch: per-process network bandwidth monitor for the Linux desktop.
+//!
+//! The pipeline, one module a stage:
+//! - `collect` — helper (root) → nethogs lines → parser → accountant → `Snapshot`,
+//!   plus /proc and device counters; one collector feeds every consumer.
+//! - `model` — the snapshot every consumer reads (the public JSON shape).
+//! - `cmd` — the terminal front ends: `top`, `doctor`.
+//! - `cli` — the command line; `units` and `text` format numbers and untrusted names;
+//!   `clock` is the injected time.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod clock;
+pub mod cmd;
+pub mod collect;
+pub mod model;
+pub mod text;
+pub mod units;

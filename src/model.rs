@@ -1,0 +1,110 @@
+//! The snapshot every consumer reads: totals, devices and processes at one refresh.
+//!
+//! Field names are part of the public interface (`top --json`, `GET /api/snapshot`):
+//! change them only with a version bump noted in the README.
+
+use serde::{Deserialize, Serialize};
+
+/// Up (sent) and down (received) figures: rates in bytes per second, cumulative bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub up_rate: f64,
+    pub down_rate: f64,
+    pub up_bytes: u64,
+    pub down_bytes: u64,
+}
+
+impl Usage {
+    /// Adds another usage into this one (rates and bytes alike).
+    pub fn add(&mut self, other: &Usage) {
+        self.up_rate += other.up_rate;
+        self.down_rate += other.down_rate;
+        self.up_bytes = self.up_bytes.saturating_add(other.up_bytes);
+        self.down_bytes = self.down_bytes.saturating_add(other.down_bytes);
+    }
+
+    /// Total rate in both directions, the usual sort key.
+    pub fn rate(&self) -> f64 {
+        self.up_rate + self.down_rate
+    }
+
+    /// Total bytes in both directions.
+    pub fn bytes(&self) -> u64 {
+        self.up_bytes.saturating_add(self.down_bytes)
+    }
+}
+
+/// One network device's figures (from /proc/net/dev, or from nethogs when replaying).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeviceUsage {
+    pub name: String,
+    #[serde(flatten)]
+    pub usage: Usage,
+}
+
+/// One process (one pid with one start time) and what it moved on each device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessUsage {
+    pub pid: u32,
+    /// nethogs' name for the process: its argv[0] verbatim. Untrusted text.
+    pub name: String,
+    /// /proc/PID/exe when readable, else empty.
+    pub exe: String,
+    /// /proc/PID/cmdline joined with spaces, when readable, else empty.
+    pub cmdline: String,
+    pub uid: u32,
+    /// User name for `uid`, or the number when no passwd entry exists.
+    pub user: String,
+    /// The app key grouping the processes of one program (stable across restarts).
+    pub app: String,
+    /// Short display name of the app.
+    pub app_name: String,
+    pub devices: Vec<DeviceUsage>,
+    #[serde(flatten)]
+    pub usage: Usage,
+}
+
+/// How the collector obtains per-process data right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// nethogs runs through the helper: full per-process attribution.
+    PerProcess,
+    /// No per-process data (no nethogs or no privileges): device totals only.
+    TotalsOnly,
+    /// Replaying a recorded helper stream.
+    Replay,
+    /// Not started yet, or the helper is being (re)started.
+    Starting,
+}
+
+/// Everything one refresh knows. `ts` is wall-clock ms since the Unix epoch;
+/// `interval_ms` the measured time since the previous snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub ts: u64,
+    pub interval_ms: u64,
+    pub mode: Mode,
+    /// One line a person can act on (why totals-only, helper restarting …); empty when all is well.
+    pub status: String,
+    pub total: Usage,
+    pub unattributed: Usage,
+    pub devices: Vec<DeviceUsage>,
+    pub processes: Vec<ProcessUsage>,
+}
+
+impl Snapshot {
+    /// An empty snapshot for consumers that start before the first refresh.
+    pub fn empty(mode: Mode, status: impl Into<String>) -> Self {
+        Snapshot {
+            ts: 0,
+            interval_ms: 0,
+            mode,
+            status: status.into(),
+            total: Usage::default(),
+            unattributed: Usage::default(),
+            devices: Vec::new(),
+            processes: Vec::new(),
+        }
+    }
+}
