@@ -47,7 +47,11 @@ pub struct Global {
 pub struct Devices(pub Vec<String>);
 
 fn parse_devices(s: &str) -> Result<Devices, String> {
-    let list: Vec<String> = s.split(',').map(|d| d.trim().to_owned()).filter(|d| !d.is_empty()).collect();
+    let list: Vec<String> = s
+        .split(',')
+        .map(|d| d.trim().to_owned())
+        .filter(|d| !d.is_empty())
+        .collect();
     if list.is_empty() {
         return Err("no device named".into());
     }

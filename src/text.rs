@@ -12,7 +12,11 @@ fn unsafe_char(c: char) -> bool {
 /// Replaces control and bidi-control characters with `�`.
 pub fn printable(s: &str) -> Cow<'_, str> {
     if s.chars().any(unsafe_char) {
-        Cow::Owned(s.chars().map(|c| if unsafe_char(c) { '\u{FFFD}' } else { c }).collect())
+        Cow::Owned(
+            s.chars()
+                .map(|c| if unsafe_char(c) { '\u{FFFD}' } else { c })
+                .collect(),
+        )
     } else {
         Cow::Borrowed(s)
     }
@@ -36,7 +40,10 @@ mod tests {
     #[test]
     fn neutralises_escapes() {
         assert_eq!(printable("firefox"), "firefox");
-        assert_eq!(printable("x\x1b[2Jy\nz\u{202E}"), "x\u{FFFD}[2Jy\u{FFFD}z\u{FFFD}");
+        assert_eq!(
+            printable("x\x1b[2Jy\nz\u{202E}"),
+            "x\u{FFFD}[2Jy\u{FFFD}z\u{FFFD}"
+        );
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("ab", 4), "ab");
     }

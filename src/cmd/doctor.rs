@@ -35,26 +35,64 @@ fn check(level: Level, what: impl Into<String>, fix: Option<String>) -> Check {
 }
 
 /// The privilege findings and the verdict, from probes alone (pure).
-pub fn privilege_checks(elevate: privilege::Elevate, p: &Probes, sudo_nopass: bool) -> (Vec<Check>, bool) {
+pub fn privilege_checks(
+    elevate: privilege::Elevate,
+    p: &Probes,
+    sudo_nopass: bool,
+) -> (Vec<Check>, bool) {
     let mut out = Vec::new();
     out.push(if p.is_root {
         check(Level::Ok, "running as root: nethogs runs directly", None)
     } else {
-        check(Level::Info, "running as a user: the helper needs pkexec, sudo or capabilities", None)
+        check(
+            Level::Info,
+            "running as a user: the helper needs pkexec, sudo or capabilities",
+            None,
+        )
     });
     out.push(if p.nethogs_caps {
-        check(Level::Ok, "nethogs has cap_net_raw,cap_dac_read_search,cap_sys_ptrace: no password needed", None)
+        check(
+            Level::Ok,
+            "nethogs has cap_net_raw,cap_dac_read_search,cap_sys_ptrace: no password needed",
+            None,
+        )
     } else {
-        check(Level::Info, "nethogs has no file capabilities", Some(format!("optional, grants any user packet capture: {CAPS_FIX}")))
+        check(
+            Level::Info,
+            "nethogs has no file capabilities",
+            Some(format!(
+                "optional, grants any user packet capture: {CAPS_FIX}"
+            )),
+        )
     });
     out.push(match (p.pkexec, p.polkit_agent) {
-        (true, true) => check(Level::Ok, "pkexec and a polkit agent (or terminal) can ask for the password", None),
-        (true, false) => check(Level::Warn, "pkexec is installed but no polkit authentication agent is running", Some("start your desktop's polkit agent (e.g. polkit-gnome, lxpolkit)".into())),
-        (false, _) => check(Level::Info, "pkexec is not installed", Some("sudo apt install pkexec".into())),
+        (true, true) => check(
+            Level::Ok,
+            "pkexec and a polkit agent (or terminal) can ask for the password",
+            None,
+        ),
+        (true, false) => check(
+            Level::Warn,
+            "pkexec is installed but no polkit authentication agent is running",
+            Some("start your desktop's polkit agent (e.g. polkit-gnome, lxpolkit)".into()),
+        ),
+        (false, _) => check(
+            Level::Info,
+            "pkexec is not installed",
+            Some("sudo apt install pkexec".into()),
+        ),
     });
     out.push(match (p.sudo, sudo_nopass) {
-        (true, true) => check(Level::Ok, "sudo -n works without a password right now", None),
-        (true, false) => check(Level::Info, "sudo needs a password (sudo -n fails)", Some("run `sudo -v` before hogwatch, or use pkexec/capabilities".into())),
+        (true, true) => check(
+            Level::Ok,
+            "sudo -n works without a password right now",
+            None,
+        ),
+        (true, false) => check(
+            Level::Info,
+            "sudo needs a password (sudo -n fails)",
+            Some("run `sudo -v` before hogwatch, or use pkexec/capabilities".into()),
+        ),
         (false, _) => check(Level::Info, "sudo is not installed", None),
     });
     let (verdict, works) = match privilege::plan(elevate, p) {
@@ -64,13 +102,39 @@ pub fn privilege_checks(elevate: privilege::Elevate, p: &Probes, sudo_nopass: bo
                 .filter(|r| *r != Route::Sudo || sudo_nopass || p.is_root)
                 .collect();
             if usable.is_empty() {
-                (check(Level::Fail, "per-process monitoring: no route works now (sudo needs a password)", Some(format!("run `sudo -v` first, start a polkit agent, or {CAPS_FIX}"))), false)
+                (
+                    check(
+                        Level::Fail,
+                        "per-process monitoring: no route works now (sudo needs a password)",
+                        Some(format!(
+                            "run `sudo -v` first, start a polkit agent, or {CAPS_FIX}"
+                        )),
+                    ),
+                    false,
+                )
             } else {
                 let names: Vec<String> = usable.iter().map(Route::to_string).collect();
-                (check(Level::Ok, format!("per-process monitoring: will start the helper via {}", names.join(", then ")), None), true)
+                (
+                    check(
+                        Level::Ok,
+                        format!(
+                            "per-process monitoring: will start the helper via {}",
+                            names.join(", then ")
+                        ),
+                        None,
+                    ),
+                    true,
+                )
             }
         }
-        Err(no) => (check(Level::Fail, format!("per-process monitoring is off: {}", no.reason), Some(no.fix)), false),
+        Err(no) => (
+            check(
+                Level::Fail,
+                format!("per-process monitoring is off: {}", no.reason),
+                Some(no.fix),
+            ),
+            false,
+        ),
     };
     out.push(verdict);
     (out, works)
@@ -82,7 +146,8 @@ fn nethogs_version(path: &str) -> Option<String> {
         .stdin(Stdio::null())
         .output()
         .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     let v = text.split("version").nth(1)?.trim().to_owned();
     (!v.is_empty()).then_some(v)
 }
@@ -105,13 +170,28 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
     match &p.nethogs {
         Some(path) => match nethogs_version(path) {
             Some(v) => checks.push(check(Level::Ok, format!("nethogs {v} at {path}"), None)),
-            None => checks.push(check(Level::Warn, format!("nethogs at {path} did not report a version"), Some("sudo apt install --reinstall nethogs".into()))),
+            None => checks.push(check(
+                Level::Warn,
+                format!("nethogs at {path} did not report a version"),
+                Some("sudo apt install --reinstall nethogs".into()),
+            )),
         },
-        None => checks.push(check(Level::Fail, format!("nethogs not found in {}", probe::NETHOGS_PATHS.join(", ")), Some("sudo apt install nethogs".into()))),
+        None => checks.push(check(
+            Level::Fail,
+            format!("nethogs not found in {}", probe::NETHOGS_PATHS.join(", ")),
+            Some("sudo apt install nethogs".into()),
+        )),
     }
     match &p.helper {
         Some(h) => checks.push(check(Level::Ok, format!("helper at {h}"), None)),
-        None => checks.push(check(Level::Fail, format!("hogwatch-helper not found next to hogwatch or at {}", probe::INSTALLED_HELPER), Some("reinstall hogwatch".into()))),
+        None => checks.push(check(
+            Level::Fail,
+            format!(
+                "hogwatch-helper not found next to hogwatch or at {}",
+                probe::INSTALLED_HELPER
+            ),
+            Some("reinstall hogwatch".into()),
+        )),
     }
     let nopass = p.sudo && !p.is_root && sudo_nopass().await;
     let (priv_checks, works) = privilege_checks(global.elevate, &p, nopass);
@@ -128,19 +208,46 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
         } else {
             "not monitored"
         };
-        checks.push(check(Level::Info, format!("device {} ({state}): {role}", d.name), None));
+        checks.push(check(
+            Level::Info,
+            format!("device {} ({state}): {role}", d.name),
+            None,
+        ));
     }
     if let Some(explicit) = global.devices.as_ref() {
-        for name in explicit.0.iter().filter(|n| !all.iter().any(|d| &d.name == *n)) {
-            checks.push(check(Level::Fail, format!("device {name} does not exist"), Some("check `ip link`, or drop it from --devices".into())));
+        for name in explicit
+            .0
+            .iter()
+            .filter(|n| !all.iter().any(|d| &d.name == *n))
+        {
+            checks.push(check(
+                Level::Fail,
+                format!("device {name} does not exist"),
+                Some("check `ip link`, or drop it from --devices".into()),
+            ));
         }
     }
     if monitored.is_empty() {
-        checks.push(check(Level::Warn, "no network device to monitor is up", Some("bring a device up, or name one with --devices".into())));
+        checks.push(check(
+            Level::Warn,
+            "no network device to monitor is up",
+            Some("bring a device up, or name one with --devices".into()),
+        ));
     }
     match procfs::read_net_dev() {
-        Ok(c) => checks.push(check(Level::Ok, format!("/proc/net/dev readable ({} devices): totals work without privileges", c.len()), None)),
-        Err(e) => checks.push(check(Level::Fail, format!("/proc/net/dev unreadable: {e}"), Some("is /proc mounted?".into()))),
+        Ok(c) => checks.push(check(
+            Level::Ok,
+            format!(
+                "/proc/net/dev readable ({} devices): totals work without privileges",
+                c.len()
+            ),
+            None,
+        )),
+        Err(e) => checks.push(check(
+            Level::Fail,
+            format!("/proc/net/dev unreadable: {e}"),
+            Some("is /proc mounted?".into()),
+        )),
     }
 
     let failed = checks.iter().any(|c| c.level == Level::Fail);
@@ -156,7 +263,11 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
             println!("      fix: {fix}");
         }
     }
-    Ok(if works && !failed { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if works && !failed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 #[cfg(test)]
@@ -174,15 +285,41 @@ mod tests {
 
     #[test]
     fn verdicts() {
-        let (_, ok) = privilege_checks(Elevate::Auto, &Probes { is_root: true, ..base() }, false);
+        let (_, ok) = privilege_checks(
+            Elevate::Auto,
+            &Probes {
+                is_root: true,
+                ..base()
+            },
+            false,
+        );
         assert!(ok);
-        let (c, ok) = privilege_checks(Elevate::Auto, &Probes { sudo: true, ..base() }, false);
+        let (c, ok) = privilege_checks(
+            Elevate::Auto,
+            &Probes {
+                sudo: true,
+                ..base()
+            },
+            false,
+        );
         assert!(!ok, "sudo with a password is no route for a background app");
-        assert!(c.last().and_then(|c| c.fix.as_deref()).is_some_and(|f| f.contains("setcap")));
-        let (_, ok) = privilege_checks(Elevate::Auto, &Probes { sudo: true, ..base() }, true);
+        assert!(c
+            .last()
+            .and_then(|c| c.fix.as_deref())
+            .is_some_and(|f| f.contains("setcap")));
+        let (_, ok) = privilege_checks(
+            Elevate::Auto,
+            &Probes {
+                sudo: true,
+                ..base()
+            },
+            true,
+        );
         assert!(ok);
         let (c, ok) = privilege_checks(Elevate::Auto, &Probes::default(), false);
         assert!(!ok);
-        assert!(c.iter().any(|c| c.fix.as_deref() == Some("sudo apt install nethogs")));
+        assert!(c
+            .iter()
+            .any(|c| c.fix.as_deref() == Some("sudo apt install nethogs")));
     }
 }

@@ -55,12 +55,23 @@ pub fn render(s: &Snapshot, sort: SortBy, rows: usize, width: usize) -> String {
         bytes(s.total.down_bytes),
     );
     if !s.status.is_empty() {
-        let _ = writeln!(out, "! {}", truncate(&s.status, width.saturating_sub(2).max(20)));
+        let _ = writeln!(
+            out,
+            "! {}",
+            truncate(&s.status, width.saturating_sub(2).max(20))
+        );
     }
     let devs: Vec<String> = s
         .devices
         .iter()
-        .map(|d| format!("{} ↑ {} ↓ {}", truncate(&d.name, 15), rate(d.usage.up_rate), rate(d.usage.down_rate)))
+        .map(|d| {
+            format!(
+                "{} ↑ {} ↓ {}",
+                truncate(&d.name, 15),
+                rate(d.usage.up_rate),
+                rate(d.usage.down_rate)
+            )
+        })
         .collect();
     if !devs.is_empty() {
         let _ = writeln!(out, "devices: {}", devs.join("  |  "));
@@ -102,7 +113,12 @@ pub fn render(s: &Snapshot, sort: SortBy, rows: usize, width: usize) -> String {
 }
 
 fn terminal_size() -> (usize, usize) {
-    let get = |k: &str, d: usize| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
+    let get = |k: &str, d: usize| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
     (get("COLUMNS", 120), get("LINES", 30))
 }
 
@@ -112,7 +128,11 @@ pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
     let mut rx = c.subscribe();
     let tty = std::io::stdout().is_terminal() && !args.json;
     let (width, height) = terminal_size();
-    let rows = args.rows.unwrap_or(if tty { height.saturating_sub(6).max(5) } else { 20 });
+    let rows = args.rows.unwrap_or(if tty {
+        height.saturating_sub(6).max(5)
+    } else {
+        20
+    });
     let mut seen = 0u64;
     let mut last_status = String::new();
     loop {
@@ -137,7 +157,11 @@ pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
                 .map_err(std::io::Error::other)
                 .and_then(|j| writeln!(stdout, "{j}"))
         } else if tty {
-            write!(stdout, "\x1b[H\x1b[2J{}", render(&snap, args.sort, rows, width))
+            write!(
+                stdout,
+                "\x1b[H\x1b[2J{}",
+                render(&snap, args.sort, rows, width)
+            )
         } else {
             writeln!(stdout, "{}", render(&snap, args.sort, rows, width))
         };
@@ -195,7 +219,10 @@ mod tests {
         let pos = |t: &str, n: &str| t.find(n).unwrap_or(usize::MAX);
         assert!(pos(&by_rate, "fast") < pos(&by_rate, "slow-but-big"));
         assert!(pos(&by_total, "slow-but-big") < pos(&by_total, "fast"));
-        assert!(!by_rate.contains('\x1b'), "escape sequences from names must not reach the terminal");
+        assert!(
+            !by_rate.contains('\x1b'),
+            "escape sequences from names must not reach the terminal"
+        );
         assert!(by_rate.contains("(unattributed)"));
         assert!(by_rate.contains("8.58 MiB"));
         assert_eq!(render(&s, SortBy::Rate, 1, 120).matches("eth0").count(), 1);

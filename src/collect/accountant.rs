@@ -144,6 +144,17 @@ fn counter_delta(prev: u64, cur: u64) -> u64 {
     }
 }
 
+/// `device − attributed` for rates: never negative, and float residue below one byte
+/// per second (sums of window quotients) reads as zero rather than `1e-14`.
+fn rate_difference(device: f64, attributed: f64) -> f64 {
+    let d = device - attributed;
+    if d < 1.0 {
+        0.0
+    } else {
+        d
+    }
+}
+
 impl Accountant {
     pub fn new(cfg: AccountantConfig) -> Self {
         Accountant {
@@ -281,9 +292,7 @@ impl Accountant {
             Some(d) => (Some(d.start_time), d.exe, d.argv),
             None => (None, String::new(), Vec::new()),
         };
-        let user = procs
-            .user_name(r.uid)
-            .unwrap_or_else(|| r.uid.to_string());
+        let user = procs.user_name(r.uid).unwrap_or_else(|| r.uid.to_string());
         let id = self.next_id;
         self.next_id += 1;
         self.procs.insert(
@@ -383,8 +392,8 @@ impl Accountant {
                     down_bytes: d.down_bytes,
                 };
                 let unatt = Usage {
-                    up_rate: (up_rate - attributed_rate.0).max(0.0),
-                    down_rate: (down_rate - attributed_rate.1).max(0.0),
+                    up_rate: rate_difference(up_rate, attributed_rate.0),
+                    down_rate: rate_difference(down_rate, attributed_rate.1),
                     up_bytes: d.bytes_at_block.0.saturating_sub(d.attributed.0),
                     down_bytes: d.bytes_at_block.1.saturating_sub(d.attributed.1),
                 };
@@ -399,8 +408,8 @@ impl Accountant {
                     down_bytes: d.attributed.1 + d.nethogs_unattributed.1,
                 };
                 let unatt = Usage {
-                    up_rate: (up_rate - attributed_rate.0).max(0.0),
-                    down_rate: (down_rate - attributed_rate.1).max(0.0),
+                    up_rate: rate_difference(up_rate, attributed_rate.0),
+                    down_rate: rate_difference(down_rate, attributed_rate.1),
                     up_bytes: d.nethogs_unattributed.0,
                     down_bytes: d.nethogs_unattributed.1,
                 };
@@ -431,3 +440,7 @@ impl Accountant {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "accountant_tests.rs"]
+mod tests;

@@ -12,8 +12,8 @@ pub struct App {
 }
 
 const INTERPRETERS: [&str; 13] = [
-    "python", "perl", "ruby", "node", "nodejs", "bash", "sh", "dash", "zsh", "php", "lua",
-    "java", "deno",
+    "python", "perl", "ruby", "node", "nodejs", "bash", "sh", "dash", "zsh", "php", "lua", "java",
+    "deno",
 ];
 
 /// True for `python3`, `python3.11`, `perl5.36`, … (name plus an optional version).
@@ -93,9 +93,17 @@ mod tests {
         );
         assert_eq!(a.key, "/usr/bin/python3.11 /srv/tcpgen.py");
         assert_eq!(a.name, "tcpgen.py (python3.11)");
-        let m = app_of("/usr/bin/python3", "python3", &v(&["python3", "-m", "http.server"]));
+        let m = app_of(
+            "/usr/bin/python3",
+            "python3",
+            &v(&["python3", "-m", "http.server"]),
+        );
         assert_eq!(m.key, "/usr/bin/python3 http.server");
-        let c = app_of("/usr/bin/python3", "python3", &v(&["python3", "-c", "print(1)"]));
+        let c = app_of(
+            "/usr/bin/python3",
+            "python3",
+            &v(&["python3", "-c", "print(1)"]),
+        );
         assert_eq!(c.key, "/usr/bin/python3");
     }
 

@@ -75,7 +75,9 @@ pub struct Collector {
 impl Collector {
     /// Every snapshot from now on (the first call also gets those since start).
     pub fn subscribe(&mut self) -> broadcast::Receiver<Arc<Snapshot>> {
-        self.first.take().unwrap_or_else(|| self.updates.resubscribe())
+        self.first
+            .take()
+            .unwrap_or_else(|| self.updates.resubscribe())
     }
 
     pub async fn command(&self, c: Command) {
@@ -113,10 +115,18 @@ pub fn start(opts: Options) -> anyhow::Result<Collector> {
                 .unwrap_or_else(|| "eth0".to_owned());
             let file = std::fs::File::open(path)
                 .with_context(|| format!("cannot open replay file {}", path.display()))?;
-            let rec = read_recording(std::io::BufReader::new(file), &raw_dev, opts.interval_s * 1000)
-                .with_context(|| format!("cannot read replay file {}", path.display()))?;
+            let rec = read_recording(
+                std::io::BufReader::new(file),
+                &raw_dev,
+                opts.interval_s * 1000,
+            )
+            .with_context(|| format!("cannot read replay file {}", path.display()))?;
             if rec.skipped > 0 {
-                tracing::warn!("{}: skipped {} unreadable lines", path.display(), rec.skipped);
+                tracing::warn!(
+                    "{}: skipped {} unreadable lines",
+                    path.display(),
+                    rec.skipped
+                );
             }
             let recorder = open_recorder(&opts, &rec.devices)?;
             tokio::spawn(run_replay(opts, rec, publish, cmd_rx, recorder))
@@ -338,7 +348,13 @@ fn plan_routes(elevate: Elevate, h: &mut HelperState, p: &mut Pipeline) -> PathB
 }
 
 /// Starts the helper by the next pending route; none left → totals-only.
-fn start_next(opts: &Options, helper: &Path, devices: &[String], h: &mut HelperState, p: &mut Pipeline) {
+fn start_next(
+    opts: &Options,
+    helper: &Path,
+    devices: &[String],
+    h: &mut HelperState,
+    p: &mut Pipeline,
+) {
     if devices.is_empty() {
         return;
     }
@@ -367,7 +383,13 @@ fn start_next(opts: &Options, helper: &Path, devices: &[String], h: &mut HelperS
 
 /// The helper's stdout ended: it exited. Before its hello, try the next route; after,
 /// restart it with backoff.
-async fn on_helper_gone(opts: &Options, helper: &Path, devices: &[String], h: &mut HelperState, p: &mut Pipeline) {
+async fn on_helper_gone(
+    opts: &Options,
+    helper: &Path,
+    devices: &[String],
+    h: &mut HelperState,
+    p: &mut Pipeline,
+) {
     let Some(mut r) = h.running.take() else {
         return;
     };
@@ -434,7 +456,11 @@ async fn run_replay(
         if tick_due && next_tick > end {
             break;
         }
-        let t = if tick_due { next_tick } else { next_item_t.unwrap_or(next_tick) };
+        let t = if tick_due {
+            next_tick
+        } else {
+            next_item_t.unwrap_or(next_tick)
+        };
         tokio::select! {
             _ = wait(t) => {}
             cmd = commands.recv() => match cmd {
@@ -454,13 +480,27 @@ async fn run_replay(
             Some(Item::Netdev { counters, .. }) => {
                 let c: Vec<procfs::DevCounters> = counters
                     .into_iter()
-                    .map(|(name, rx_bytes, tx_bytes)| procfs::DevCounters { name, rx_bytes, tx_bytes })
+                    .map(|(name, rx_bytes, tx_bytes)| procfs::DevCounters {
+                        name,
+                        rx_bytes,
+                        tx_bytes,
+                    })
                     .collect();
                 p.on_counters(&c, now);
             }
-            Some(Item::Proc { pid, start_time, exe, argv, .. }) => p.on_proc(
+            Some(Item::Proc {
                 pid,
-                super::accountant::ProcDetails { start_time, exe, argv },
+                start_time,
+                exe,
+                argv,
+                ..
+            }) => p.on_proc(
+                pid,
+                super::accountant::ProcDetails {
+                    start_time,
+                    exe,
+                    argv,
+                },
             ),
             Some(Item::Header { .. }) | None => {}
         }

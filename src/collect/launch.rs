@@ -43,12 +43,19 @@ pub fn command_for(route: Route, helper: &Path, interval_s: u64, devices: &[Stri
             c
         }
     };
-    cmd.arg("--interval").arg(interval_s.to_string()).args(devices);
+    cmd.arg("--interval")
+        .arg(interval_s.to_string())
+        .args(devices);
     cmd
 }
 
 /// Spawns the helper; its output is read by background tasks.
-pub fn spawn(route: Route, helper: &Path, interval_s: u64, devices: &[String]) -> std::io::Result<RunningHelper> {
+pub fn spawn(
+    route: Route,
+    helper: &Path,
+    interval_s: u64,
+    devices: &[String],
+) -> std::io::Result<RunningHelper> {
     let mut child = command_for(route, helper, interval_s, devices)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -50,7 +50,12 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    pub fn new(cfg: AccountantConfig, procs: Box<dyn Lookup>, counters: Counters, mode: Mode) -> Self {
+    pub fn new(
+        cfg: AccountantConfig,
+        procs: Box<dyn Lookup>,
+        counters: Counters,
+        mode: Mode,
+    ) -> Self {
         Pipeline {
             acct: Accountant::new(cfg),
             assemblers: BTreeMap::new(),
@@ -165,7 +170,10 @@ impl Pipeline {
 
     /// The earliest time `poll` has work to do.
     pub fn next_deadline(&self) -> Option<Mono> {
-        self.assemblers.values().filter_map(BlockAssembler::deadline).min()
+        self.assemblers
+            .values()
+            .filter_map(BlockAssembler::deadline)
+            .min()
     }
 
     /// Reads live counters (no-op when counters are fed).
@@ -186,7 +194,8 @@ impl Pipeline {
             .collect();
         self.record(netdev_item(now.0, &mine));
         for c in &mine {
-            self.acct.observe_counters(&c.name, c.rx_bytes, c.tx_bytes, now);
+            self.acct
+                .observe_counters(&c.name, c.rx_bytes, c.tx_bytes, now);
         }
     }
 

@@ -4,7 +4,9 @@
 use std::fmt;
 
 /// `--elevate auto|pkexec|sudo|none`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Elevate {
     Auto,
@@ -76,7 +78,8 @@ pub fn plan(elevate: Elevate, p: &Probes) -> Result<Vec<Route>, NoRoute> {
     }
     if p.helper.is_none() {
         return Err(NoRoute {
-            reason: "hogwatch-helper is missing next to hogwatch and in /usr/libexec/hogwatch".into(),
+            reason: "hogwatch-helper is missing next to hogwatch and in /usr/libexec/hogwatch"
+                .into(),
             fix: "reinstall hogwatch".into(),
         });
     }
@@ -194,14 +197,24 @@ mod tests {
             sudo: true,
             ..probes()
         };
-        assert_eq!(plan(Elevate::Auto, &p), Ok(vec![Route::Pkexec, Route::Sudo]));
+        assert_eq!(
+            plan(Elevate::Auto, &p),
+            Ok(vec![Route::Pkexec, Route::Sudo])
+        );
         let p = Probes {
             pkexec: true,
             sudo: true,
             ..probes()
         };
         assert_eq!(plan(Elevate::Auto, &p), Ok(vec![Route::Sudo]));
-        let e = plan(Elevate::Auto, &Probes { pkexec: true, ..probes() }).unwrap_err();
+        let e = plan(
+            Elevate::Auto,
+            &Probes {
+                pkexec: true,
+                ..probes()
+            },
+        )
+        .unwrap_err();
         assert!(e.fix.contains("setcap"), "{e}");
     }
 
@@ -219,10 +232,20 @@ mod tests {
     fn exit_codes_in_plain_words() {
         assert!(explain_exit(Route::Pkexec, Some(126), "").contains("dismissed"));
         assert!(explain_exit(Route::Pkexec, Some(127), "").contains("agent"));
-        assert!(explain_exit(Route::Sudo, Some(1), "sudo: a password is required").contains("password"));
+        assert!(
+            explain_exit(Route::Sudo, Some(1), "sudo: a password is required").contains("password")
+        );
         assert!(explain_exit(Route::Direct, Some(3), "").contains("apt install nethogs"));
-        assert!(explain_nethogs_error("eth0", "Error opening handler for device eth0").unwrap().contains("setcap"));
-        assert!(explain_nethogs_error("x", "No devices to monitor. Use '-a'").unwrap().contains("does not exist"));
+        assert!(
+            explain_nethogs_error("eth0", "Error opening handler for device eth0")
+                .unwrap()
+                .contains("setcap")
+        );
+        assert!(
+            explain_nethogs_error("x", "No devices to monitor. Use '-a'")
+                .unwrap()
+                .contains("does not exist")
+        );
         assert_eq!(explain_nethogs_error("x", "  "), None);
     }
 }

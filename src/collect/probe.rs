@@ -8,7 +8,11 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// The only places the helper (and so we) accept nethogs from.
-pub const NETHOGS_PATHS: [&str; 3] = ["/usr/sbin/nethogs", "/usr/bin/nethogs", "/usr/local/sbin/nethogs"];
+pub const NETHOGS_PATHS: [&str; 3] = [
+    "/usr/sbin/nethogs",
+    "/usr/bin/nethogs",
+    "/usr/local/sbin/nethogs",
+];
 pub const PKEXEC: &str = "/usr/bin/pkexec";
 pub const SUDO: &str = "/usr/bin/sudo";
 pub const INSTALLED_HELPER: &str = "/usr/libexec/hogwatch/hogwatch-helper";
@@ -73,7 +77,12 @@ pub fn polkit_agent_available(uid: u32) -> bool {
         return false;
     };
     dir.filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
         .any(|e| {
             let owned = fs::read_to_string(e.path().join("status"))
                 .ok()
@@ -125,8 +134,14 @@ mod tests {
         assert!(caps_sufficient(&xattr(0x0200_0001, all)));
         assert!(caps_sufficient(&xattr(0x0300_0001, all | 1 << 12)));
         assert!(!caps_sufficient(&xattr(0x0200_0000, all)), "not effective");
-        assert!(!caps_sufficient(&xattr(0x0200_0001, 1 << 13)), "net_raw only");
-        assert!(!caps_sufficient(&xattr(0x0700_0001, all)), "unknown revision");
+        assert!(
+            !caps_sufficient(&xattr(0x0200_0001, 1 << 13)),
+            "net_raw only"
+        );
+        assert!(
+            !caps_sufficient(&xattr(0x0700_0001, all)),
+            "unknown revision"
+        );
         assert!(!caps_sufficient(&[1, 2, 3]));
         assert!(!caps_sufficient(&[]));
     }

@@ -192,10 +192,15 @@ mod tests {
 
     #[test]
     fn passwd_and_cmdline() {
-        let p = parse_passwd("root:x:0:0:root:/root:/bin/bash\nbad\nalice:x:1000:1000::/home/a:/bin/sh\n");
+        let p = parse_passwd(
+            "root:x:0:0:root:/root:/bin/bash\nbad\nalice:x:1000:1000::/home/a:/bin/sh\n",
+        );
         assert_eq!(p.get(&0).map(String::as_str), Some("root"));
         assert_eq!(p.get(&1000).map(String::as_str), Some("alice"));
-        assert_eq!(parse_cmdline(b"/usr/bin/x\0-a\0b c\0"), vec!["/usr/bin/x", "-a", "b c"]);
+        assert_eq!(
+            parse_cmdline(b"/usr/bin/x\0-a\0b c\0"),
+            vec!["/usr/bin/x", "-a", "b c"]
+        );
     }
 
     #[test]

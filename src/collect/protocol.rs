@@ -120,7 +120,14 @@ mod tests {
                 reason: "hourly".into()
             }
         );
-        for bad in ["", "start eth0 x", "start", "exit eth0 code:1", "line", "what"] {
+        for bad in [
+            "",
+            "start eth0 x",
+            "start",
+            "exit eth0 code:1",
+            "line",
+            "what",
+        ] {
             assert!(
                 matches!(parse_helper_line(bad), HelperEvent::Unknown(_)),
                 "{bad:?}"

@@ -43,7 +43,8 @@ impl RateWindow {
     /// Bytes per second (up, down) at `now`; zero when the newest sample is older than
     /// the window (the source went quiet or stopped).
     pub fn rates(&self, now: Mono, window_ms: u64) -> (f64, f64) {
-        let (Some(&(t0, u0, d0)), Some(&(t1, u1, d1))) = (self.samples.front(), self.samples.back())
+        let (Some(&(t0, u0, d0)), Some(&(t1, u1, d1))) =
+            (self.samples.front(), self.samples.back())
         else {
             return (0.0, 0.0);
         };

@@ -71,7 +71,11 @@ pub struct Recording {
 
 /// Reads a recording (JSON Lines) or raw nethogs output (anything else). `raw_device`
 /// names the device of raw output; `interval_ms` spaces its refreshes.
-pub fn read_recording(r: impl BufRead, raw_device: &str, interval_ms: u64) -> io::Result<Recording> {
+pub fn read_recording(
+    r: impl BufRead,
+    raw_device: &str,
+    interval_ms: u64,
+) -> io::Result<Recording> {
     let mut rec = Recording {
         interval_ms,
         ..Recording::default()
@@ -79,15 +83,14 @@ pub fn read_recording(r: impl BufRead, raw_device: &str, interval_ms: u64) -> io
     let mut raw: Option<u64> = None; // Some(t) once the input is known to be raw nethogs output
     for line in r.split(b'\n') {
         let line = String::from_utf8_lossy(&line?).into_owned();
-        if raw.is_none() && rec.items.is_empty() && rec.skipped == 0 && !line.trim().is_empty() {
-            if !line.trim_start().starts_with('{') {
-                raw = Some(0);
-                rec.devices = vec![raw_device.to_owned()];
-                rec.items.push(Item::Helper {
-                    t: 0,
-                    line: format!("start {raw_device} 0"),
-                });
-            }
+        let first = raw.is_none() && rec.items.is_empty() && rec.skipped == 0;
+        if first && !line.trim().is_empty() && !line.trim_start().starts_with('{') {
+            raw = Some(0);
+            rec.devices = vec![raw_device.to_owned()];
+            rec.items.push(Item::Helper {
+                t: 0,
+                line: format!("start {raw_device} 0"),
+            });
         }
         if let Some(t) = raw.as_mut() {
             if line == "Refreshing:" {
@@ -127,13 +130,21 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(mut out: Box<dyn Write + Send>, interval_ms: u64, devices: &[String]) -> io::Result<Self> {
+    pub fn new(
+        mut out: Box<dyn Write + Send>,
+        interval_ms: u64,
+        devices: &[String],
+    ) -> io::Result<Self> {
         let header = Item::Header {
             version: FORMAT_VERSION,
             interval_ms,
             devices: devices.to_vec(),
         };
-        writeln!(out, "{}", serde_json::to_string(&header).map_err(io::Error::other)?)?;
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&header).map_err(io::Error::other)?
+        )?;
         Ok(Recorder { out, failed: false })
     }
 
@@ -158,10 +169,12 @@ impl Recorder {
     }
 }
 
-/// Process details learned from a recording, as the accountant's lookup.
+/// Process details learned from a recording, as the accountant's lookup. User names
+/// come from this machine's passwd (the recording holds uids only).
 #[derive(Debug, Default)]
 pub struct ReplayProcs {
     known: HashMap<u32, ProcDetails>,
+    users: super::procfs::ProcFs,
 }
 
 impl ReplayProcs {
@@ -177,8 +190,8 @@ impl ProcLookup for ReplayProcs {
     fn details(&mut self, pid: u32) -> Option<ProcDetails> {
         self.known.get(&pid).cloned()
     }
-    fn user_name(&mut self, _uid: u32) -> Option<String> {
-        None
+    fn user_name(&mut self, uid: u32) -> Option<String> {
+        self.users.user_name(uid)
     }
 }
 

@@ -155,7 +155,10 @@ mod tests {
     fn noise_and_markers() {
         assert_eq!(parse_line("Refreshing:"), TraceLine::Refreshing);
         assert_eq!(parse_line("Refreshing:\r"), TraceLine::Refreshing);
-        assert_eq!(parse_line("Unknown linktype 12Refreshing:"), TraceLine::Refreshing);
+        assert_eq!(
+            parse_line("Unknown linktype 12Refreshing:"),
+            TraceLine::Refreshing
+        );
         for l in [
             "",
             "Adding local address: 127.0.0.1",
