@@ -35,7 +35,7 @@ pub struct Global {
     #[arg(long, global = true, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=60))]
     pub interval: u64,
     /// Replay speed factor for `--source replay:` (0 = as fast as possible).
-    #[arg(long, global = true, default_value_t = 1.0, value_parser = parse_speed)]
+    #[arg(long, global = true, default_value_t = 1.0, value_parser = parse_speed, allow_negative_numbers = true)]
     pub replay_speed: f64,
     /// Seconds without traffic after which a process leaves the live table.
     #[arg(long, global = true, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]

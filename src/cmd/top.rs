@@ -148,7 +148,7 @@ pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
             _ = tokio::signal::ctrl_c() => break,
         };
         if !tty && !args.json && snap.status != last_status && !snap.status.is_empty() {
-            eprintln!("hogwatch: {}", snap.status);
+            eprintln!("hogwatch: {}", crate::text::printable(&snap.status));
         }
         last_status.clone_from(&snap.status);
         let mut stdout = std::io::stdout().lock();
@@ -174,7 +174,7 @@ pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
             break;
         }
     }
-    c.stop().await;
+    c.stop().await?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -144,6 +144,12 @@ fn counter_delta(prev: u64, cur: u64) -> u64 {
     }
 }
 
+/// Adds to a byte counter; input (a recording, a broken nethogs) may claim absurd
+/// totals, and a counter pinned at the maximum is better than a panic or a wrap.
+fn add(counter: &mut u64, delta: u64) {
+    *counter = counter.saturating_add(delta);
+}
+
 /// `device − attributed` for rates: never negative, and float residue below one byte
 /// per second (sums of window quotients) reads as zero rather than `1e-14`.
 fn rate_difference(device: f64, attributed: f64) -> f64 {
@@ -195,8 +201,8 @@ impl Accountant {
         let window_ms = self.cfg.rate_window_ms;
         let d = self.device(dev);
         if let Some((prx, ptx)) = d.counters {
-            d.down_bytes += counter_delta(prx, rx);
-            d.up_bytes += counter_delta(ptx, tx);
+            add(&mut d.down_bytes, counter_delta(prx, rx));
+            add(&mut d.up_bytes, counter_delta(ptx, tx));
         }
         d.counters = Some((rx, tx));
         d.window.push(at, d.up_bytes, d.down_bytes, window_ms);
@@ -217,8 +223,8 @@ impl Accountant {
             let delta = (counter_delta(base.0, cur.0), counter_delta(base.1, cur.1));
             *base = cur;
             let active = delta != (0, 0);
-            d.attributed.0 += delta.0;
-            d.attributed.1 += delta.1;
+            add(&mut d.attributed.0, delta.0);
+            add(&mut d.attributed.1, delta.1);
             let Some(id) = self.resolve(r, active, at, procs) else {
                 continue;
             };
@@ -231,8 +237,8 @@ impl Accountant {
                     flow.window.push(base_at, 0, 0, window_ms);
                 }
             }
-            flow.up += delta.0;
-            flow.down += delta.1;
+            add(&mut flow.up, delta.0);
+            add(&mut flow.down, delta.1);
             if active {
                 p.last_active = at;
             }
@@ -244,15 +250,15 @@ impl Accountant {
                 .unattributed_baselines
                 .entry(r.name.clone())
                 .or_insert((0, 0));
-            d.nethogs_unattributed.0 += counter_delta(base.0, cur.0);
-            d.nethogs_unattributed.1 += counter_delta(base.1, cur.1);
+            add(&mut d.nethogs_unattributed.0, counter_delta(base.0, cur.0));
+            add(&mut d.nethogs_unattributed.1, counter_delta(base.1, cur.1));
             *base = cur;
         }
         d.last_block = Some(at);
         d.bytes_at_block = (d.up_bytes, d.down_bytes);
         let nh = (
-            d.attributed.0 + d.nethogs_unattributed.0,
-            d.attributed.1 + d.nethogs_unattributed.1,
+            d.attributed.0.saturating_add(d.nethogs_unattributed.0),
+            d.attributed.1.saturating_add(d.nethogs_unattributed.1),
         );
         d.nethogs_window.push(at, nh.0, nh.1, window_ms);
         // Every flow on this device gets a sample, moving or not, so idle rates decay.
@@ -404,8 +410,8 @@ impl Accountant {
                 let usage = Usage {
                     up_rate,
                     down_rate,
-                    up_bytes: d.attributed.0 + d.nethogs_unattributed.0,
-                    down_bytes: d.attributed.1 + d.nethogs_unattributed.1,
+                    up_bytes: d.attributed.0.saturating_add(d.nethogs_unattributed.0),
+                    down_bytes: d.attributed.1.saturating_add(d.nethogs_unattributed.1),
                 };
                 let unatt = Usage {
                     up_rate: rate_difference(up_rate, attributed_rate.0),

@@ -84,10 +84,13 @@ impl Collector {
         let _ = self.commands.send(c).await;
     }
 
-    /// Stops the collector and its helper (waits for them).
-    pub async fn stop(self) {
+    /// Stops the collector and its helper (waits for them). An error means the collector
+    /// had failed (a bug): consumers must not present a truncated run as a clean one.
+    pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.commands.send(Command::Stop).await;
-        let _ = self.task.await;
+        self.task
+            .await
+            .map_err(|e| anyhow::anyhow!("the collector failed: {e}"))
     }
 }
 
@@ -341,7 +344,7 @@ fn plan_routes(elevate: Elevate, h: &mut HelperState, p: &mut Pipeline) -> PathB
             h.pending.clear();
             p.mode = Mode::TotalsOnly;
             p.reason = format!("per-process monitoring is off: {no}");
-            tracing::warn!("{}", p.reason);
+            tracing::warn!("{}", crate::text::printable(&p.reason));
         }
     }
     PathBuf::from(probes.helper.unwrap_or_default())
@@ -377,7 +380,7 @@ fn start_next(
             h.failures.join("; "),
             privilege::CAPS_FIX
         );
-        tracing::warn!("{}", p.reason);
+        tracing::warn!("{}", crate::text::printable(&p.reason));
     }
 }
 
@@ -401,7 +404,7 @@ async fn on_helper_gone(
         }
     };
     let why = explain_exit(r.route, code, &r.stderr_tail());
-    tracing::warn!(route = %r.route, ?code, "helper exited: {why}");
+    tracing::warn!(route = %r.route, ?code, "helper exited: {}", crate::text::printable(&why));
     if !h.said_hello {
         h.failures.push(format!("{}: {why}", r.route));
         h.route = None;
@@ -448,7 +451,7 @@ async fn run_replay(
     let mut next_tick = interval;
     let last_t = rec.items.last().map_or(0, Item::t);
     // Two ticks past the end let the last block complete and rates settle.
-    let end = last_t + 2 * interval;
+    let end = last_t.saturating_add(2 * interval);
     let mut items = rec.items.into_iter().peekable();
     loop {
         let next_item_t = items.peek().map(Item::t);
@@ -469,10 +472,15 @@ async fn run_replay(
             },
         }
         let now = Mono(t);
-        p.poll(now);
+        // Counters and /proc facts at this instant were read before the block they
+        // belong to was applied: apply them before completing blocks by silence.
+        let helper_line = matches!(items.peek(), Some(Item::Helper { .. }));
+        if tick_due || helper_line {
+            p.poll(now);
+        }
         if tick_due {
             publish.publish(p.snapshot(now, clock.wall_ms()));
-            next_tick += interval;
+            next_tick = next_tick.saturating_add(interval);
             continue;
         }
         match items.next() {

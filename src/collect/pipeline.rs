@@ -97,7 +97,7 @@ impl Pipeline {
         });
         match parse_helper_line(raw) {
             HelperEvent::Hello { version } => {
-                tracing::debug!(%version, "helper is up");
+                tracing::debug!(?version, "helper is up");
             }
             HelperEvent::Start { dev, .. } => {
                 self.assembler(&dev).reset();
@@ -110,7 +110,7 @@ impl Pipeline {
             }
             HelperEvent::Err { dev, line } => {
                 if let Some(msg) = explain_nethogs_error(&dev, &line) {
-                    tracing::warn!(device = %dev, "{msg}");
+                    tracing::warn!("{}", crate::text::printable(&msg));
                     self.nethogs_errors.insert(dev, msg);
                 }
             }
@@ -125,11 +125,11 @@ impl Pipeline {
                         "nethogs on {dev} stopped ({status}); restarting in {} s",
                         retry_ms.div_ceil(1000)
                     );
-                    tracing::warn!("{msg}");
+                    tracing::warn!("{}", crate::text::printable(&msg));
                     self.nethogs_errors.entry(dev).or_insert(msg);
                 }
             }
-            HelperEvent::Restart { reason } => tracing::info!(%reason, "helper restarts nethogs"),
+            HelperEvent::Restart { reason } => tracing::info!(?reason, "helper restarts nethogs"),
             HelperEvent::Unknown(line) => {
                 self.unknown_lines += 1;
                 tracing::debug!(?line, "unknown helper line");

@@ -50,6 +50,15 @@ impl Item {
     }
 }
 
+impl Item {
+    fn set_t(&mut self, new: u64) {
+        match self {
+            Item::Header { .. } => {}
+            Item::Helper { t, .. } | Item::Netdev { t, .. } | Item::Proc { t, .. } => *t = new,
+        }
+    }
+}
+
 pub fn netdev_item(t: u64, counters: &[DevCounters]) -> Item {
     Item::Netdev {
         t,
@@ -118,9 +127,30 @@ pub fn read_recording(
             Err(_) => rec.skipped += 1,
         }
     }
-    // Items must be in time order for the replay clock; a stable sort keeps ties in order.
-    rec.items.sort_by_key(Item::t);
+    // Items must be in time order for the replay clock. At one instant the live collector
+    // reads counters and /proc before it applies the block that a helper line completes,
+    // so those go first; a stable sort keeps the rest in file order.
+    rec.items
+        .sort_by_key(|i| (i.t(), matches!(i, Item::Helper { .. })));
+    close_long_gaps(&mut rec.items, rec.interval_ms);
     Ok(rec)
+}
+
+/// A gap longer than this replays as one refresh (a recording left paused, or a bogus
+/// timestamp, must not stall a replay for hours).
+pub const MAX_GAP_MS: u64 = 3_600_000;
+
+fn close_long_gaps(items: &mut [Item], interval_ms: u64) {
+    let mut shift = 0u64;
+    let mut prev = 0u64;
+    for item in items {
+        let t = item.t();
+        if t.saturating_sub(prev) > MAX_GAP_MS {
+            shift = shift.saturating_add(t - prev - interval_ms);
+        }
+        prev = t;
+        item.set_t(t.saturating_sub(shift));
+    }
 }
 
 /// Writes a recording, line by line.
@@ -198,6 +228,18 @@ impl ProcLookup for ReplayProcs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_gaps_replay_as_one_refresh() {
+        let text = format!(
+            "{{\"kind\":\"helper\",\"t\":1000,\"line\":\"a\"}}\n{{\"kind\":\"helper\",\"t\":{},\"line\":\"b\"}}\n{{\"kind\":\"helper\",\"t\":{},\"line\":\"c\"}}\n",
+            u64::MAX - 5,
+            u64::MAX
+        );
+        let rec = read_recording(text.as_bytes(), "x", 1000).expect("reads");
+        let ts: Vec<u64> = rec.items.iter().map(Item::t).collect();
+        assert_eq!(ts, vec![1000, 2000, 2005]);
+    }
 
     #[test]
     fn raw_nethogs_output_replays() {
