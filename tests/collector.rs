@@ -90,5 +90,6 @@ async fn stop_ends_a_replay_early() {
     );
     tokio::time::timeout(std::time::Duration::from_secs(5), c.stop())
         .await
-        .expect("stop returns promptly");
+        .expect("stop returns promptly")
+        .expect("the collector ran without failing");
 }
