@@ -65,36 +65,44 @@ pub fn privilege_checks(
             )),
         )
     });
-    out.push(match (p.pkexec, p.polkit_agent) {
-        (true, true) => check(
-            Level::Ok,
-            "pkexec and a polkit agent (or terminal) can ask for the password",
-            None,
-        ),
-        (true, false) => check(
-            Level::Warn,
-            "pkexec is installed but no polkit authentication agent is running",
-            Some("start your desktop's polkit agent (e.g. polkit-gnome, lxpolkit)".into()),
-        ),
-        (false, _) => check(
+    if p.is_root || p.nethogs_caps {
+        out.push(check(
             Level::Info,
-            "pkexec is not installed",
-            Some("sudo apt install pkexec".into()),
-        ),
-    });
-    out.push(match (p.sudo, sudo_nopass) {
-        (true, true) => check(
-            Level::Ok,
-            "sudo -n works without a password right now",
+            "pkexec and sudo are not needed: the helper runs directly",
             None,
-        ),
-        (true, false) => check(
-            Level::Info,
-            "sudo needs a password (sudo -n fails)",
-            Some("run `sudo -v` before hogwatch, or use pkexec/capabilities".into()),
-        ),
-        (false, _) => check(Level::Info, "sudo is not installed", None),
-    });
+        ));
+    } else {
+        out.push(match (p.pkexec, p.polkit_agent) {
+            (true, true) => check(
+                Level::Ok,
+                "pkexec and a polkit agent (or terminal) can ask for the password",
+                None,
+            ),
+            (true, false) => check(
+                Level::Warn,
+                "pkexec is installed but no polkit authentication agent is running",
+                Some("start your desktop's polkit agent (e.g. polkit-gnome, lxpolkit)".into()),
+            ),
+            (false, _) => check(
+                Level::Info,
+                "pkexec is not installed",
+                Some("sudo apt install pkexec".into()),
+            ),
+        });
+        out.push(match (p.sudo, sudo_nopass) {
+            (true, true) => check(
+                Level::Ok,
+                "sudo -n works without a password right now",
+                None,
+            ),
+            (true, false) => check(
+                Level::Info,
+                "sudo needs a password (sudo -n fails)",
+                Some("run `sudo -v` before hogwatch, or use pkexec/capabilities".into()),
+            ),
+            (false, _) => check(Level::Info, "sudo is not installed", None),
+        });
+    }
     let (verdict, works) = match privilege::plan(elevate, p) {
         Ok(routes) => {
             let usable: Vec<Route> = routes

@@ -325,6 +325,14 @@ impl Accountant {
         self.procs.len()
     }
 
+    /// nethogs lines tracked for deltas (bounded by what the current nethogs runs report).
+    pub fn tracked_lines(&self) -> usize {
+        self.devices
+            .values()
+            .map(|d| d.baselines.len() + d.unattributed_baselines.len())
+            .sum()
+    }
+
     /// Builds the snapshot at `now`, evicting processes idle for too long.
     pub fn snapshot(&mut self, now: Mono, wall_ms: u64) -> Snapshot {
         let evict_ms = self.cfg.idle_evict_ms;

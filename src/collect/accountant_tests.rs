@@ -316,6 +316,35 @@ fn without_counters_devices_add_up_from_nethogs() {
     assert_eq!((x.app.as_str(), x.user.as_str()), ("x", "alice"));
 }
 
+#[test]
+fn memory_stays_flat_under_process_churn() {
+    // 2,000 refreshes; every refresh 20 new short-lived processes talk once and exit.
+    // nethogs keeps their lines until its hourly restart (every 600 refreshes here).
+    let mut a = acct();
+    let mut p = FakeProcs::default();
+    let mut lines: Vec<Record> = Vec::new();
+    let (mut max_live, mut max_tracked) = (0, 0);
+    for i in 0..2_000u32 {
+        let t = u64::from(i) * 1000;
+        if i % 600 == 0 {
+            a.generation_start("eth0", Mono(t));
+            lines.clear();
+        }
+        for k in 0..20 {
+            let pid = 10_000 + i * 20 + k;
+            lines.push(rec(&format!("/usr/bin/job{k}"), pid, 1000.0, 500.0));
+        }
+        a.apply_block("eth0", &block(t, lines.clone()), &mut p);
+        a.snapshot(Mono(t), 0);
+        max_live = max_live.max(a.live_processes());
+        max_tracked = max_tracked.max(a.tracked_lines());
+    }
+    // Idle eviction after 10 s: at most 11 refreshes' worth of processes are live.
+    assert!(max_live <= 11 * 20, "live table grew to {max_live}");
+    assert!(max_tracked <= 600 * 20, "tracked lines grew to {max_tracked}");
+    assert!(a.live_processes() <= 11 * 20);
+}
+
 proptest! {
     /// Whatever the interleaving of growth, restarts and resets, a process's total is
     /// the sum of what each nethogs generation reported last — counted once.
