@@ -79,6 +79,10 @@ impl Pipeline {
     }
 
     pub fn set_devices(&mut self, devices: Vec<String>) {
+        // Warnings and partial blocks of devices that left the set would otherwise stay
+        // in the status forever (veths of containers come and go).
+        self.nethogs_errors.retain(|d, _| devices.contains(d));
+        self.assemblers.retain(|d, _| devices.contains(d));
         self.acct.set_devices(&devices);
         self.devices = devices;
     }
@@ -108,6 +112,9 @@ impl Pipeline {
                     self.complete(&dev, block, now);
                 }
             }
+            // A device that just left the set may still report its end: not news.
+            HelperEvent::Err { dev, .. } | HelperEvent::Exit { dev, .. }
+                if !self.devices.contains(&dev) => {}
             HelperEvent::Err { dev, line } => {
                 if let Some(msg) = explain_nethogs_error(&dev, &line) {
                     tracing::warn!("{}", crate::text::printable(&msg));
