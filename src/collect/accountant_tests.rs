@@ -341,7 +341,10 @@ fn memory_stays_flat_under_process_churn() {
     }
     // Idle eviction after 10 s: at most 11 refreshes' worth of processes are live.
     assert!(max_live <= 11 * 20, "live table grew to {max_live}");
-    assert!(max_tracked <= 600 * 20, "tracked lines grew to {max_tracked}");
+    assert!(
+        max_tracked <= 600 * 20,
+        "tracked lines grew to {max_tracked}"
+    );
     assert!(a.live_processes() <= 11 * 20);
 }
 
