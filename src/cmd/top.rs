@@ -122,6 +122,16 @@ fn terminal_size() -> (usize, usize) {
     (get("COLUMNS", 120), get("LINES", 30))
 }
 
+/// Resolves on SIGTERM, so `kill` stops the helper in order as Ctrl-C does.
+async fn terminated() {
+    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(mut s) => {
+            s.recv().await;
+        }
+        Err(_) => std::future::pending().await,
+    }
+}
+
 /// Runs `top` until `--count` refreshes, Ctrl-C, or the end of a replay.
 pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
     let mut c = collector::start(global.collector_options(args.record.clone()))?;
@@ -146,6 +156,7 @@ pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
                 Err(RecvError::Closed) => break,
             },
             _ = tokio::signal::ctrl_c() => break,
+            _ = terminated() => break,
         };
         if !tty && !args.json && snap.status != last_status && !snap.status.is_empty() {
             eprintln!("hogwatch: {}", crate::text::printable(&snap.status));

@@ -1,0 +1,559 @@
+#!/usr/bin/env bash
+# Whole-process cost of `hogwatch top --json` with real nethogs on an idle machine: CPU
+# (% of one core) and memory (VmHWM = peak RSS, VmRSS) of hogwatch, hogwatch-helper and
+# each nethogs over a fixed window, printed for the README.
+# Aim checked: the hogwatch process ≤ 0.5 % of one core and ≤ 20 MB peak RSS.
+#
+# Usage, as root, from anywhere: benches/idle_cost.sh
+#   IDLE_SECONDS=N  length of the measured window in seconds (default 60)
+#   RUNS=N          number of runs; with more than one, the medians are printed too (default 1)
+#   IDLE_HOST=1     monitor the host's own devices (hogwatch's default device set) instead of
+#                   an isolated namespace; only idle if the host is
+#   IDLE_KEEP=1     keep the work directory (JSON snapshots, hogwatch's stderr)
+#
+# By default hogwatch runs in a fresh network namespace whose only device (besides a down
+# lo) is one end of a veth pair to a peer namespace: link-local 169.254.77.1/30 ↔ .2/30,
+# static ARP, IPv6 off, and no traffic generated, so the machine hogwatch sees is idle and
+# the same on every run. The packets seen on the monitored devices during the window are
+# printed to show it.
+#
+# Method: `cargo build --release --locked`; start `hogwatch top --json --elevate none
+# --interval 1` (as root, `--elevate none` runs the helper directly, and the helper runs one
+# nethogs per device); wait until a snapshot says "mode":"per-process" and every nethogs
+# runs (15 s at most); read utime+stime (/proc/PID/stat fields 14+15, clock ticks) of each
+# process at the start and the end of the window, and VmHWM/VmRSS (/proc/PID/status) at
+# the end. CPU % of one core = Δticks / CLK_TCK / wall seconds × 100. MB are MiB (1024 kB).
+#
+# Exit status: 0 when the measurement ran, whether or not the aims were met (this is a
+# benchmark, not a test); 1 when it could not run. Everything it starts is stopped and every
+# namespace it created is deleted on every exit path, and each step is bounded in time.
+set -euo pipefail
+shopt -s nullglob
+
+readonly AIM_CPU_PCT=0.5   # % of one core, the hogwatch process
+readonly AIM_MEM_MB=20     # MiB of peak RSS (VmHWM), the hogwatch process
+readonly READY_TIMEOUT=15  # s from launch until per-process mode with every nethogs running
+readonly STOP_TIMEOUT=5    # s for hogwatch, then the helper and nethogs, to exit after SIGTERM
+readonly CMD_TIMEOUT=10    # s for each ip / sysctl / git command
+readonly BUILD_TIMEOUT=3600 # s for cargo, which may wait for the build lock
+readonly INTERVAL=1        # hogwatch --interval, s
+
+say() { printf 'idle_cost: %s\n' "$*" >&2; }
+die() {
+  say "$*"
+  exit 1
+}
+
+IDLE_SECONDS=${IDLE_SECONDS:-60}
+RUNS=${RUNS:-1}
+IDLE_HOST=${IDLE_HOST:-0}
+IDLE_KEEP=${IDLE_KEEP:-0}
+if ! [[ $IDLE_SECONDS =~ ^[0-9]{1,5}$ ]] || ((10#$IDLE_SECONDS < 1 || 10#$IDLE_SECONDS > 86400)); then
+  die "IDLE_SECONDS must be a whole number of seconds from 1 to 86400, not '$IDLE_SECONDS'"
+fi
+if ! [[ $RUNS =~ ^[0-9]{1,2}$ ]] || ((10#$RUNS < 1)); then
+  die "RUNS must be a number from 1 to 99, not '$RUNS'"
+fi
+[[ $IDLE_HOST == [01] ]] || die "IDLE_HOST must be 0 or 1, not '$IDLE_HOST'"
+IDLE_SECONDS=$((10#$IDLE_SECONDS))
+RUNS=$((10#$RUNS))
+
+((EUID == 0)) || die "needs root (network namespaces, nethogs): sudo $0"
+for cmd in awk getconf ps timeout; do
+  command -v "$cmd" >/dev/null || die "$cmd is missing (coreutils/procps/mawk)"
+done
+if [[ $IDLE_HOST == 0 ]]; then
+  for cmd in ip sysctl; do
+    command -v "$cmd" >/dev/null || die "$cmd is missing: apt-get install iproute2 procps"
+  done
+fi
+[[ -x /usr/sbin/nethogs || -x /usr/bin/nethogs || -x /usr/local/sbin/nethogs ]] ||
+  die "nethogs is missing: apt-get install nethogs"
+CLK_TCK=$(getconf CLK_TCK)
+[[ $CLK_TCK =~ ^[1-9][0-9]*$ ]] || die "getconf CLK_TCK gave '$CLK_TCK'"
+
+ROOT=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export PATH="${HOME:-/root}/.cargo/bin:$PATH"
+HOGWATCH=$ROOT/target/release/hogwatch
+
+# ----------------------------------------------------------------------------- state
+WORK=""         # temporary directory: snapshots, stderr, results
+HW_PID=""       # the running hogwatch (our child), and its start time (clock ticks after boot)
+HW_START=""
+SLEEP_PID=""    # the background sleep of the window (waited on so signals are not delayed)
+OURS=()         # "pid:starttime:name" of every helper and nethogs seen under our hogwatch
+NS_CREATED=()   # namespaces to delete
+NS_H="" NS_P="" DEV="" PEER_DEV=""
+OUT="" ERR=""   # this run's snapshots and hogwatch's stderr
+
+# ----------------------------------------------------------------------------- /proc
+NOW=""
+now() { # NOW = seconds since boot (monotonic, 10 ms resolution)
+  local up _
+  read -r up _ </proc/uptime
+  NOW=$up
+}
+
+# read_stat PID: STAT_STATE, STAT_PPID, STAT_TICKS (utime+stime), STAT_START (starttime).
+read_stat() {
+  local s rest f
+  read -r s 2>/dev/null <"/proc/$1/stat" || return 1
+  rest=${s##*) } # comm, in parentheses, may hold spaces and parentheses
+  read -ra f <<<"$rest"
+  # f[0] is field 3 (state): field N is f[N-3].
+  STAT_STATE=${f[0]} STAT_PPID=${f[1]} STAT_TICKS=$((f[11] + f[12])) STAT_START=${f[19]}
+}
+
+# read_mem PID: MEM_HWM and MEM_RSS in kB.
+read_mem() {
+  local k v _
+  MEM_HWM="" MEM_RSS=""
+  while read -r k v _; do
+    case $k in
+      VmHWM:) MEM_HWM=$v ;;
+      VmRSS:) MEM_RSS=$v ;;
+    esac
+  done 2>/dev/null <"/proc/$1/status" || return 1
+  [[ -n $MEM_HWM && -n $MEM_RSS ]]
+}
+
+# is_alive PID START: runs (not a zombie) and is the process we saw (not a reused pid).
+is_alive() {
+  read_stat "$1" && [[ $STAT_START == "$2" && $STAT_STATE != [ZX] ]]
+}
+
+comm_of() {
+  COMM=""
+  read -r COMM 2>/dev/null <"/proc/$1/comm"
+}
+
+# children PID: pids of its children.
+children() {
+  local f out=""
+  if [[ -r /proc/$1/task/$1/children ]]; then # CONFIG_PROC_CHILDREN
+    for f in /proc/"$1"/task/*/children; do
+      out+=" $(cat -- "$f" 2>/dev/null)"
+    done
+  else
+    out=$(ps --ppid "$1" -o pid= 2>/dev/null) || true
+  fi
+  # shellcheck disable=SC2086 # word-split on purpose: one line of pids
+  echo $out
+}
+
+# wait_gone SECONDS pid:start[:name]...: true once none of them runs, false at the deadline.
+wait_gone() {
+  local limit=$1 p pid start rest any
+  shift
+  now
+  local deadline
+  deadline=$(awk -v a="$NOW" -v b="$limit" 'BEGIN { print a + b }')
+  while :; do
+    any=0
+    for p in "$@"; do
+      IFS=: read -r pid start rest <<<"$p"
+      is_alive "$pid" "$start" && any=1
+    done
+    ((any)) || return 0
+    now
+    awk -v a="$NOW" -v b="$deadline" 'BEGIN { exit !(a < b) }' || return 1
+    sleep 0.1
+  done
+}
+
+remember() { # remember pid:start:name, once
+  local p
+  for p in "${OURS[@]}"; do [[ $p == "$1" ]] && return 0; done
+  OURS+=("$1")
+}
+
+# discover: the helper under hogwatch and the nethogs under the helper. Sets HELPER
+# ("pid:start"), HELPER_DEVS (its device arguments) and NETHOGS ("pid:start:dev" each).
+# True when the helper runs and one nethogs per device runs.
+discover() {
+  local c argv
+  HELPER="" HELPER_DEVS=() NETHOGS=()
+  for c in $(children "$HW_PID"); do
+    comm_of "$c"
+    if [[ $COMM == hogwatch-helpe* ]] && read_stat "$c"; then # comm is cut at 15 chars
+      HELPER="$c:$STAT_START"
+      break
+    fi
+  done
+  [[ -n $HELPER ]] || return 1
+  remember "$HELPER:hogwatch-helper"
+  mapfile -d '' -t argv 2>/dev/null <"/proc/${HELPER%%:*}/cmdline" || return 1
+  [[ ${argv[1]:-} == --interval ]] || return 1 # `hogwatch-helper --interval N DEV...`
+  HELPER_DEVS=("${argv[@]:3}")
+  for c in $(children "${HELPER%%:*}"); do
+    comm_of "$c"
+    if [[ $COMM != nethogs ]] || ! read_stat "$c"; then continue; fi
+    mapfile -d '' -t argv 2>/dev/null <"/proc/$c/cmdline" || continue
+    ((${#argv[@]})) || continue # exiting: its cmdline is already empty
+    NETHOGS+=("$c:$STAT_START:${argv[-1]}") # `nethogs ... -- DEV`
+    remember "$c:$STAT_START:nethogs"
+  done
+  ((${#HELPER_DEVS[@]} > 0 && ${#NETHOGS[@]} == ${#HELPER_DEVS[@]}))
+}
+
+# packets DEV...: rx+tx packets of these devices, as hogwatch's network namespace sees them.
+packets() {
+  awk -v devs=" $* " '
+    NR > 2 {
+      i = index($0, ":"); name = substr($0, 1, i - 1); gsub(/ /, "", name)
+      if (index(devs, " " name " ")) { split(substr($0, i + 1), a, " "); n += a[2] + a[10] }
+    }
+    END { print n + 0 }' "/proc/$HW_PID/net/dev" 2>/dev/null || echo "?"
+}
+
+# ----------------------------------------------------------------------------- namespaces
+cleanup_stale_namespaces() { # left by runs of this script that were SIGKILLed
+  local ns pid pids
+  while read -r ns _; do
+    [[ $ns =~ ^hwb([0-9a-f]+)-[hp]$ ]] || continue
+    pid=$((16#${BASH_REMATCH[1]}))
+    if ((pid == $$)) || kill -0 "$pid" 2>/dev/null; then continue; fi
+    pids=$(timeout "$CMD_TIMEOUT" ip netns pids "$ns" 2>/dev/null | tr '\n' ' ') || true
+    if [[ -n ${pids// /} ]]; then
+      say "stale namespace $ns still holds processes $pids: not deleted (kill them, then: ip netns del $ns)"
+    else
+      say "deleting stale namespace $ns (pid $pid is gone)"
+      timeout "$CMD_TIMEOUT" ip netns del "$ns" || true
+    fi
+  done < <(timeout "$CMD_TIMEOUT" ip netns list 2>/dev/null || true)
+}
+
+nsip() { timeout "$CMD_TIMEOUT" ip "$@" || die "failed: ip $*"; }
+
+no_ipv6() { # in namespace $1, before its devices exist, so they start without IPv6
+  [[ -d /proc/sys/net/ipv6 ]] || return 0 # kernel without IPv6
+  timeout "$CMD_TIMEOUT" ip netns exec "$1" sysctl -q -w \
+    net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 ||
+    die "cannot disable IPv6 in namespace $1"
+}
+
+# NS_H (hogwatch, device DEV) ── veth ── NS_P (device PEER_DEV)
+setup_namespaces() {
+  local base ns dev addr other_ip other_mac
+  base=hwb$(printf %x $$)
+  NS_H=$base-h NS_P=$base-p DEV=${base}a PEER_DEV=${base}p # ≤ 3+6+1 = 10 characters
+  cleanup_stale_namespaces
+  local mac=02:68:77:4d:00:01 peer_mac=02:68:77:4d:00:02
+  for ns in "$NS_H" "$NS_P"; do
+    nsip netns add "$ns"
+    NS_CREATED+=("$ns")
+    no_ipv6 "$ns"
+  done
+  nsip link add "$DEV" netns "$NS_H" address "$mac" type veth \
+    peer name "$PEER_DEV" netns "$NS_P" address "$peer_mac"
+  for ns in "$NS_H" "$NS_P"; do
+    if [[ $ns == "$NS_H" ]]; then
+      dev=$DEV addr=169.254.77.1 other_ip=169.254.77.2 other_mac=$peer_mac
+    else
+      dev=$PEER_DEV addr=169.254.77.2 other_ip=169.254.77.1 other_mac=$mac
+    fi
+    nsip -n "$ns" addr add "$addr/30" dev "$dev"
+    nsip -n "$ns" neigh replace "$other_ip" lladdr "$other_mac" dev "$dev" nud permanent
+    nsip -n "$ns" link set "$dev" up
+    [[ -z $(nsip -n "$ns" -6 addr show dev "$dev") ]] || die "IPv6 is still on for $dev in $ns"
+  done
+}
+
+delete_namespaces() {
+  local ns
+  for ns in "${NS_CREATED[@]}"; do
+    timeout "$CMD_TIMEOUT" ip netns del "$ns" 2>/dev/null || say "cannot delete namespace $ns"
+  done
+  NS_CREATED=()
+}
+
+# ----------------------------------------------------------------------------- start/stop
+launch() {
+  local -a cmd=("$HOGWATCH" top --json --elevate none --interval "$INTERVAL")
+  OUT=$WORK/run$1.jsonl ERR=$WORK/run$1.stderr
+  if [[ $IDLE_HOST == 1 ]]; then
+    HOGWATCH_LOG=warn "${cmd[@]}" </dev/null >"$OUT" 2>"$ERR" &
+  else
+    cmd+=(--devices "$DEV")
+    HOGWATCH_LOG=warn ip netns exec "$NS_H" "${cmd[@]}" </dev/null >"$OUT" 2>"$ERR" &
+  fi
+  HW_PID=$! # `ip netns exec` execs the command: this is hogwatch's pid
+  HW_START=""
+  if read_stat "$HW_PID"; then HW_START=$STAT_START; fi
+}
+
+stderr_tail() {
+  [[ -s $ERR ]] && { say "hogwatch's stderr (last lines):"; tail -n 20 -- "$ERR" >&2; }
+  return 0
+}
+
+# wait_ready: per-process mode in the snapshots, and one nethogs per device, within 15 s.
+wait_ready() {
+  local deadline
+  now
+  deadline=$(awk -v a="$NOW" -v b="$READY_TIMEOUT" 'BEGIN { print a + b }')
+  while :; do
+    if ! is_alive "$HW_PID" "$HW_START"; then
+      stderr_tail
+      die "hogwatch exited before per-process mode (see above)"
+    fi
+    if grep -q '"mode":"per-process"' -- "$OUT" && discover; then
+      return 0
+    fi
+    now
+    if ! awk -v a="$NOW" -v b="$deadline" 'BEGIN { exit !(a < b) }'; then
+      stderr_tail
+      [[ -s $OUT ]] && say "last snapshot: $(tail -n 1 -- "$OUT" | cut -c1-300)"
+      die "no \"mode\":\"per-process\" with one nethogs per device within ${READY_TIMEOUT} s"
+    fi
+    sleep 0.2
+  done
+}
+
+# stop_hogwatch: SIGTERM to hogwatch by pid (the helper sees its stdin close and stops every
+# nethogs), wait for all of them, SIGKILL by pid what is left. Sets STOP_NOTE.
+stop_hogwatch() {
+  STOP_NOTE=""
+  [[ -n $HW_PID ]] || return 0
+  local pid=$HW_PID start=$HW_START p name
+  if is_alive "$pid" "$start"; then
+    discover || true # remember what runs now: once hogwatch is gone they are reparented
+  fi
+  HW_PID=""
+  if is_alive "$pid" "$start"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    if wait_gone "$STOP_TIMEOUT" "$pid:$start"; then
+      STOP_NOTE="hogwatch stopped by SIGTERM"
+    else
+      say "hogwatch (pid $pid) still runs ${STOP_TIMEOUT} s after SIGTERM: SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      wait_gone 2 "$pid:$start" || true
+      STOP_NOTE="hogwatch needed SIGKILL"
+    fi
+  else
+    STOP_NOTE="hogwatch had already exited"
+  fi
+  is_alive "$pid" "$start" || wait "$pid" 2>/dev/null || true # reap our child
+  if ! wait_gone "$STOP_TIMEOUT" "${OURS[@]}"; then
+    for p in "${OURS[@]}"; do
+      IFS=: read -r pid start name <<<"$p"
+      if is_alive "$pid" "$start"; then
+        say "$name (pid $pid) still runs ${STOP_TIMEOUT} s after hogwatch stopped: SIGKILL"
+        kill -KILL "$pid" 2>/dev/null || true
+      fi
+    done
+    wait_gone 2 "${OURS[@]}" || true
+    STOP_NOTE+=", leftovers needed SIGKILL"
+  fi
+  # No nethogs of ours may remain: none we saw, none under a helper of ours, and (namespace
+  # mode) no process at all in our namespaces.
+  local left=() helpers=" "
+  for p in "${OURS[@]}"; do
+    IFS=: read -r pid start name <<<"$p"
+    is_alive "$pid" "$start" && left+=("$pid")
+    [[ $name == hogwatch-helper ]] && helpers+="$pid "
+  done
+  for p in /proc/[0-9]*; do
+    pid=${p#/proc/}
+    comm_of "$pid"
+    [[ $COMM == nethogs ]] && read_stat "$pid" && [[ $helpers == *" $STAT_PPID "* ]] && left+=("$pid")
+  done
+  for p in "${NS_CREATED[@]}"; do
+    for pid in $(timeout "$CMD_TIMEOUT" ip netns pids "$p" 2>/dev/null); do left+=("$pid"); done
+  done
+  if ((${#left[@]})); then
+    say "still running after stop: ${left[*]}: SIGKILL"
+    kill -KILL "${left[@]}" 2>/dev/null || true
+    STOP_NOTE+="; LEFTOVERS KILLED: ${left[*]}"
+  else
+    STOP_NOTE+="; helper and $(printf '%s\n' "${OURS[@]}" | grep -c ':nethogs$') nethogs exited; no nethogs of ours left"
+  fi
+  OURS=()
+}
+
+cleanup() {
+  local rc=$?
+  trap '' INT TERM HUP
+  set +eu # clean up as much as possible, whatever fails
+  [[ -n $SLEEP_PID ]] && kill "$SLEEP_PID" 2>/dev/null
+  stop_hogwatch
+  [[ -n $STOP_NOTE ]] && say "cleanup: $STOP_NOTE"
+  delete_namespaces
+  if [[ -n $WORK && -d $WORK ]]; then
+    if [[ $IDLE_KEEP == 1 ]]; then say "work files kept in $WORK"; else rm -rf -- "$WORK"; fi
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ----------------------------------------------------------------------------- report
+# Results, one line per process and run (tab-separated): run, name, Δticks ("-" if it exited
+# during the window), wall seconds, VmHWM kB, VmRSS kB, note.
+RESULTS="" STATS=""
+
+# table RUN|median: the table for one run or the medians over every run, and the check.
+table() {
+  awk -F'\t' -v sel="$1" -v clk="$CLK_TCK" -v aim_cpu="$AIM_CPU_PCT" -v aim_mem="$AIM_MEM_MB" '
+    function median(list,   a, n, i, j, t) {
+      n = split(list, a, " ")
+      if (n == 0) return "-"
+      for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
+      return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    function add(name, cpu, hwm, rss) {
+      if (!(name in seen)) { seen[name] = 1; order[++k] = name }
+      if (cpu != "-") C[name] = C[name] " " cpu
+      if (hwm != "-") H[name] = H[name] " " hwm
+      if (rss != "-") R[name] = R[name] " " rss
+    }
+    function f(v, d) { return (v == "-") ? "-" : sprintf("%." d "f", v) }
+    function verdict(v, aim) { return (v == "-") ? "?" : (v + 0 <= aim + 0) ? "PASS" : "over" }
+    sel == "median" || $1 == sel {
+      cpu = ($3 == "-") ? "-" : $3 / clk / $4 * 100
+      hwm = ($5 == "-") ? "-" : $5 / 1024; rss = ($6 == "-") ? "-" : $6 / 1024
+      add($2, cpu, hwm, rss)
+      if (sel != "median" && $7 != "") note[$2] = $7
+      r = $1
+      if (cpu != "-") { all_c[r] += cpu; if ($2 ~ /^hogwatch/) own_c[r] += cpu }
+      if (hwm != "-") { all_h[r] += hwm; if ($2 ~ /^hogwatch/) own_h[r] += hwm }
+      if (rss != "-") { all_r[r] += rss; if ($2 ~ /^hogwatch/) own_r[r] += rss }
+      runs[r] = 1
+    }
+    END {
+      for (r in runs) { add("hogwatch + helper", own_c[r], own_h[r], own_r[r]); add("all (sum)", all_c[r], all_h[r], all_r[r]) }
+      printf "  %-24s %15s %9s %9s\n", "process", "CPU % of 1 core", "VmHWM MB", "VmRSS MB"
+      for (i = 1; i <= k; i++) {
+        n = order[i]; c[n] = median(C[n]); h[n] = median(H[n]); m[n] = median(R[n])
+        printf "  %-24s %15s %9s %9s%s\n", n, f(c[n], 2), f(h[n], 1), f(m[n], 1), (n in note) ? "  (" note[n] ")" : ""
+      }
+      printf "  aim, hogwatch process:  CPU %s %% <= %s %% of one core: %s;  peak RSS (VmHWM) %s MB <= %s MB: %s\n",
+        f(c["hogwatch"], 2), aim_cpu, verdict(c["hogwatch"], aim_cpu), f(h["hogwatch"], 1), aim_mem, verdict(h["hogwatch"], aim_mem)
+      printf "  same aim, hogwatch + helper (for reference):  CPU %s %%: %s;  VmHWM sum %s MB: %s\n",
+        f(c["hogwatch + helper"], 2), verdict(c["hogwatch + helper"], aim_cpu), f(h["hogwatch + helper"], 1), verdict(h["hogwatch + helper"], aim_mem)
+    }' "$RESULTS"
+}
+
+measure() { # measure RUN
+  local run=$1 t0 t1 wall lines0 lines1 snaps off=0 pk0 pk1 p k d note
+  local -a keys0 keys1 allkeys devs
+  local -A T0 T1 HWM RSS NAME
+  launch "$run"
+  wait_ready
+  # Start of the window.
+  keys0=("$HW_PID:$HW_START") NAME["$HW_PID:$HW_START"]=hogwatch
+  keys0+=("$HELPER") NAME[$HELPER]=hogwatch-helper
+  for p in "${NETHOGS[@]}"; do
+    keys0+=("${p%:*}") NAME[${p%:*}]="nethogs ${p##*:}"
+  done
+  now
+  t0=$NOW
+  for k in "${keys0[@]}"; do
+    if is_alive "${k%%:*}" "${k#*:}"; then T0[$k]=$STAT_TICKS; fi
+  done
+  lines0=$(wc -l <"$OUT")
+  devs=("${HELPER_DEVS[@]}")
+  pk0=$(packets "${devs[@]}")
+  say "run $run/$RUNS: measuring for ${IDLE_SECONDS} s (${#NETHOGS[@]} nethogs: ${devs[*]})"
+
+  sleep "$IDLE_SECONDS" &
+  SLEEP_PID=$!
+  wait "$SLEEP_PID" || true
+  SLEEP_PID=""
+
+  # End of the window.
+  if ! is_alive "$HW_PID" "$HW_START"; then
+    stderr_tail
+    die "hogwatch exited during the window"
+  fi
+  discover || true # a nethogs that restarted in the window shows up as a new process
+  keys1=("$HW_PID:$HW_START")
+  [[ -n $HELPER ]] && keys1+=("$HELPER") NAME[$HELPER]=hogwatch-helper
+  for p in "${NETHOGS[@]}"; do
+    keys1+=("${p%:*}") NAME[${p%:*}]="nethogs ${p##*:}"
+  done
+  now
+  t1=$NOW
+  for k in "${keys1[@]}"; do
+    if is_alive "${k%%:*}" "${k#*:}" && read_mem "${k%%:*}"; then
+      T1[$k]=$STAT_TICKS HWM[$k]=$MEM_HWM RSS[$k]=$MEM_RSS
+    fi
+  done
+  lines1=$(wc -l <"$OUT")
+  pk1=$(packets "${devs[@]}")
+  wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+
+  allkeys=("${keys0[@]}")
+  for k in "${keys1[@]}"; do [[ -v T0[$k] ]] || allkeys+=("$k"); done
+  for k in "${allkeys[@]}"; do
+    note=""
+    if [[ -v T0[$k] && -v T1[$k] ]]; then
+      d=$((T1[$k] - T0[$k]))
+    elif [[ -v T1[$k] ]]; then
+      d=${T1[$k]} note="started during the window: all its CPU counted"
+    else
+      d=- note="exited during the window: CPU unknown"
+    fi
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "${NAME[$k]}" "$d" "$wall" \
+      "${HWM[$k]:--}" "${RSS[$k]:--}" "$note" >>"$RESULTS"
+  done
+  snaps=$((lines1 - lines0))
+  if ((snaps > 0)); then
+    off=$(sed -n "$((lines0 + 1)),${lines1}p" -- "$OUT" | grep -vc '"mode":"per-process"' || true)
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\n' "$run" "$wall" "$snaps" "$off" \
+    "$([[ $pk0 == "?" || $pk1 == "?" ]] && echo "?" || echo $((pk1 - pk0)))" >>"$STATS"
+
+  stop_hogwatch
+  local errlines
+  errlines=$(grep -c '' -- "$ERR" || true)
+
+  echo
+  echo "run $run/$RUNS: window ${wall} s; snapshots received: ${snaps} in the window (expected ~$((IDLE_SECONDS / INTERVAL))), $off of them not per-process, $(wc -l <"$OUT") in all"
+  echo "  packets (rx+tx) on ${devs[*]} during the window: $(cut -f5 <(tail -n 1 -- "$STATS"))$([[ $IDLE_HOST == 1 ]] || echo " (idle means 0)")"
+  table "$run"
+  echo "  stop: $STOP_NOTE"
+  if ((errlines)); then
+    echo "  hogwatch wrote $errlines line(s) on stderr, the last: $(tail -n 1 -- "$ERR" | cut -c1-200)"
+  fi
+}
+
+# ----------------------------------------------------------------------------- main
+say "building: cargo build --release --locked (waits for the build lock if another build runs)"
+timeout --foreground -k 30 "$BUILD_TIMEOUT" cargo build --release --locked || die "cargo build failed"
+[[ -x $HOGWATCH && -x $ROOT/target/release/hogwatch-helper ]] ||
+  die "target/release/hogwatch or hogwatch-helper is missing after the build"
+
+WORK=$(mktemp -d /tmp/hogwatch-idle.XXXXXX)
+RESULTS=$WORK/results.tsv STATS=$WORK/stats.tsv
+: >"$RESULTS"
+: >"$STATS"
+
+if [[ $IDLE_HOST == 0 ]]; then
+  setup_namespaces
+  where="isolated network namespace $NS_H, one idle veth $DEV (169.254.77.1/30, static ARP, IPv6 off) to $NS_P"
+else
+  where="host network, hogwatch's default devices"
+fi
+read -r load1 load5 load15 _ </proc/loadavg
+version=$(timeout "$CMD_TIMEOUT" "$HOGWATCH" --version 2>/dev/null || echo "hogwatch ?")
+commit=$(timeout "$CMD_TIMEOUT" git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?")
+
+echo "hogwatch idle cost: \`hogwatch top --json --elevate none --interval $INTERVAL\`, real nethogs"
+echo "  $where"
+echo "  $version (release build, commit $commit); kernel $(uname -r), $(nproc) CPUs, CLK_TCK $CLK_TCK"
+echo "  load average before: $load1 $load5 $load15; window ${IDLE_SECONDS} s x $RUNS run(s)"
+echo "  CPU resolution: 1 tick = $(awk -v c="$CLK_TCK" -v s="$IDLE_SECONDS" 'BEGIN { printf "%.3f", 100 / c / s }') % of one core; MB = MiB"
+
+for ((run = 1; run <= RUNS; run++)); do
+  measure "$run"
+done
+
+if ((RUNS > 1)); then
+  echo
+  echo "medians of $RUNS runs: snapshots in the window $(cut -f3 "$STATS" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }') (per run: $(cut -f3 "$STATS" | tr '\n' ' ' | sed 's/ $//'))"
+  table median
+fi
