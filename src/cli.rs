@@ -4,6 +4,7 @@ use crate::collect::accountant::AccountantConfig;
 use crate::collect::collector::{Options, Source};
 use crate::collect::privilege::Elevate;
 use crate::collect::procfs::valid_device_name;
+use crate::store::Retention;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -40,6 +41,57 @@ pub struct Global {
     /// Seconds without traffic after which a process leaves the live table.
     #[arg(long, global = true, default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub idle_evict: u64,
+    /// Where history is kept (default: $XDG_DATA_HOME/hogwatch). Replays write history
+    /// only when this is given.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Do not write history.
+    #[arg(long, global = true)]
+    pub no_history: bool,
+    /// Size cap of the history file in MiB; the oldest fine data goes first.
+    #[arg(long, global = true, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub history_max_mb: u64,
+    /// How long 10-second, minute and hour buckets are kept, e.g. `1d,30d,365d`.
+    #[arg(long, global = true, default_value = "1d,30d,365d", value_parser = parse_retention)]
+    pub history_retention: Retention,
+    /// Day of the month (1–28) on which a billing month starts.
+    #[arg(long, global = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=28))]
+    pub billing_day: u32,
+}
+
+/// A duration like `90s`, `5m`, `24h`, `30d`, `1w`, in seconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (n, unit) = t.split_at(split);
+    let n: i64 = n
+        .parse()
+        .map_err(|_| format!("expected a duration like 30m, 24h or 7d, got {s:?}"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(format!("unknown unit in {s:?}: use s, m, h, d or w")),
+    };
+    n.checked_mul(mult)
+        .filter(|v| *v > 0 && *v <= 100 * 365 * 86_400)
+        .ok_or_else(|| format!("duration out of range: {s:?}"))
+}
+
+fn parse_retention(s: &str) -> Result<Retention, String> {
+    let parts: Vec<&str> = s.split(',').collect();
+    let [fine, minute, hour] = parts[..] else {
+        return Err(format!(
+            "expected three durations FINE,MINUTE,HOUR like 1d,30d,365d, got {s:?}"
+        ));
+    };
+    Ok(Retention {
+        fine: parse_duration(fine)?,
+        minute: parse_duration(minute)?,
+        hour: parse_duration(hour)?,
+    })
 }
 
 /// A validated device list.
@@ -78,8 +130,51 @@ fn parse_speed(s: &str) -> Result<f64, String> {
 pub enum Cmd {
     /// Live per-process table in the terminal (or JSON snapshots with --json).
     Top(TopArgs),
-    /// Check nethogs, privileges and devices, and print the fix for each problem.
+    /// Check nethogs, privileges, devices and history, and print the fix for each problem.
     Doctor,
+    /// Totals from the history: per app, device, day or billing month, over any range.
+    History(HistoryArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum GroupBy {
+    #[default]
+    App,
+    Device,
+    Day,
+    Month,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    /// How far back from now: 5m, 30m, 1h, 24h, 7d, 30d, all (or any like 90m, 2w).
+    #[arg(long, default_value = "30d", conflicts_with = "since")]
+    pub range: String,
+    /// Start: `2026-11-01`, `2026-11-01 08:00`, RFC 3339, or a duration ago like `3h`.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// End (default: now), in the same forms as --since.
+    #[arg(long, requires = "since")]
+    pub until: Option<String>,
+    /// Group totals by app, device, local day or billing month.
+    #[arg(long, value_enum, default_value_t = GroupBy::App)]
+    pub by: GroupBy,
+    /// Only this app (its key or its name as listed).
+    #[arg(long, value_name = "NAME")]
+    pub app: Option<String>,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Rows at most for --by app.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -111,6 +206,44 @@ pub struct TopArgs {
 }
 
 impl Global {
+    /// The history directory: --data-dir, else $XDG_DATA_HOME/hogwatch, else
+    /// ~/.local/share/hogwatch.
+    pub fn data_dir(&self) -> Option<PathBuf> {
+        if let Some(d) = &self.data_dir {
+            return Some(d.clone());
+        }
+        let env = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        env("XDG_DATA_HOME")
+            .filter(|p| p.is_absolute())
+            .or_else(|| env("HOME").map(|h| h.join(".local/share")))
+            .map(|d| d.join("hogwatch"))
+    }
+
+    /// Where this run writes history, if anywhere: live runs do unless --no-history;
+    /// replays only into an explicit --data-dir (never into the user's real history).
+    pub fn history_dir(&self) -> Option<PathBuf> {
+        if self.no_history {
+            return None;
+        }
+        match self.source {
+            Source::Nethogs => self.data_dir(),
+            Source::Replay(_) => self.data_dir.clone(),
+        }
+    }
+
+    /// History file settings from the command line.
+    pub fn store_config(&self) -> crate::store::StoreConfig {
+        crate::store::StoreConfig {
+            retention: self.history_retention,
+            max_bytes: self.history_max_mb.saturating_mul(1024 * 1024),
+            zone: crate::store::tiers::Zone::Local,
+        }
+    }
+
     /// Collector options from the command line.
     pub fn collector_options(&self, record: Option<PathBuf>) -> Options {
         Options {

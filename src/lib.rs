@@ -4,7 +4,8 @@
 //! - `collect` — helper (root) → nethogs lines → parser → accountant → `Snapshot`,
 //!   plus /proc and device counters; one collector feeds every consumer.
 //! - `model` — the snapshot every consumer reads (the public JSON shape).
-//! - `cmd` — the terminal front ends: `top`, `doctor`.
+//! - `store` — history in tiered SQLite buckets, written from the snapshots.
+//! - `cmd` — the terminal front ends: `top`, `doctor`, `history`.
 //! - `cli` — the command line; `units` and `text` format numbers and untrusted names;
 //!   `clock` is the injected time.
 #![forbid(unsafe_code)]
@@ -14,5 +15,6 @@ pub mod clock;
 pub mod cmd;
 pub mod collect;
 pub mod model;
+pub mod store;
 pub mod text;
 pub mod units;

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         match cli.command {
             Some(Cmd::Top(args)) => hogwatch::cmd::top::run(&cli.global, &args).await,
             Some(Cmd::Doctor) => hogwatch::cmd::doctor::run(&cli.global).await,
+            Some(Cmd::History(args)) => hogwatch::cmd::history::run(&cli.global, &args),
             // Until the tray applet lands, plain `hogwatch` shows the live table.
             None => hogwatch::cmd::top::run(&cli.global, &TopArgs::default()).await,
         }

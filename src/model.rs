@@ -45,6 +45,8 @@ pub struct DeviceUsage {
 /// One process (one pid with one start time) and what it moved on each device.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessUsage {
+    /// Unique for this process within one hogwatch run (pids are reused; ids are not).
+    pub id: u64,
     pub pid: u32,
     /// nethogs' name for the process: its argv[0] verbatim. Untrusted text.
     pub name: String,

@@ -1,4 +1,5 @@
-//! Terminal front ends over the collector: `top` (live table or JSON) and `doctor`.
+//! Terminal front ends: `top` (live table or JSON), `doctor`, `history`.
 
 pub mod doctor;
+pub mod history;
 pub mod top;

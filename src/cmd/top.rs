@@ -122,6 +122,23 @@ fn terminal_size() -> (usize, usize) {
     (get("COLUMNS", 120), get("LINES", 30))
 }
 
+/// The history writer's next problem report (empty when it recovered); never resolves
+/// without a writer, or once the writer is gone.
+async fn history_problem(
+    status: &mut Option<tokio::sync::watch::Receiver<crate::store::writer::HistoryStatus>>,
+) -> Option<String> {
+    match status {
+        Some(rx) => match rx.changed().await {
+            Ok(()) => Some(rx.borrow_and_update().problem.clone()),
+            Err(_) => {
+                *status = None;
+                None
+            }
+        },
+        None => std::future::pending().await,
+    }
+}
+
 /// Resolves on SIGTERM, so `kill` stops the helper in order as Ctrl-C does.
 async fn terminated() {
     match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -136,6 +153,17 @@ async fn terminated() {
 pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
     let mut c = collector::start(global.collector_options(args.record.clone()))?;
     let mut rx = c.subscribe();
+    let writer = global.history_dir().map(|dir| {
+        crate::store::writer::spawn(
+            c.subscribe(),
+            crate::store::writer::WriterOptions {
+                dir,
+                store: global.store_config(),
+                flush_every: std::time::Duration::from_secs(5),
+            },
+        )
+    });
+    let mut history_status = writer.as_ref().map(|w| w.status.clone());
     let tty = std::io::stdout().is_terminal() && !args.json;
     let (width, height) = terminal_size();
     let rows = args.rows.unwrap_or(if tty {
@@ -157,6 +185,12 @@ pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
             },
             _ = tokio::signal::ctrl_c() => break,
             _ = terminated() => break,
+            Some(problem) = history_problem(&mut history_status) => {
+                if !problem.is_empty() {
+                    eprintln!("hogwatch: {}", crate::text::printable(&problem));
+                }
+                continue;
+            }
         };
         if !tty && !args.json && snap.status != last_status && !snap.status.is_empty() {
             eprintln!("hogwatch: {}", crate::text::printable(&snap.status));
@@ -185,7 +219,12 @@ pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
             break;
         }
     }
-    c.stop().await?;
+    let stopped = c.stop().await;
+    // The collector's channel is closed now: the writer flushes what is left and ends.
+    if let Some(w) = writer {
+        w.finish().await;
+    }
+    stopped?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -202,6 +241,7 @@ mod tests {
             down_bytes: 0,
         };
         ProcessUsage {
+            id: u64::from(pid),
             pid,
             name: name.into(),
             exe: String::new(),

@@ -348,7 +348,7 @@ impl Accountant {
 
         let mut attributed_rates: HashMap<&str, (f64, f64)> = HashMap::new();
         let mut processes: Vec<ProcessUsage> = Vec::with_capacity(self.procs.len());
-        for p in self.procs.values() {
+        for (&id, p) in &self.procs {
             let mut usage = Usage::default();
             let mut devices = Vec::with_capacity(p.flows.len());
             for (dev, f) in &p.flows {
@@ -369,6 +369,7 @@ impl Accountant {
                 });
             }
             processes.push(ProcessUsage {
+                id,
                 pid: p.pid,
                 name: p.name.clone(),
                 exe: p.exe.clone(),

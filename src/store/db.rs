@@ -1,0 +1,447 @@
+//! The history file: opening it (single writer, corruption recovery), writing batches to
+//! every tier, retention and the size cap. Queries live in `query.rs`.
+
+use super::batch::Batch;
+use super::schema;
+use super::tiers::{Tier, Zone, TIERS};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use std::collections::HashMap;
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "history.sqlite3";
+
+/// How long each tier keeps data (seconds); days stay until the size cap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Retention {
+    pub fine: i64,
+    pub minute: i64,
+    pub hour: i64,
+}
+
+impl Default for Retention {
+    fn default() -> Self {
+        Retention {
+            fine: 86_400,
+            minute: 30 * 86_400,
+            hour: 365 * 86_400,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub retention: Retention,
+    /// Live data above this many bytes is trimmed, oldest fine data first.
+    pub max_bytes: u64,
+    pub zone: Zone,
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        StoreConfig {
+            retention: Retention::default(),
+            max_bytes: 200 * 1024 * 1024,
+            zone: Zone::Local,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "another hogwatch (pid {pid}) is writing the history at {path}: only one writer at a time"
+    )]
+    Busy { pid: String, path: PathBuf },
+    #[error("history {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("history {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// An open history file.
+pub struct Store {
+    pub(super) conn: Connection,
+    pub(super) path: PathBuf,
+    pub(super) cfg: StoreConfig,
+    app_ids: HashMap<String, i64>,
+    dev_ids: HashMap<String, i64>,
+    /// The session row this writer extends: (id, per_process, end).
+    session: Option<(i64, bool, i64)>,
+    _lock: Option<File>,
+    /// Where a corrupt file was moved on open, if it was.
+    pub recovered_from: Option<PathBuf>,
+}
+
+fn sqlite_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Damage SQLite reports for a file that is not (or no longer) a database.
+fn is_corruption(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+/// Takes the single-writer lock next to the database, or says who holds it.
+fn lock(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join(format!("{FILE_NAME}.lock"));
+    let io = |source| StoreError::Io {
+        path: path.clone(),
+        source,
+    };
+    let mut f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(io)?;
+    match f.try_lock() {
+        Ok(()) => {
+            f.set_len(0).map_err(io)?;
+            writeln!(f, "{}", std::process::id()).map_err(io)?;
+            Ok(f)
+        }
+        Err(fs::TryLockError::WouldBlock) => Err(StoreError::Busy {
+            pid: fs::read_to_string(&path)
+                .unwrap_or_default()
+                .trim()
+                .to_owned(),
+            path: dir.join(FILE_NAME),
+        }),
+        Err(fs::TryLockError::Error(e)) => Err(io(e)),
+    }
+}
+
+impl Store {
+    /// Opens (creating or upgrading) the history in `dir` for writing. A corrupt file is
+    /// moved aside with a timestamp and a new one is started.
+    pub fn open_writer(dir: &Path, cfg: StoreConfig) -> Result<Store, StoreError> {
+        fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
+        let lock = lock(dir)?;
+        let path = dir.join(FILE_NAME);
+        let (conn, recovered_from) = match Self::open_checked(&path) {
+            Ok(c) => (c, None),
+            Err(e) if is_corruption(&e) => {
+                let aside = move_aside(&path)?;
+                tracing::warn!(
+                    "history {} was corrupt ({e}); moved to {} and started a new one",
+                    path.display(),
+                    aside.display()
+                );
+                let conn = Self::open_checked(&path).map_err(sqlite_err(&path))?;
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES ('recovered_from', ?1)",
+                    params![aside.to_string_lossy()],
+                )
+                .map_err(sqlite_err(&path))?;
+                (conn, Some(aside))
+            }
+            Err(e) => return Err(sqlite_err(&path)(e)),
+        };
+        Ok(Store {
+            conn,
+            path,
+            cfg,
+            app_ids: HashMap::new(),
+            dev_ids: HashMap::new(),
+            session: None,
+            _lock: Some(lock),
+            recovered_from,
+        })
+    }
+
+    fn open_checked(path: &Path) -> rusqlite::Result<Connection> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL in WAL mode: a power cut may lose the last transaction, never corrupts.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                Some(check),
+            ));
+        }
+        schema::migrate_to(&mut conn, schema::VERSION)?;
+        Ok(conn)
+    }
+
+    /// Opens the history read-only (works while a writer writes: WAL).
+    pub fn open_reader(dir: &Path, zone: Zone) -> Result<Store, StoreError> {
+        let path = dir.join(FILE_NAME);
+        if !path.exists() {
+            return Err(StoreError::Io {
+                path,
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no history yet"),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sqlite_err(&path))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sqlite_err(&path))?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sqlite_err(&path))?;
+        if version < schema::VERSION {
+            return Err(sqlite_err(&path)(rusqlite::Error::InvalidParameterName(
+                format!("schema version {version}: start hogwatch once to upgrade it"),
+            )));
+        }
+        Ok(Store {
+            conn,
+            path,
+            cfg: StoreConfig {
+                zone,
+                ..StoreConfig::default()
+            },
+            app_ids: HashMap::new(),
+            dev_ids: HashMap::new(),
+            session: None,
+            _lock: None,
+            recovered_from: None,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn zone(&self) -> &Zone {
+        &self.cfg.zone
+    }
+
+    /// A stored note (e.g. `recovered_from`).
+    pub fn meta(&self, key: &str) -> Option<String> {
+        self.conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .ok()
+            .flatten()
+    }
+
+    fn id_of(
+        conn: &Connection,
+        cache: &mut HashMap<String, i64>,
+        table: &str,
+        col: &str,
+        key: &str,
+        name: Option<&str>,
+    ) -> rusqlite::Result<i64> {
+        if let Some(&id) = cache.get(key) {
+            return Ok(id);
+        }
+        match name {
+            Some(n) => conn.execute(
+                &format!("INSERT OR IGNORE INTO {table}({col}, name) VALUES (?1, ?2)"),
+                params![key, n],
+            )?,
+            None => conn.execute(
+                &format!("INSERT OR IGNORE INTO {table}({col}) VALUES (?1)"),
+                params![key],
+            )?,
+        };
+        let id = conn.query_row(
+            &format!("SELECT id FROM {table} WHERE {col} = ?1"),
+            params![key],
+            |r| r.get(0),
+        )?;
+        cache.insert(key.to_owned(), id);
+        Ok(id)
+    }
+
+    /// Writes a batch into every tier in one transaction: all of it, or nothing.
+    pub fn write(&mut self, batch: &Batch) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        self.write_inner(batch).map_err(|e| {
+            // The transaction rolled back: ids cached during it may not exist.
+            self.app_ids.clear();
+            self.dev_ids.clear();
+            self.session = None;
+            sqlite_err(&path)(e)
+        })
+    }
+
+    fn write_inner(&mut self, batch: &Batch) -> rusqlite::Result<()> {
+        let zone = self.cfg.zone.clone();
+        let tx = self.conn.transaction()?;
+        let mut apps: HashMap<(Tier, i64, i64, i64), (i64, i64)> = HashMap::new();
+        for ((ts, app, dev), (up, down)) in &batch.apps {
+            let name = batch.app_names.get(app).map(String::as_str).unwrap_or(app);
+            let a = Self::id_of(&tx, &mut self.app_ids, "apps", "key", app, Some(name))?;
+            let d = Self::id_of(&tx, &mut self.dev_ids, "devices", "name", dev, None)?;
+            for t in TIERS {
+                let e = apps.entry((t, t.floor(*ts, &zone), a, d)).or_default();
+                *e = (
+                    e.0.saturating_add(clamp(*up)),
+                    e.1.saturating_add(clamp(*down)),
+                );
+            }
+        }
+        let mut devs: HashMap<(Tier, i64, i64), (i64, i64)> = HashMap::new();
+        for ((ts, dev), (up, down)) in &batch.devices {
+            let d = Self::id_of(&tx, &mut self.dev_ids, "devices", "name", dev, None)?;
+            for t in TIERS {
+                let e = devs.entry((t, t.floor(*ts, &zone), d)).or_default();
+                *e = (
+                    e.0.saturating_add(clamp(*up)),
+                    e.1.saturating_add(clamp(*down)),
+                );
+            }
+        }
+        for (ts, (up, down)) in &batch.unattributed {
+            for t in TIERS {
+                let e = devs.entry((t, t.floor(*ts, &zone), 0)).or_default();
+                *e = (e.0.saturating_add(*up), e.1.saturating_add(*down));
+            }
+        }
+        for t in TIERS {
+            let mut app_stmt = tx.prepare_cached(&format!(
+                "INSERT INTO app_{0}(ts, app, device, up, down) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(ts, app, device) DO UPDATE SET up = up + excluded.up, down = down + excluded.down",
+                t.name()
+            ))?;
+            for ((_, ts, a, d), (up, down)) in apps.iter().filter(|(k, _)| k.0 == t) {
+                app_stmt.execute(params![ts, a, d, up, down])?;
+            }
+            let mut dev_stmt = tx.prepare_cached(&format!(
+                "INSERT INTO dev_{0}(ts, device, up, down) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(ts, device) DO UPDATE SET up = up + excluded.up, down = down + excluded.down",
+                t.name()
+            ))?;
+            for ((_, ts, d), (up, down)) in devs.iter().filter(|(k, _)| k.0 == t) {
+                dev_stmt.execute(params![ts, d, up, down])?;
+            }
+        }
+        for &(start, end, per_process) in &batch.spans {
+            match self.session {
+                Some((id, pp, last_end)) if pp == per_process && start <= last_end + 30 => {
+                    tx.execute(
+                        "UPDATE sessions SET end = max(end, ?2) WHERE id = ?1",
+                        params![id, end],
+                    )?;
+                    self.session = Some((id, pp, last_end.max(end)));
+                }
+                _ => {
+                    tx.execute(
+                        "INSERT INTO sessions(start, end, per_process) VALUES (?1, ?2, ?3)",
+                        params![start, end, per_process],
+                    )?;
+                    self.session = Some((tx.last_insert_rowid(), per_process, end));
+                }
+            }
+        }
+        tx.commit()
+    }
+
+    /// Bytes of live data (pages in use), the measure the size cap applies to.
+    pub fn live_bytes(&self) -> u64 {
+        let q = |p: &str| -> i64 {
+            self.conn
+                .query_row(&format!("PRAGMA {p}"), [], |r| r.get(0))
+                .unwrap_or(0)
+        };
+        let used = q("page_count") - q("freelist_count");
+        (used.max(0) as u64) * (q("page_size").max(0) as u64)
+    }
+
+    /// The oldest bucket a tier holds, if any.
+    pub fn oldest(&self, t: Tier) -> Option<i64> {
+        self.conn
+            .query_row(&format!("SELECT min(ts) FROM dev_{}", t.name()), [], |r| {
+                r.get(0)
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// Drops data past each tier's retention, then, while the live data is over the cap,
+    /// the oldest data of the finest tier that has any; returns pages to the file system.
+    pub fn enforce_limits(&mut self, now: i64) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let r = self.cfg.retention;
+        let cut = |t: Tier, before: i64| -> rusqlite::Result<()> {
+            self.conn.execute(
+                &format!("DELETE FROM app_{} WHERE ts < ?1", t.name()),
+                params![before],
+            )?;
+            self.conn.execute(
+                &format!("DELETE FROM dev_{} WHERE ts < ?1", t.name()),
+                params![before],
+            )?;
+            Ok(())
+        };
+        (|| -> rusqlite::Result<()> {
+            cut(Tier::Fine, now - r.fine)?;
+            cut(Tier::Minute, now - r.minute)?;
+            cut(Tier::Hour, now - r.hour)?;
+            let mut guard = 0;
+            while self.live_bytes() > self.cfg.max_bytes && guard < 100_000 {
+                guard += 1;
+                let Some((t, oldest)) = TIERS.iter().find_map(|&t| self.oldest(t).map(|o| (t, o)))
+                else {
+                    break;
+                };
+                // A slice of the oldest data: an hour of fine or minute data, a day of
+                // hours, a month of days.
+                let slice = match t {
+                    Tier::Fine | Tier::Minute => 3600,
+                    Tier::Hour => 86_400,
+                    Tier::Day => 30 * 86_400,
+                };
+                cut(t, oldest + slice)?;
+            }
+            self.conn.execute_batch("PRAGMA incremental_vacuum;")?;
+            self.conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(())
+        })()
+        .map_err(sqlite_err(&path))
+    }
+}
+
+/// Byte counts in SQLite's signed 64-bit integers.
+fn clamp(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Moves a corrupt database (and its WAL files) aside as `…corrupt-YYYYMMDDTHHMMSS`.
+fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
+    let stamp = chrono::Local::now().format("%Y%m%dT%H%M%S");
+    let aside = path.with_file_name(format!("{FILE_NAME}.corrupt-{stamp}"));
+    fs::rename(path, &aside).map_err(|source| StoreError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    for ext in ["-wal", "-shm"] {
+        let side = PathBuf::from(format!("{}{ext}", path.display()));
+        if side.exists() {
+            let _ = fs::rename(&side, PathBuf::from(format!("{}{ext}", aside.display())));
+        }
+    }
+    Ok(aside)
+}

@@ -1,0 +1,16 @@
+//! History that survives restarts: per app × device, per device and unattributed bytes
+//! in tiered SQLite buckets (10 s for a day, minutes for 30 days, hours for a year, local
+//! days until the size cap).
+//!
+//! `batch` turns snapshots into deltas (pure), `tiers` holds bucket and calendar maths
+//! (pure), `schema` the tables and migrations, `db` opening/writing/limits, `query` the
+//! reads, `writer` the task that batches a collector's snapshots into the file.
+
+pub mod batch;
+pub mod db;
+pub mod query;
+pub mod schema;
+pub mod tiers;
+pub mod writer;
+
+pub use db::{Retention, Store, StoreConfig, StoreError};

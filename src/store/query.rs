@@ -1,0 +1,412 @@
+//! Reading history: totals over any range from the coarsest exact buckets, series with a
+//! bounded number of points (gaps as gaps), days and billing months in local time.
+
+use super::db::Store;
+use super::tiers::{billing_month_start, decompose, next_billing_month, Tier, TIERS};
+use chrono::NaiveDate;
+use rusqlite::params;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Up and down bytes of one app over a range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppTotal {
+    pub app: String,
+    pub name: String,
+    pub up_bytes: u64,
+    pub down_bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceTotal {
+    pub device: String,
+    pub up_bytes: u64,
+    pub down_bytes: u64,
+}
+
+/// Device totals and the unattributed share over a range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeviceTotals {
+    pub devices: Vec<DeviceTotal>,
+    pub unattributed_up: u64,
+    pub unattributed_down: u64,
+}
+
+/// What a series or a calendar total is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// All devices together.
+    Total,
+    App(String),
+    Device(String),
+}
+
+/// One point of a series: `None` where hogwatch was not collecting (a gap, not zero).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Point {
+    pub ts: i64,
+    pub up_bytes: Option<u64>,
+    pub down_bytes: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Series {
+    /// Nominal length of each point's bucket, seconds.
+    pub bucket_secs: i64,
+    pub tier: &'static str,
+    pub points: Vec<Point>,
+}
+
+/// A calendar period's total (local day or billing month).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PeriodTotal {
+    pub start: NaiveDate,
+    pub up_bytes: u64,
+    pub down_bytes: u64,
+    /// False when hogwatch never ran in the period (no data is not zero traffic).
+    pub covered: bool,
+}
+
+fn pos(v: i64) -> u64 {
+    v.max(0) as u64
+}
+
+impl Store {
+    /// Whether a tier still holds data back to a time: its oldest bucket is at or before
+    /// it — or before anything was recorded at all (an untrimmed tier of a young file).
+    fn reaches(&self) -> impl Fn(Tier, i64) -> bool {
+        let zone = self.zone().clone();
+        let first = self.first_ts().ok().flatten();
+        let oldest: HashMap<Tier, Option<i64>> =
+            TIERS.iter().map(|&t| (t, self.oldest(t))).collect();
+        move |t, at| {
+            let floor_first = first.map_or(at, |f| t.floor(f, &zone));
+            oldest
+                .get(&t)
+                .copied()
+                .flatten()
+                .is_some_and(|o| o <= at.max(floor_first))
+        }
+    }
+
+    /// Per-app totals over `[from, to)`, largest first, at most `limit`.
+    pub fn top_apps(&self, from: i64, to: i64, limit: usize) -> rusqlite::Result<Vec<AppTotal>> {
+        self.app_totals(from, to, None, limit)
+    }
+
+    fn app_totals(
+        &self,
+        from: i64,
+        to: i64,
+        only: Option<&str>,
+        limit: usize,
+    ) -> rusqlite::Result<Vec<AppTotal>> {
+        let reaches = self.reaches();
+        let mut sums: HashMap<i64, (i64, i64)> = HashMap::new();
+        let app_id = match only {
+            Some(key) => match self.app_id(key)? {
+                Some(id) => Some(id),
+                None => return Ok(Vec::new()),
+            },
+            None => None,
+        };
+        for (t, a, b) in decompose(from, to, self.zone(), &reaches) {
+            let sql = format!(
+                "SELECT app, sum(up), sum(down) FROM app_{} WHERE ts >= ?1 AND ts < ?2 {} GROUP BY app",
+                t.name(),
+                if app_id.is_some() { "AND app = ?3" } else { "AND ?3 IS NULL" }
+            );
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![a, b, app_id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (app, up, down) = row?;
+                let e = sums.entry(app).or_default();
+                *e = (e.0.saturating_add(up), e.1.saturating_add(down));
+            }
+        }
+        let names = self.app_names()?;
+        let mut out: Vec<AppTotal> = sums
+            .into_iter()
+            .filter_map(|(id, (up, down))| {
+                let (key, name) = names.get(&id)?.clone();
+                Some(AppTotal {
+                    app: key,
+                    name,
+                    up_bytes: pos(up),
+                    down_bytes: pos(down),
+                })
+            })
+            .filter(|a| a.up_bytes + a.down_bytes > 0)
+            .collect();
+        out.sort_by(|x, y| {
+            (y.up_bytes + y.down_bytes)
+                .cmp(&(x.up_bytes + x.down_bytes))
+                .then(x.app.cmp(&y.app))
+        });
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// One app's total over a range (zero when it moved nothing or is unknown).
+    pub fn app_total(&self, from: i64, to: i64, key: &str) -> rusqlite::Result<(u64, u64)> {
+        let t = self.app_totals(from, to, Some(key), 1)?;
+        Ok(t.first().map_or((0, 0), |a| (a.up_bytes, a.down_bytes)))
+    }
+
+    fn app_names(&self) -> rusqlite::Result<HashMap<i64, (String, String)>> {
+        let mut stmt = self.conn.prepare_cached("SELECT id, key, name FROM apps")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+        rows.collect()
+    }
+
+    fn app_id(&self, key: &str) -> rusqlite::Result<Option<i64>> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row("SELECT id FROM apps WHERE key = ?1", params![key], |r| {
+                r.get(0)
+            })
+            .optional()
+    }
+
+    fn device_id(&self, name: &str) -> rusqlite::Result<Option<i64>> {
+        use rusqlite::OptionalExtension;
+        self.conn
+            .query_row(
+                "SELECT id FROM devices WHERE name = ?1",
+                params![name],
+                |r| r.get(0),
+            )
+            .optional()
+    }
+
+    /// Apps whose key or display name matches `query` exactly, for `--app NAME`.
+    pub fn find_apps(&self, query: &str) -> rusqlite::Result<Vec<(String, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT key, name FROM apps WHERE key = ?1 OR name = ?1 ORDER BY key",
+        )?;
+        let rows = stmt.query_map(params![query], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        rows.collect()
+    }
+
+    /// Device totals and unattributed bytes over `[from, to)`.
+    pub fn device_totals(&self, from: i64, to: i64) -> rusqlite::Result<DeviceTotals> {
+        let reaches = self.reaches();
+        let mut sums: HashMap<i64, (i64, i64)> = HashMap::new();
+        for (t, a, b) in decompose(from, to, self.zone(), &reaches) {
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT device, sum(up), sum(down) FROM dev_{} WHERE ts >= ?1 AND ts < ?2 GROUP BY device",
+                t.name()
+            ))?;
+            let rows = stmt.query_map(params![a, b], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (d, up, down) = row?;
+                let e = sums.entry(d).or_default();
+                *e = (e.0.saturating_add(up), e.1.saturating_add(down));
+            }
+        }
+        let mut stmt = self.conn.prepare_cached("SELECT id, name FROM devices")?;
+        let names: HashMap<i64, String> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let un = sums.remove(&0).unwrap_or_default();
+        let mut devices: Vec<DeviceTotal> = sums
+            .into_iter()
+            .filter_map(|(id, (up, down))| {
+                Some(DeviceTotal {
+                    device: names.get(&id)?.clone(),
+                    up_bytes: pos(up),
+                    down_bytes: pos(down),
+                })
+            })
+            .collect();
+        devices.sort_by(|a, b| a.device.cmp(&b.device));
+        Ok(DeviceTotals {
+            devices,
+            unattributed_up: pos(un.0),
+            unattributed_down: pos(un.1),
+        })
+    }
+
+    /// Sessions overlapping `[from, to)`: (start, end, per_process).
+    pub fn sessions(&self, from: i64, to: i64) -> rusqlite::Result<Vec<(i64, i64, bool)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT start, end, per_process FROM sessions WHERE end >= ?1 AND start < ?2 ORDER BY start",
+        )?;
+        let rows = stmt.query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect()
+    }
+
+    /// The first moment anything was recorded (for the range "all").
+    pub fn first_ts(&self) -> rusqlite::Result<Option<i64>> {
+        self.conn
+            .query_row("SELECT min(start) FROM sessions", [], |r| r.get(0))
+    }
+
+    /// `subject` over `[from, to)` in at most `max_points` points. The finest tier that
+    /// still holds `from` and needs no more than `max_points` buckets is read, and its
+    /// buckets are grouped `k` at a time. A point no session covers is a gap (`None`);
+    /// for an app, so is one covered only by totals-only time.
+    pub fn series(
+        &self,
+        subject: &Subject,
+        from: i64,
+        to: i64,
+        max_points: usize,
+    ) -> rusqlite::Result<Series> {
+        let zone = self.zone().clone();
+        let reaches = self.reaches();
+        let span = (to - from).max(1);
+        let max_points = max_points.max(1) as i64;
+        let tier = TIERS
+            .iter()
+            .copied()
+            .find(|t| t.secs() * max_points >= span && reaches(*t, from))
+            .or_else(|| TIERS.iter().copied().rev().find(|t| reaches(*t, from)))
+            .unwrap_or(Tier::Day);
+        let per_point = (span + tier.secs() * max_points - 1) / (tier.secs() * max_points);
+        let k = per_point.max(1);
+        let (sql, key) = match subject {
+            Subject::Total => (
+                format!("SELECT ts, sum(up), sum(down) FROM dev_{} WHERE device != 0 AND ts >= ?1 AND ts < ?2 AND ?3 IS NULL GROUP BY ts", tier.name()),
+                None,
+            ),
+            Subject::Device(d) => (
+                format!("SELECT ts, up, down FROM dev_{} WHERE ts >= ?1 AND ts < ?2 AND device = ?3", tier.name()),
+                Some(self.device_id(d)?.unwrap_or(-1)),
+            ),
+            Subject::App(a) => (
+                format!("SELECT ts, sum(up), sum(down) FROM app_{} WHERE app = ?3 AND ts >= ?1 AND ts < ?2 GROUP BY ts", tier.name()),
+                Some(self.app_id(a)?.unwrap_or(-1)),
+            ),
+        };
+        let start = tier.floor(from, &zone);
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows: HashMap<i64, (i64, i64)> = stmt
+            .query_map(params![start, to, key], |r| {
+                Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        let sessions = self.sessions(start, to)?;
+        let needs_per_process = matches!(subject, Subject::App(_));
+        let covered = |a: i64, b: i64| {
+            sessions
+                .iter()
+                .any(|&(s, e, pp)| s < b && e >= a && (pp || !needs_per_process))
+        };
+        let mut points = Vec::new();
+        let mut b = start;
+        while b < to && points.len() < max_points as usize {
+            let mut end = b;
+            let (mut up, mut down) = (0i64, 0i64);
+            for _ in 0..k {
+                if let Some((u, d)) = rows.get(&end) {
+                    up = up.saturating_add(*u);
+                    down = down.saturating_add(*d);
+                }
+                end = tier.next(end, &zone);
+            }
+            let has = covered(b, end) || up != 0 || down != 0;
+            points.push(Point {
+                ts: b,
+                up_bytes: has.then_some(pos(up)),
+                down_bytes: has.then_some(pos(down)),
+            });
+            b = end;
+        }
+        Ok(Series {
+            bucket_secs: tier.secs() * k,
+            tier: tier.name(),
+            points,
+        })
+    }
+
+    /// Local-day totals of `subject` for the days touching `[from, to)`.
+    pub fn days(
+        &self,
+        subject: &Subject,
+        from: i64,
+        to: i64,
+    ) -> rusqlite::Result<Vec<PeriodTotal>> {
+        let zone = self.zone().clone();
+        let first = Tier::Day.floor(from, &zone);
+        let n = ((to - first) / 86_400 + 2) as usize;
+        let s = self.series(subject, first, to, n.max(1))?;
+        Ok(s.points
+            .into_iter()
+            .map(|p| PeriodTotal {
+                start: zone.date(p.ts),
+                up_bytes: p.up_bytes.unwrap_or(0),
+                down_bytes: p.down_bytes.unwrap_or(0),
+                covered: p.up_bytes.is_some(),
+            })
+            .collect())
+    }
+
+    /// Billing-month totals (months start on `billing_day`, local time) touching `[from, to)`.
+    pub fn months(
+        &self,
+        subject: &Subject,
+        from: i64,
+        to: i64,
+        billing_day: u32,
+    ) -> rusqlite::Result<Vec<PeriodTotal>> {
+        let zone = self.zone().clone();
+        let first = billing_month_start(zone.date(from), billing_day);
+        let days = self.days(subject, zone.start_of(first), to)?;
+        let mut out: Vec<PeriodTotal> = Vec::new();
+        let mut month = first;
+        let mut next = next_billing_month(month);
+        out.push(PeriodTotal {
+            start: month,
+            up_bytes: 0,
+            down_bytes: 0,
+            covered: false,
+        });
+        for d in days {
+            while d.start >= next {
+                month = next;
+                next = next_billing_month(month);
+                out.push(PeriodTotal {
+                    start: month,
+                    up_bytes: 0,
+                    down_bytes: 0,
+                    covered: false,
+                });
+            }
+            if let Some(m) = out.last_mut() {
+                m.up_bytes = m.up_bytes.saturating_add(d.up_bytes);
+                m.down_bytes = m.down_bytes.saturating_add(d.down_bytes);
+                m.covered |= d.covered;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sum of one tier over buckets starting in `[from, to)`, all apps and devices
+    /// (for checking that tiers agree).
+    pub fn tier_sum(&self, t: Tier, from: i64, to: i64) -> rusqlite::Result<(i64, i64, i64, i64)> {
+        let apps: (i64, i64) = self.conn.query_row(
+            &format!("SELECT coalesce(sum(up),0), coalesce(sum(down),0) FROM app_{} WHERE ts >= ?1 AND ts < ?2", t.name()),
+            params![from, to],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let devs: (i64, i64) = self.conn.query_row(
+            &format!("SELECT coalesce(sum(up),0), coalesce(sum(down),0) FROM dev_{} WHERE ts >= ?1 AND ts < ?2", t.name()),
+            params![from, to],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((apps.0, apps.1, devs.0, devs.1))
+    }
+}

@@ -1,0 +1,69 @@
+//! The history schema and its migrations. `PRAGMA user_version` is the schema version;
+//! each migration upgrades a file one version, in place, inside a transaction.
+
+use super::tiers::TIERS;
+use rusqlite::Connection;
+
+/// The schema this build writes.
+pub const VERSION: i64 = 2;
+
+/// Migration `n` takes a file from version `n` to `n + 1`.
+fn migration(from: i64) -> Option<String> {
+    match from {
+        0 => {
+            let mut sql = String::from(
+                "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                 CREATE TABLE apps(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, name TEXT NOT NULL);
+                 CREATE TABLE devices(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+                 -- Spans of time the collector ran: what is not covered is a gap, not zero.
+                 CREATE TABLE sessions(id INTEGER PRIMARY KEY, start INTEGER NOT NULL,
+                                       end INTEGER NOT NULL, per_process INTEGER NOT NULL);",
+            );
+            for t in TIERS {
+                let t = t.name();
+                // Bytes per bucket; ts = bucket start (Unix seconds). Device 0 in dev_*
+                // is "unattributed" (signed deltas); real devices have ids from 1.
+                sql.push_str(&format!(
+                    "CREATE TABLE app_{t}(ts INTEGER NOT NULL, app INTEGER NOT NULL, device INTEGER NOT NULL,
+                                          up INTEGER NOT NULL, down INTEGER NOT NULL,
+                                          PRIMARY KEY(ts, app, device)) WITHOUT ROWID;
+                     CREATE TABLE dev_{t}(ts INTEGER NOT NULL, device INTEGER NOT NULL,
+                                          up INTEGER NOT NULL, down INTEGER NOT NULL,
+                                          PRIMARY KEY(ts, device)) WITHOUT ROWID;"
+                ));
+            }
+            Some(sql)
+        }
+        // Version 2: one app's series is read by app, not by time.
+        1 => Some(
+            TIERS
+                .iter()
+                .map(|t| format!("CREATE INDEX app_{0}_by_app ON app_{0}(app, ts);", t.name()))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+/// Upgrades `conn` to `target` (≤ VERSION). A file newer than this build is an error.
+pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > VERSION {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "history schema version {current} is newer than this hogwatch understands ({VERSION})"
+        )));
+    }
+    if current == 0 {
+        // Only takes effect before the first table exists: lets the size cap give pages
+        // back to the file system (PRAGMA incremental_vacuum).
+        conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
+    }
+    for v in current..target {
+        let Some(sql) = migration(v) else { break };
+        let tx = conn.transaction()?;
+        tx.execute_batch(&sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {};", v + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}

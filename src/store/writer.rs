@@ -1,0 +1,201 @@
+//! The history writer: a task that follows the collector's snapshots, batches their
+//! deltas, and writes them at most every few seconds on a blocking thread — never on the
+//! collector's path. If the file cannot be written (read-only, disk full, another
+//! writer), it keeps the data in memory (bounded), retries, and says so; it never stops
+//! the app. When the collector ends it flushes everything.
+
+use super::batch::{Batch, DeltaTracker};
+use super::db::{Store, StoreConfig, StoreError};
+use crate::model::Snapshot;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Cells kept in memory while the file is unavailable before they are coarsened to hours.
+const MAX_PENDING_CELLS: usize = 200_000;
+/// Flushes between retention/size-cap passes (with 5 s flushes: every 5 minutes).
+const LIMITS_EVERY: u32 = 60;
+
+#[derive(Debug, Clone)]
+pub struct WriterOptions {
+    pub dir: PathBuf,
+    pub store: StoreConfig,
+    pub flush_every: Duration,
+}
+
+/// What the writer is doing, for the UI and logs.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HistoryStatus {
+    /// Empty when all is well; else one line saying what is wrong and what happens.
+    pub problem: String,
+    /// Set once if a corrupt file was moved aside on open.
+    pub recovered_from: Option<PathBuf>,
+}
+
+pub struct Writer {
+    pub status: watch::Receiver<HistoryStatus>,
+    task: JoinHandle<()>,
+}
+
+impl Writer {
+    /// Waits for the final flush (the collector must have stopped, closing the channel).
+    pub async fn finish(self) {
+        let _ = self.task.await;
+    }
+}
+
+/// Starts writing what `rx` receives into the history in `opts.dir`.
+pub fn spawn(rx: broadcast::Receiver<Arc<Snapshot>>, opts: WriterOptions) -> Writer {
+    let (tx, status) = watch::channel(HistoryStatus::default());
+    let task = tokio::spawn(run(rx, opts, tx));
+    Writer { status, task }
+}
+
+struct State {
+    store: Option<Store>,
+    pending: Batch,
+    flushes: u32,
+    retry_at: Option<tokio::time::Instant>,
+    backoff: Duration,
+}
+
+async fn run(
+    mut rx: broadcast::Receiver<Arc<Snapshot>>,
+    opts: WriterOptions,
+    status: watch::Sender<HistoryStatus>,
+) {
+    let mut tracker = DeltaTracker::default();
+    let mut st = State {
+        store: None,
+        pending: Batch::default(),
+        flushes: 0,
+        retry_at: None,
+        backoff: Duration::from_secs(5),
+    };
+    let mut tick = tokio::time::interval(opts.flush_every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_now = 0i64;
+    loop {
+        tokio::select! {
+            r = rx.recv() => match r {
+                Ok(s) => {
+                    last_now = (s.ts / 1000) as i64;
+                    tracker.observe(&s, &mut st.pending);
+                }
+                // Deltas come from cumulative figures: skipped snapshots lose nothing.
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed) => break,
+            },
+            _ = tick.tick() => flush(&mut st, &opts, &status, last_now).await,
+        }
+    }
+    // The collector stopped (quit, SIGTERM, SIGINT): write everything that is left.
+    st.retry_at = None;
+    flush(&mut st, &opts, &status, last_now).await;
+    if !st.pending.is_empty() {
+        tracing::warn!(
+            "history: {} cells could not be written and are lost",
+            st.pending.cells()
+        );
+    }
+}
+
+async fn flush(
+    st: &mut State,
+    opts: &WriterOptions,
+    status: &watch::Sender<HistoryStatus>,
+    now: i64,
+) {
+    if st.pending.is_empty() && st.store.is_some() {
+        return;
+    }
+    if st.retry_at.is_some_and(|t| tokio::time::Instant::now() < t) {
+        bound_memory(&mut st.pending);
+        return;
+    }
+    let store = st.store.take();
+    let batch = std::mem::take(&mut st.pending);
+    let dir = opts.dir.clone();
+    let cfg = opts.store.clone();
+    let limits = st.flushes.is_multiple_of(LIMITS_EVERY);
+    let result = tokio::task::spawn_blocking(move || {
+        let mut store = match store {
+            Some(s) => s,
+            None => match Store::open_writer(&dir, cfg) {
+                Ok(s) => s,
+                Err(e) => return (None, batch, Err(e)),
+            },
+        };
+        let res = store.write(&batch).and_then(|()| {
+            if limits {
+                store.enforce_limits(now)
+            } else {
+                Ok(())
+            }
+        });
+        match res {
+            Ok(()) => (Some(store), Batch::default(), Ok(())),
+            Err(e) => (Some(store), batch, Err(e)),
+        }
+    })
+    .await;
+    let (store, unwritten, res) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!("history writer thread failed: {e}");
+            return;
+        }
+    };
+    st.store = store;
+    st.pending.merge(unwritten);
+    match res {
+        Ok(()) => {
+            st.flushes = st.flushes.wrapping_add(1);
+            st.backoff = Duration::from_secs(5);
+            let recovered = st.store.as_ref().and_then(|s| s.recovered_from.clone());
+            status.send_if_modified(|s| {
+                let changed = !s.problem.is_empty() || s.recovered_from != recovered;
+                if !s.problem.is_empty() {
+                    tracing::info!("history: writing again");
+                }
+                s.problem.clear();
+                s.recovered_from = recovered;
+                changed
+            });
+        }
+        Err(e) => {
+            let problem = match &e {
+                StoreError::Busy { .. } => format!("{e}; this one keeps no history"),
+                _ => format!(
+                    "{e}; keeping data in memory and retrying in {} s",
+                    st.backoff.as_secs()
+                ),
+            };
+            if matches!(e, StoreError::Busy { .. }) {
+                // Another writer records the same machine: retry rarely, keep nothing.
+                st.pending = Batch::default();
+                st.backoff = Duration::from_secs(60);
+            }
+            status.send_if_modified(|s| {
+                let changed = s.problem != problem;
+                if changed {
+                    tracing::warn!("history: {problem}");
+                }
+                s.problem = problem;
+                changed
+            });
+            st.retry_at = Some(tokio::time::Instant::now() + st.backoff);
+            st.backoff = (st.backoff * 2).min(Duration::from_secs(60));
+            bound_memory(&mut st.pending);
+        }
+    }
+}
+
+fn bound_memory(pending: &mut Batch) {
+    if pending.cells() > MAX_PENDING_CELLS {
+        pending.coarsen();
+    }
+}
