@@ -258,6 +258,8 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
         )),
     }
 
+    checks.extend(history_checks(global));
+
     let failed = checks.iter().any(|c| c.level == Level::Fail);
     for c in &checks {
         let tag = match c.level {
@@ -276,6 +278,70 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Where history goes, how big it is, who writes it, and whether a corrupt file was
+/// moved aside. History problems never make per-process monitoring fail: warnings only.
+fn history_checks(global: &Global) -> Vec<Check> {
+    use crate::store::db::FILE_NAME;
+    let Some(dir) = global.data_dir() else {
+        return vec![check(
+            Level::Warn,
+            "history: no data directory (HOME and XDG_DATA_HOME unset)",
+            Some("pass --data-dir".into()),
+        )];
+    };
+    let path = dir.join(FILE_NAME);
+    if !path.exists() {
+        return vec![check(
+            Level::Info,
+            format!(
+                "history: none yet at {} (created on the first run)",
+                path.display()
+            ),
+            None,
+        )];
+    }
+    let mut out = Vec::new();
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    match crate::store::Store::open_reader(&dir, crate::store::tiers::Zone::Local) {
+        Ok(store) => {
+            out.push(check(
+                Level::Ok,
+                format!(
+                    "history at {} ({}, cap {} MiB)",
+                    path.display(),
+                    crate::units::bytes(size),
+                    global.history_max_mb
+                ),
+                None,
+            ));
+            if let Some(aside) = store.meta("recovered_from") {
+                out.push(check(
+                    Level::Warn,
+                    format!("history: a corrupt file was moved to {aside} and a new one started"),
+                    Some("nothing to do; delete the old file once you no longer need it".into()),
+                ));
+            }
+        }
+        Err(e) => out.push(check(
+            Level::Warn,
+            format!("history: cannot read it: {e}"),
+            Some("the next run moves a corrupt file aside and starts a new one".into()),
+        )),
+    }
+    let lock = dir.join(format!("{FILE_NAME}.lock"));
+    if let Ok(f) = std::fs::File::open(&lock) {
+        if matches!(f.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock)) {
+            let pid = std::fs::read_to_string(&lock).unwrap_or_default();
+            out.push(check(
+                Level::Info,
+                format!("history: being written by hogwatch pid {}", pid.trim()),
+                None,
+            ));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
