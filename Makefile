@@ -24,7 +24,7 @@ lint:
 	$(CARGO) clippy --locked --all-targets -- -D warnings
 
 unit:
-	$(CARGO) test --locked --all-targets
+	$(CARGO) test --locked
 
 ## Figures for the README: criterion benches and the whole-process cost of `hogwatch top`.
 bench: deps
