@@ -6,6 +6,7 @@
 //! - `model` — the snapshot every consumer reads (the public JSON shape).
 //! - `store` — history in tiered SQLite buckets, written from the snapshots.
 //! - `cmd` — the terminal front ends: `top`, `doctor`, `history`.
+//! - `tray` — the tray applet; its pure view-model: icon pixels, title, menu model.
 //! - `cli` — the command line; `units` and `text` format numbers and untrusted names;
 //!   `clock` is the injected time.
 #![forbid(unsafe_code)]
@@ -17,4 +18,5 @@ pub mod collect;
 pub mod model;
 pub mod store;
 pub mod text;
+pub mod tray;
 pub mod units;
