@@ -32,9 +32,9 @@ pub struct Global {
     /// Where data comes from: `nethogs`, or `replay:FILE` (a recording or raw nethogs output).
     #[arg(long, global = true, default_value = "nethogs", value_parser = parse_source)]
     pub source: Source,
-    /// Refresh interval in whole seconds (1–60).
-    #[arg(long, global = true, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=60))]
-    pub interval: u64,
+    /// Refresh interval in whole seconds (1–60) [config: monitor.interval, default 1].
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub interval: Option<u64>,
     /// Replay speed factor for `--source replay:` (0 = as fast as possible).
     #[arg(long, global = true, default_value_t = 1.0, value_parser = parse_speed, allow_negative_numbers = true)]
     pub replay_speed: f64,
@@ -48,15 +48,23 @@ pub struct Global {
     /// Do not write history.
     #[arg(long, global = true)]
     pub no_history: bool,
-    /// Size cap of the history file in MiB; the oldest fine data goes first.
-    #[arg(long, global = true, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    pub history_max_mb: u64,
-    /// How long 10-second, minute and hour buckets are kept, e.g. `1d,30d,365d`.
-    #[arg(long, global = true, default_value = "1d,30d,365d", value_parser = parse_retention)]
-    pub history_retention: Retention,
-    /// Day of the month (1–28) on which a billing month starts.
-    #[arg(long, global = true, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=28))]
-    pub billing_day: u32,
+    /// Size cap of the history file in MiB; the oldest fine data goes first
+    /// [config: history.max_mb, default 200].
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub history_max_mb: Option<u64>,
+    /// How long 10-second, minute and hour buckets are kept, e.g. `1d,30d,365d`
+    /// [config: history.retention].
+    #[arg(long, global = true, value_parser = parse_retention)]
+    pub history_retention: Option<Retention>,
+    /// Day of the month (1–28) on which a billing month starts [config: history.billing_day].
+    #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..=28))]
+    pub billing_day: Option<u32>,
+    /// Config file (default: $XDG_CONFIG_HOME/hogwatch/config.toml, written on first run).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The config file's settings (flags above override them); see `load_config`.
+    #[arg(skip)]
+    pub file: crate::config::Config,
 }
 
 /// A duration like `90s`, `5m`, `24h`, `30d`, `1w`, in seconds.
@@ -206,6 +214,46 @@ pub struct TopArgs {
 }
 
 impl Global {
+    /// Reads the config file (`--config`, else the default path) into `self.file`;
+    /// `create` writes the defaults there on first run. Returns the problems found, one
+    /// line each (key, value, and that the default is used).
+    pub fn load_config(&mut self, create: bool) -> Vec<String> {
+        let (path, create) = match &self.config {
+            Some(p) => (Some(p.clone()), false),
+            None => (crate::config::default_path(), create),
+        };
+        let Some(path) = path else {
+            return Vec::new();
+        };
+        let loaded = crate::config::load(&path, create);
+        if loaded.created {
+            tracing::info!("wrote the default config to {}", path.display());
+        }
+        self.file = loaded.config;
+        loaded.problems
+    }
+
+    pub fn interval(&self) -> u64 {
+        self.interval.unwrap_or(self.file.interval)
+    }
+
+    pub fn billing_day(&self) -> u32 {
+        self.billing_day.unwrap_or(self.file.billing_day)
+    }
+
+    pub fn history_max_mb(&self) -> u64 {
+        self.history_max_mb.unwrap_or(self.file.history_max_mb)
+    }
+
+    /// Explicit devices: the flag, else the config's list; `None` follows all devices.
+    pub fn devices(&self) -> Option<Vec<String>> {
+        match &self.devices {
+            Some(d) => Some(d.0.clone()),
+            None if !self.file.devices.is_empty() => Some(self.file.devices.clone()),
+            None => None,
+        }
+    }
+
     /// The history directory: --data-dir, else $XDG_DATA_HOME/hogwatch, else
     /// ~/.local/share/hogwatch.
     pub fn data_dir(&self) -> Option<PathBuf> {
@@ -238,8 +286,12 @@ impl Global {
     /// History file settings from the command line.
     pub fn store_config(&self) -> crate::store::StoreConfig {
         crate::store::StoreConfig {
-            retention: self.history_retention,
-            max_bytes: self.history_max_mb.saturating_mul(1024 * 1024),
+            retention: self.history_retention.unwrap_or(Retention {
+                fine: self.file.retention.0,
+                minute: self.file.retention.1,
+                hour: self.file.retention.2,
+            }),
+            max_bytes: self.history_max_mb().saturating_mul(1024 * 1024),
             zone: crate::store::tiers::Zone::Local,
         }
     }
@@ -248,9 +300,9 @@ impl Global {
     pub fn collector_options(&self, record: Option<PathBuf>) -> Options {
         Options {
             source: self.source.clone(),
-            devices: self.devices.as_ref().map(|d| d.0.clone()),
-            include_loopback: self.include_loopback,
-            interval_s: self.interval,
+            devices: self.devices(),
+            include_loopback: self.include_loopback || self.file.include_loopback,
+            interval_s: self.interval(),
             elevate: self.elevate,
             record,
             replay_speed: self.replay_speed,

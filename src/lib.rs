@@ -15,6 +15,7 @@ pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod collect;
+pub mod config;
 pub mod model;
 pub mod store;
 pub mod text;

@@ -6,7 +6,7 @@ use hogwatch::cli::{Cli, Cmd, TopArgs};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_env("HOGWATCH_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
     tracing_subscriber::fmt()
@@ -14,6 +14,11 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    // Front ends that collect write the default config on first run; the others only read.
+    let collects = matches!(cli.command, None | Some(Cmd::Top(_)));
+    for problem in cli.global.load_config(collects) {
+        eprintln!("hogwatch: {}", hogwatch::text::printable(&problem));
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -258,6 +258,7 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
         )),
     }
 
+    checks.extend(config_checks(global));
     checks.extend(history_checks(global));
 
     let failed = checks.iter().any(|c| c.level == Level::Fail);
@@ -278,6 +279,42 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The config file and any key in it that was rejected.
+fn config_checks(global: &Global) -> Vec<Check> {
+    let path = global.config.clone().or_else(crate::config::default_path);
+    let Some(path) = path else {
+        return vec![check(
+            Level::Info,
+            "config: no config directory (HOME unset): defaults",
+            None,
+        )];
+    };
+    if !path.exists() {
+        return vec![check(
+            Level::Info,
+            format!(
+                "config: none at {} (written on the first run)",
+                path.display()
+            ),
+            None,
+        )];
+    }
+    let loaded = crate::config::load(&path, false);
+    let mut out = vec![check(
+        Level::Ok,
+        format!("config at {}", path.display()),
+        None,
+    )];
+    for p in loaded.problems {
+        out.push(check(
+            Level::Warn,
+            crate::text::printable(&p).into_owned(),
+            Some(format!("edit {}", path.display())),
+        ));
+    }
+    out
 }
 
 /// Where history goes, how big it is, who writes it, and whether a corrupt file was
@@ -312,7 +349,7 @@ fn history_checks(global: &Global) -> Vec<Check> {
                     "history at {} ({}, cap {} MiB)",
                     path.display(),
                     crate::units::bytes(size),
-                    global.history_max_mb
+                    global.history_max_mb()
                 ),
                 None,
             ));

@@ -119,7 +119,14 @@ pub fn run(global: &Global, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let out = render(&store, args, global.billing_day, from, to, apps.as_deref())?;
+    let out = render(
+        &store,
+        args,
+        global.billing_day(),
+        from,
+        to,
+        apps.as_deref(),
+    )?;
     let mut stdout = std::io::stdout().lock();
     // A closed pipe (`| head`) is not an error worth a message.
     let _ = stdout

@@ -1,0 +1,397 @@
+//! The config file, `$XDG_CONFIG_HOME/hogwatch/config.toml`: written with defaults on
+//! first run, read key by key so one bad value costs only that key. Loading never fails:
+//! every problem becomes a message that names the key and the value, and the default is
+//! used for that key.
+
+use crate::cli::parse_duration;
+use std::path::{Path, PathBuf};
+use toml::{Table, Value};
+
+/// How the tray orders its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Rate,
+    Session,
+    Today,
+}
+
+/// Settings from the file (command-line flags override them).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub interval: u64,
+    /// Empty: every up, non-loopback device.
+    pub devices: Vec<String>,
+    pub include_loopback: bool,
+    pub top_n: usize,
+    pub sort: Sort,
+    /// Group processes into apps in the menu.
+    pub group_apps: bool,
+    pub history_max_mb: u64,
+    pub billing_day: u32,
+    /// Retention of 10-second, minute and hour buckets, seconds.
+    pub retention: (i64, i64, i64),
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            interval: 1,
+            devices: Vec::new(),
+            include_loopback: false,
+            top_n: 5,
+            sort: Sort::Rate,
+            group_apps: true,
+            history_max_mb: 200,
+            billing_day: 1,
+            retention: (86_400, 30 * 86_400, 365 * 86_400),
+        }
+    }
+}
+
+/// The file written on first run: every key with its default and what it means.
+pub const DEFAULT_FILE: &str = r#"# hogwatch configuration. Delete a line to get its default back.
+# Command-line flags override these values.
+
+[monitor]
+interval = 1              # seconds between refreshes, 1-60
+devices = []              # e.g. ["eth0", "wlan0"]; empty = every up, non-loopback device
+include_loopback = false  # nethogs counts loopback traffic only as sent
+
+[tray]
+top_n = 5                 # rows in the menu, 1-20
+sort = "rate"             # "rate", "session" (bytes since start) or "today"
+group = "apps"            # "apps" (processes of one program together) or "processes"
+
+[history]
+max_mb = 200              # size cap of the history file, MiB
+retention = "1d,30d,365d" # how long 10-second, minute and hour buckets are kept
+billing_day = 1           # day of the month (1-28) a billing month starts
+"#;
+
+/// What loading found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Loaded {
+    pub config: Config,
+    /// One line per problem: file, key, value, and what was used instead.
+    pub problems: Vec<String>,
+    /// The file did not exist and was written with the defaults.
+    pub created: bool,
+}
+
+/// `$XDG_CONFIG_HOME/hogwatch/config.toml`, else `~/.config/hogwatch/config.toml`.
+pub fn default_path() -> Option<PathBuf> {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    env("XDG_CONFIG_HOME")
+        .filter(|p| p.is_absolute())
+        .or_else(|| env("HOME").map(|h| h.join(".config")))
+        .map(|d| d.join("hogwatch").join("config.toml"))
+}
+
+/// Loads `path`; when it does not exist and `create` is set, writes the defaults there.
+pub fn load(path: &Path, create: bool) -> Loaded {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            let (config, problems) = parse(&text, &path.display().to_string());
+            Loaded {
+                config,
+                problems,
+                created: false,
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut problems = Vec::new();
+            let created = create
+                && match write_default(path) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        problems.push(format!(
+                            "{}: cannot write the default config: {e}",
+                            path.display()
+                        ));
+                        false
+                    }
+                };
+            Loaded {
+                config: Config::default(),
+                problems,
+                created,
+            }
+        }
+        Err(e) => Loaded {
+            config: Config::default(),
+            problems: vec![format!(
+                "{}: cannot read ({e}); using defaults",
+                path.display()
+            )],
+            created: false,
+        },
+    }
+}
+
+fn write_default(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // create_new: never overwrite a file another process just wrote.
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    std::io::Write::write_all(&mut f, DEFAULT_FILE.as_bytes())
+}
+
+/// Parses config text; `origin` names it in messages.
+pub fn parse(text: &str, origin: &str) -> (Config, Vec<String>) {
+    let mut c = Config::default();
+    let mut problems = Vec::new();
+    let table: Table = match text.parse() {
+        Ok(t) => t,
+        Err(e) => {
+            let msg = e.message().to_owned();
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+            problems.push(match line {
+                Some(l) => format!("{origin}: line {l}: {msg}; using all defaults"),
+                None => format!("{origin}: {msg}; using all defaults"),
+            });
+            return (c, problems);
+        }
+    };
+    let mut r = Reader {
+        table: &table,
+        origin,
+        problems: &mut problems,
+    };
+    if let Some(v) = r.int("monitor", "interval", 1, 60) {
+        c.interval = v as u64;
+    }
+    if let Some(v) = r.devices() {
+        c.devices = v;
+    }
+    if let Some(v) = r.boolean("monitor", "include_loopback") {
+        c.include_loopback = v;
+    }
+    if let Some(v) = r.int("tray", "top_n", 1, 20) {
+        c.top_n = v as usize;
+    }
+    if let Some(v) = r.choice("tray", "sort", &["rate", "session", "today"]) {
+        c.sort = match v {
+            "session" => Sort::Session,
+            "today" => Sort::Today,
+            _ => Sort::Rate,
+        };
+    }
+    if let Some(v) = r.choice("tray", "group", &["apps", "processes"]) {
+        c.group_apps = v == "apps";
+    }
+    if let Some(v) = r.int("history", "max_mb", 1, 1_000_000) {
+        c.history_max_mb = v as u64;
+    }
+    if let Some(v) = r.int("history", "billing_day", 1, 28) {
+        c.billing_day = v as u32;
+    }
+    if let Some(v) = r.retention() {
+        c.retention = v;
+    }
+    r.unknown_keys(&[
+        ("monitor", &["interval", "devices", "include_loopback"]),
+        ("tray", &["top_n", "sort", "group"]),
+        ("history", &["max_mb", "retention", "billing_day"]),
+    ]);
+    (c, problems)
+}
+
+struct Reader<'a> {
+    table: &'a Table,
+    origin: &'a str,
+    problems: &'a mut Vec<String>,
+}
+
+impl Reader<'_> {
+    fn get(&self, section: &str, key: &str) -> Option<&Value> {
+        self.table.get(section)?.as_table()?.get(key)
+    }
+
+    fn bad(&mut self, section: &str, key: &str, value: &Value, why: &str) {
+        self.problems.push(format!(
+            "{}: {section}.{key} = {value}: {why}; using the default",
+            self.origin
+        ));
+    }
+
+    fn int(&mut self, section: &str, key: &str, min: i64, max: i64) -> Option<i64> {
+        let v = self.get(section, key)?.clone();
+        match v.as_integer() {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            _ => {
+                self.bad(
+                    section,
+                    key,
+                    &v,
+                    &format!("expected a whole number from {min} to {max}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, section: &str, key: &str) -> Option<bool> {
+        let v = self.get(section, key)?.clone();
+        v.as_bool().or_else(|| {
+            self.bad(section, key, &v, "expected true or false");
+            None
+        })
+    }
+
+    fn choice(
+        &mut self,
+        section: &str,
+        key: &str,
+        allowed: &[&'static str],
+    ) -> Option<&'static str> {
+        let v = self.get(section, key)?.clone();
+        let found = v
+            .as_str()
+            .and_then(|s| allowed.iter().find(|a| **a == s).copied());
+        if found.is_none() {
+            let list: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
+            self.bad(
+                section,
+                key,
+                &v,
+                &format!("expected one of {}", list.join(", ")),
+            );
+        }
+        found
+    }
+
+    fn devices(&mut self) -> Option<Vec<String>> {
+        let v = self.get("monitor", "devices")?.clone();
+        let list: Option<Vec<String>> = v.as_array().and_then(|a| {
+            a.iter()
+                .map(|d| {
+                    d.as_str()
+                        .filter(|s| crate::collect::procfs::valid_device_name(s))
+                        .map(str::to_owned)
+                })
+                .collect()
+        });
+        if list.is_none() {
+            self.bad(
+                "monitor",
+                "devices",
+                &v,
+                "expected a list of device names like [\"eth0\"]",
+            );
+        }
+        list
+    }
+
+    fn retention(&mut self) -> Option<(i64, i64, i64)> {
+        let v = self.get("history", "retention")?.clone();
+        let parsed = v.as_str().and_then(|s| {
+            let d: Vec<i64> = s
+                .split(',')
+                .map(parse_duration)
+                .collect::<Result<_, _>>()
+                .ok()?;
+            match d[..] {
+                [f, m, h] => Some((f, m, h)),
+                _ => None,
+            }
+        });
+        if parsed.is_none() {
+            self.bad(
+                "history",
+                "retention",
+                &v,
+                "expected \"FINE,MINUTE,HOUR\" durations like \"1d,30d,365d\"",
+            );
+        }
+        parsed
+    }
+
+    fn unknown_keys(&mut self, known: &[(&str, &[&str])]) {
+        for (section, value) in self.table {
+            let Some(keys) = known.iter().find(|(s, _)| s == section).map(|k| k.1) else {
+                self.problems.push(format!(
+                    "{}: unknown section [{section}] (ignored)",
+                    self.origin
+                ));
+                continue;
+            };
+            if let Some(t) = value.as_table() {
+                for k in t.keys().filter(|k| !keys.contains(&k.as_str())) {
+                    self.problems.push(format!(
+                        "{}: unknown key {section}.{k} (ignored)",
+                        self.origin
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_file_reads_as_the_defaults() {
+        let (c, p) = parse(DEFAULT_FILE, "x");
+        assert_eq!(c, Config::default());
+        assert!(p.is_empty(), "{p:?}");
+    }
+
+    #[test]
+    fn a_bad_value_costs_only_its_key() {
+        let text = "[monitor]\ninterval = 0\ndevices = [\"eth0\", \"../x\"]\n[tray]\ntop_n = 7\nsort = \"size\"\ngroup = \"processes\"\n[history]\nretention = \"1d,30x,365d\"\nbilling_day = 15\ncolour = 3\n[what]\n";
+        let (c, p) = parse(text, "config.toml");
+        assert_eq!(c.interval, 1);
+        assert_eq!(c.devices, Vec::<String>::new());
+        assert_eq!(c.top_n, 7);
+        assert_eq!(c.sort, Sort::Rate);
+        assert!(!c.group_apps);
+        assert_eq!(c.billing_day, 15);
+        assert_eq!(c.retention, Config::default().retention);
+        let all = p.join("\n");
+        assert!(all.contains("monitor.interval = 0"), "{all}");
+        assert!(all.contains("tray.sort = \"size\""), "{all}");
+        assert!(all.contains("monitor.devices"), "{all}");
+        assert!(all.contains("history.retention = \"1d,30x,365d\""), "{all}");
+        assert!(all.contains("unknown key history.colour"), "{all}");
+        assert!(all.contains("unknown section [what]"), "{all}");
+        assert_eq!(p.len(), 6);
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let (c, p) = parse("[tray]\ntop_n = 5\nsort = \n", "c.toml");
+        assert_eq!(c, Config::default());
+        assert!(p[0].starts_with("c.toml: line 3"), "{p:?}");
+    }
+
+    #[test]
+    fn first_run_writes_the_defaults_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("hogwatch/config.toml");
+        let first = load(&path, true);
+        assert!(first.created);
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("written"),
+            DEFAULT_FILE
+        );
+        std::fs::write(&path, "[tray]\ntop_n = 3\n").expect("edit");
+        let second = load(&path, true);
+        assert!(!second.created);
+        assert_eq!(second.config.top_n, 3);
+        let unreadable = load(dir.path(), true);
+        assert_eq!(unreadable.config, Config::default());
+        assert_eq!(unreadable.problems.len(), 1);
+    }
+}
