@@ -49,6 +49,29 @@ fn migration(from: i64) -> Option<String> {
     }
 }
 
+/// Upgrades `conn` to `target` (≤ VERSION). A file newer than this build is an error.
+pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if current > VERSION {
+        return Err(rusqlite::Error::InvalidParameterName(format!(
+            "history schema version {current} is newer than this hogwatch understands ({VERSION})"
+        )));
+    }
+    if current == 0 {
+        // Only takes effect before the first table exists: lets the size cap give pages
+        // back to the file system (PRAGMA incremental_vacuum).
+        conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
+    }
+    for v in current..target {
+        let Some(sql) = migration(v) else { break };
+        let tx = conn.transaction()?;
+        tx.execute_batch(&sql)?;
+        tx.execute_batch(&format!("PRAGMA user_version = {};", v + 1))?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,27 +118,4 @@ mod tests {
             .expect("bump");
         assert!(migrate_to(&mut conn, VERSION).is_err());
     }
-}
-
-/// Upgrades `conn` to `target` (≤ VERSION). A file newer than this build is an error.
-pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if current > VERSION {
-        return Err(rusqlite::Error::InvalidParameterName(format!(
-            "history schema version {current} is newer than this hogwatch understands ({VERSION})"
-        )));
-    }
-    if current == 0 {
-        // Only takes effect before the first table exists: lets the size cap give pages
-        // back to the file system (PRAGMA incremental_vacuum).
-        conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
-    }
-    for v in current..target {
-        let Some(sql) = migration(v) else { break };
-        let tx = conn.transaction()?;
-        tx.execute_batch(&sql)?;
-        tx.execute_batch(&format!("PRAGMA user_version = {};", v + 1))?;
-        tx.commit()?;
-    }
-    Ok(())
 }
