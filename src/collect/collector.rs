@@ -67,17 +67,23 @@ pub struct Collector {
     /// Never read itself: the template for subscribers. Holding a receiver (not the
     /// sender) lets the channel close when the collector ends, so consumers see the end.
     updates: broadcast::Receiver<Arc<Snapshot>>,
-    first: Option<broadcast::Receiver<Arc<Snapshot>>>,
+    /// Receivers made before the collector started, handed out first, so the first few
+    /// consumers (the front end, the history writer) miss nothing — even a replay that
+    /// is over before they subscribe.
+    early: Vec<broadcast::Receiver<Arc<Snapshot>>>,
     commands: mpsc::Sender<Command>,
     task: JoinHandle<()>,
 }
 
 impl Collector {
-    /// Every snapshot from now on (the first call also gets those since start).
+    /// Every snapshot from now on; the first `EARLY_SUBSCRIBERS` calls also get every
+    /// snapshot since the start.
     pub fn subscribe(&mut self) -> broadcast::Receiver<Arc<Snapshot>> {
-        self.first
-            .take()
-            .unwrap_or_else(|| self.updates.resubscribe())
+        if self.early.is_empty() {
+            self.updates.resubscribe()
+        } else {
+            self.early.remove(0)
+        }
     }
 
     pub async fn command(&self, c: Command) {
@@ -94,9 +100,14 @@ impl Collector {
     }
 }
 
+/// Consumers that get every snapshot from the very start (see `Collector::subscribe`).
+pub const EARLY_SUBSCRIBERS: usize = 4;
+
 /// Starts the collector on the current tokio runtime.
 pub fn start(opts: Options) -> anyhow::Result<Collector> {
     let (updates, first) = broadcast::channel(64);
+    let mut early = vec![first];
+    early.extend((1..EARLY_SUBSCRIBERS).map(|_| updates.subscribe()));
     let initial = Arc::new(Snapshot::empty(Mode::Starting, "starting"));
     let (latest_tx, latest) = watch::channel(initial);
     let (commands, cmd_rx) = mpsc::channel(16);
@@ -138,7 +149,7 @@ pub fn start(opts: Options) -> anyhow::Result<Collector> {
     Ok(Collector {
         latest,
         updates: template,
-        first: Some(first),
+        early,
         commands,
         task,
     })

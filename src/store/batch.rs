@@ -56,10 +56,11 @@ impl Batch {
         }
     }
 
-    /// Moves every cell to the start of its hour: hour, day and range totals stay exact,
-    /// fine and minute detail is lost. Used to bound memory during a long disk outage.
+    /// Moves every cell to the start of its quarter hour (UTC): local hour, day and range
+    /// totals stay exact in every zone (all offsets are multiples of 15 minutes), finer
+    /// detail is lost. Used to bound memory during a long disk outage.
     pub fn coarsen(&mut self) {
-        let hour = |ts: i64| ts - ts.rem_euclid(3600);
+        let hour = |ts: i64| ts - ts.rem_euclid(900);
         let apps = std::mem::take(&mut self.apps);
         for ((ts, app, dev), v) in apps {
             let e = self.apps.entry((hour(ts), app, dev)).or_default();
@@ -241,7 +242,7 @@ mod tests {
     fn coarsen_keeps_hour_totals() {
         let mut b = Batch::default();
         b.apps.insert((3600 + 10, "/a".into(), "e".into()), (1, 2));
-        b.apps.insert((3600 + 20, "/a".into(), "e".into()), (3, 4));
+        b.apps.insert((3600 + 890, "/a".into(), "e".into()), (3, 4));
         b.coarsen();
         assert_eq!(b.apps.len(), 1);
         assert_eq!(b.apps.get(&(3600, "/a".into(), "e".into())), Some(&(4, 6)));

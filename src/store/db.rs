@@ -54,13 +54,13 @@ pub enum StoreError {
         "another hogwatch (pid {pid}) is writing the history at {path}: only one writer at a time"
     )]
     Busy { pid: String, path: PathBuf },
-    #[error("history {path}: {source}")]
+    #[error("{path}: {source}")]
     Sqlite {
         path: PathBuf,
         #[source]
         source: rusqlite::Error,
     },
-    #[error("history {path}: {source}")]
+    #[error("{path}: {source}")]
     Io {
         path: PathBuf,
         #[source]
@@ -172,6 +172,12 @@ impl Store {
     fn open_checked(path: &Path) -> rusqlite::Result<Connection> {
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // auto_vacuum must be chosen before anything else touches a new file (switching to
+        // WAL writes the header), or the size cap could never give pages back.
+        let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
+        if pages == 0 {
+            conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
+        }
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // NORMAL in WAL mode: a power cut may lose the last transaction, never corrupts.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -415,7 +421,12 @@ impl Store {
                 };
                 cut(t, oldest + slice)?;
             }
-            self.conn.execute_batch("PRAGMA incremental_vacuum;")?;
+            // Each step of this pragma frees one page: step it to the end.
+            let mut vacuum = self.conn.prepare("PRAGMA incremental_vacuum")?;
+            let mut rows = vacuum.query([])?;
+            while rows.next()?.is_some() {}
+            drop(rows);
+            drop(vacuum);
             self.conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
             Ok(())

@@ -58,8 +58,8 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> rusqlite::Result<()> {
         )));
     }
     if current == 0 {
-        // Only takes effect before the first table exists: lets the size cap give pages
-        // back to the file system (PRAGMA incremental_vacuum).
+        // Only takes effect on an empty file (callers that switch to WAL set it first):
+        // lets the size cap give pages back to the file system (incremental_vacuum).
         conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL;")?;
     }
     for v in current..target {

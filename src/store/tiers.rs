@@ -42,6 +42,10 @@ impl Tier {
     pub fn floor(self, ts: i64, zone: &Zone) -> i64 {
         match self {
             Tier::Day => zone.day_start(ts),
+            // Local hours: in zones offset by a fraction of an hour (+5:30, +5:45) UTC
+            // hours would straddle local midnight, and a day would share bytes with an
+            // hour bucket outside it.
+            Tier::Hour => ts - (ts + i64::from(zone.offset_secs(ts))).rem_euclid(3600),
             t => ts - ts.rem_euclid(t.secs()),
         }
     }
@@ -83,6 +87,14 @@ impl Zone {
     /// A fixed zone; an offset beyond ±24 h is clamped to UTC.
     pub fn fixed(secs_east: i32) -> Zone {
         Zone::Fixed(FixedOffset::east_opt(secs_east).unwrap_or(chrono::Utc.fix()))
+    }
+
+    /// Seconds east of UTC at `ts`.
+    pub fn offset_secs(&self, ts: i64) -> i32 {
+        match self {
+            Zone::Local => local_dt(&Local, ts).offset().fix().local_minus_utc(),
+            Zone::Fixed(z) => z.local_minus_utc(),
+        }
     }
 
     /// The local date at `ts`.

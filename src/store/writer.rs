@@ -60,6 +60,9 @@ struct State {
     flushes: u32,
     retry_at: Option<tokio::time::Instant>,
     backoff: Duration,
+    /// Another hogwatch holds the writer lock: it records this machine, so what this one
+    /// sees meanwhile is dropped, never written later (that would count it twice).
+    blocked: bool,
 }
 
 async fn run(
@@ -74,6 +77,7 @@ async fn run(
         flushes: 0,
         retry_at: None,
         backoff: Duration::from_secs(5),
+        blocked: false,
     };
     let mut tick = tokio::time::interval(opts.flush_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -84,6 +88,9 @@ async fn run(
                 Ok(s) => {
                     last_now = (s.ts / 1000) as i64;
                     tracker.observe(&s, &mut st.pending);
+                    if st.blocked {
+                        st.pending = Batch::default();
+                    }
                 }
                 // Deltas come from cumulative figures: skipped snapshots lose nothing.
                 Err(RecvError::Lagged(_)) => continue,
@@ -93,6 +100,9 @@ async fn run(
         }
     }
     // The collector stopped (quit, SIGTERM, SIGINT): write everything that is left.
+    if st.blocked {
+        return;
+    }
     st.retry_at = None;
     flush(&mut st, &opts, &status, last_now).await;
     if !st.pending.is_empty() {
@@ -153,6 +163,7 @@ async fn flush(
     st.pending.merge(unwritten);
     match res {
         Ok(()) => {
+            st.blocked = false;
             st.flushes = st.flushes.wrapping_add(1);
             st.backoff = Duration::from_secs(5);
             let recovered = st.store.as_ref().and_then(|s| s.recovered_from.clone());
@@ -177,6 +188,7 @@ async fn flush(
             if matches!(e, StoreError::Busy { .. }) {
                 // Another writer records the same machine: retry rarely, keep nothing.
                 st.pending = Batch::default();
+                st.blocked = true;
                 st.backoff = Duration::from_secs(60);
             }
             status.send_if_modified(|s| {
