@@ -260,15 +260,7 @@ impl Global {
         if let Some(d) = &self.data_dir {
             return Some(d.clone());
         }
-        let env = |k: &str| {
-            std::env::var_os(k)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
-        env("XDG_DATA_HOME")
-            .filter(|p| p.is_absolute())
-            .or_else(|| env("HOME").map(|h| h.join(".local/share")))
-            .map(|d| d.join("hogwatch"))
+        crate::config::xdg_dir("XDG_DATA_HOME", ".local/share")
     }
 
     /// Where this run writes history, if anywhere: live runs do unless --no-history;

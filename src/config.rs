@@ -80,15 +80,21 @@ pub struct Loaded {
 
 /// `$XDG_CONFIG_HOME/hogwatch/config.toml`, else `~/.config/hogwatch/config.toml`.
 pub fn default_path() -> Option<PathBuf> {
+    xdg_dir("XDG_CONFIG_HOME", ".config").map(|d| d.join("config.toml"))
+}
+
+/// hogwatch's folder under an XDG base directory: `$VAR/hogwatch` when VAR is an
+/// absolute path (the spec says to ignore relative ones), else `~/FALLBACK/hogwatch`.
+pub fn xdg_dir(var: &str, home_fallback: &str) -> Option<PathBuf> {
     let env = |k: &str| {
         std::env::var_os(k)
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     };
-    env("XDG_CONFIG_HOME")
+    env(var)
         .filter(|p| p.is_absolute())
-        .or_else(|| env("HOME").map(|h| h.join(".config")))
-        .map(|d| d.join("hogwatch").join("config.toml"))
+        .or_else(|| env("HOME").map(|h| h.join(home_fallback)))
+        .map(|d| d.join("hogwatch"))
 }
 
 /// Loads `path`; when it does not exist and `create` is set, writes the defaults there.

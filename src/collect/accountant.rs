@@ -136,7 +136,7 @@ pub struct Accountant {
 
 /// `cur − prev` for a cumulative counter; a counter that went down was reset, and what
 /// it shows now is what moved since the reset.
-fn counter_delta(prev: u64, cur: u64) -> u64 {
+pub fn counter_delta(prev: u64, cur: u64) -> u64 {
     if cur >= prev {
         cur - prev
     } else {

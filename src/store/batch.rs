@@ -3,6 +3,8 @@
 //! Pure: snapshots in, a batch out.
 
 use super::tiers::{Tier, Zone, FINE_SECS};
+// Cumulative figures never go down within a run; if one did, count what it shows.
+use crate::collect::accountant::counter_delta as delta;
 use crate::model::{Mode, Snapshot};
 use std::collections::{BTreeMap, HashMap};
 
@@ -95,15 +97,6 @@ pub struct DeltaTracker {
     devices: HashMap<String, (u64, u64)>,
     unattributed: (u64, u64),
     last_ts: Option<i64>,
-}
-
-fn delta(prev: u64, cur: u64) -> u64 {
-    // Cumulative figures never go down within a run; if one did, count what it shows.
-    if cur >= prev {
-        cur - prev
-    } else {
-        cur
-    }
 }
 
 impl DeltaTracker {

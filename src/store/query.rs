@@ -89,6 +89,35 @@ impl Store {
         }
     }
 
+    /// Adds up `(key, up, down)` rows of `sql(tier)` — `?1`/`?2` bound to each segment of
+    /// the range's decomposition, `?3` to `extra` — per key.
+    fn sum_over(
+        &self,
+        from: i64,
+        to: i64,
+        extra: Option<i64>,
+        sql: impl Fn(Tier) -> String,
+    ) -> rusqlite::Result<HashMap<i64, (i64, i64)>> {
+        let reaches = self.reaches();
+        let mut sums: HashMap<i64, (i64, i64)> = HashMap::new();
+        for (t, a, b) in decompose(from, to, self.zone(), &reaches) {
+            let mut stmt = self.conn.prepare_cached(&sql(t))?;
+            let rows = stmt.query_map(params![a, b, extra], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (key, up, down) = row?;
+                let e = sums.entry(key).or_default();
+                *e = (e.0.saturating_add(up), e.1.saturating_add(down));
+            }
+        }
+        Ok(sums)
+    }
+
     /// Per-app totals over `[from, to)`, largest first, at most `limit`.
     pub fn top_apps(&self, from: i64, to: i64, limit: usize) -> rusqlite::Result<Vec<AppTotal>> {
         self.app_totals(from, to, None, limit)
@@ -101,8 +130,6 @@ impl Store {
         only: Option<&str>,
         limit: usize,
     ) -> rusqlite::Result<Vec<AppTotal>> {
-        let reaches = self.reaches();
-        let mut sums: HashMap<i64, (i64, i64)> = HashMap::new();
         let app_id = match only {
             Some(key) => match self.app_id(key)? {
                 Some(id) => Some(id),
@@ -110,26 +137,17 @@ impl Store {
             },
             None => None,
         };
-        for (t, a, b) in decompose(from, to, self.zone(), &reaches) {
-            let sql = format!(
-                "SELECT app, sum(up), sum(down) FROM app_{} WHERE ts >= ?1 AND ts < ?2 {} GROUP BY app",
-                t.name(),
-                if app_id.is_some() { "AND app = ?3" } else { "AND ?3 IS NULL" }
-            );
-            let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![a, b, app_id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })?;
-            for row in rows {
-                let (app, up, down) = row?;
-                let e = sums.entry(app).or_default();
-                *e = (e.0.saturating_add(up), e.1.saturating_add(down));
-            }
-        }
+        let filter = if app_id.is_some() {
+            "AND app = ?3"
+        } else {
+            "AND ?3 IS NULL"
+        };
+        let sums = self.sum_over(from, to, app_id, |t| {
+            format!(
+                "SELECT app, sum(up), sum(down) FROM app_{} WHERE ts >= ?1 AND ts < ?2 {filter} GROUP BY app",
+                t.name()
+            )
+        })?;
         let names = self.app_names()?;
         let mut out: Vec<AppTotal> = sums
             .into_iter()
@@ -196,26 +214,12 @@ impl Store {
 
     /// Device totals and unattributed bytes over `[from, to)`.
     pub fn device_totals(&self, from: i64, to: i64) -> rusqlite::Result<DeviceTotals> {
-        let reaches = self.reaches();
-        let mut sums: HashMap<i64, (i64, i64)> = HashMap::new();
-        for (t, a, b) in decompose(from, to, self.zone(), &reaches) {
-            let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT device, sum(up), sum(down) FROM dev_{} WHERE ts >= ?1 AND ts < ?2 GROUP BY device",
+        let mut sums = self.sum_over(from, to, None, |t| {
+            format!(
+                "SELECT device, sum(up), sum(down) FROM dev_{} WHERE ts >= ?1 AND ts < ?2 AND ?3 IS NULL GROUP BY device",
                 t.name()
-            ))?;
-            let rows = stmt.query_map(params![a, b], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })?;
-            for row in rows {
-                let (d, up, down) = row?;
-                let e = sums.entry(d).or_default();
-                *e = (e.0.saturating_add(up), e.1.saturating_add(down));
-            }
-        }
+            )
+        })?;
         let mut stmt = self.conn.prepare_cached("SELECT id, name FROM devices")?;
         let names: HashMap<i64, String> = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
