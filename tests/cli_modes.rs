@@ -20,6 +20,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use support::home::Home;
 use support::netns::{veth_pair, VethLink};
 use support::{
     err, nethogs_pids_for, require_root_and_nethogs, run, tcpgen_path, wait_client_done,
@@ -28,6 +29,8 @@ use support::{
 
 const HOGWATCH: &str = env!("CARGO_BIN_EXE_hogwatch");
 const NOBODY: u32 = 65534;
+/// Prefix of each test's temporary HOME.
+const HOME_PREFIX: &str = "hogwatch-cli-";
 
 /// Shell prologue that hides nethogs in a private mount namespace, then execs its
 /// arguments. A bind-mounted /dev/null is not a regular file, which the probe treats as
@@ -172,51 +175,6 @@ fn parse_snapshots<'a>(lines: impl IntoIterator<Item = &'a str>, what: &str) -> 
 
 // ---------------------------------------------------------------------------- running it
 
-/// A fresh HOME with its own XDG directories, for one hogwatch run.
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Result<Home> {
-        Home::owned_by(None)
-    }
-
-    /// A home owned by `uid` (same gid), for runs under another user.
-    fn owned_by(uid: Option<u32>) -> Result<Home> {
-        let dir = tempfile::Builder::new().prefix("hogwatch-cli-").tempdir()?;
-        let mut paths = vec![dir.path().to_path_buf()];
-        for sub in ["config", "data", "cache", "state"] {
-            let p = dir.path().join(sub);
-            std::fs::create_dir_all(&p)?;
-            paths.push(p);
-        }
-        if let Some(uid) = uid {
-            for p in &paths {
-                std::os::unix::fs::chown(p, Some(uid), Some(uid))
-                    .map_err(|e| err(format!("chown {}: {e}", p.display())))?;
-            }
-        }
-        Ok(Home { dir })
-    }
-
-    /// `NAME=value` assignments for env(1).
-    fn env(&self) -> Vec<String> {
-        let p = self.dir.path().display();
-        vec![
-            format!("HOME={p}"),
-            format!("XDG_CONFIG_HOME={p}/config"),
-            format!("XDG_DATA_HOME={p}/data"),
-            format!("XDG_CACHE_HOME={p}/cache"),
-            format!("XDG_STATE_HOME={p}/state"),
-            "COLUMNS=120".to_owned(),
-            "LINES=30".to_owned(),
-            // A panic shows as one short message, not a backtrace.
-            "RUST_BACKTRACE=0".to_owned(),
-        ]
-    }
-}
-
 /// `wrapper… env HOME=… XDG_…=… EXE args…`: every element execs the next, so the pid
 /// of a spawned command is hogwatch's own.
 fn hog_argv(wrapper: &[&str], exe: &str, home: &Home, args: &[&str]) -> Vec<String> {
@@ -357,7 +315,7 @@ fn totals_only_without_nethogs() -> Result<()> {
     ];
 
     // top --json: totals from /proc/net/dev, and a status that says what to install.
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let argv = hog_argv(&hide, HOGWATCH, &home, &["top", "--json", "--count", "4"]);
     let mut hog = Child::spawn("top-no-nethogs", Some(pair.h.name()), &refs(&argv))?;
     hog.lines().wait_for(
@@ -432,7 +390,7 @@ fn totals_only_without_nethogs() -> Result<()> {
         .into_iter()
         .chain(hide)
         .collect();
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let out = hog_run(
         &ns_hide,
         HOGWATCH,
@@ -471,7 +429,7 @@ fn totals_only_without_nethogs() -> Result<()> {
 
     // Control: the same doctor with nethogs visible passes (as root in this namespace), so
     // the FAIL above really comes from the missing nethogs.
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let out = hog_run(
         &["ip", "netns", "exec", pair.h.name()],
         HOGWATCH,
@@ -566,7 +524,7 @@ fn totals_only_without_privileges() -> Result<()> {
 
     // --elevate auto: pkexec has no agent (no terminal, no agent process of nobody) and
     // `sudo -n` needs a password, so whatever is installed the result is totals-only.
-    let home = Home::owned_by(Some(NOBODY))?;
+    let home = Home::owned_by(HOME_PREFIX, Some(NOBODY))?;
     let out = hog_run(
         &wrapper,
         &exe,
@@ -622,7 +580,7 @@ fn totals_only_without_privileges() -> Result<()> {
     }
 
     // --elevate none: totals-only from the first snapshot, and the status says why.
-    let home = Home::owned_by(Some(NOBODY))?;
+    let home = Home::owned_by(HOME_PREFIX, Some(NOBODY))?;
     let out = hog_run(
         &wrapper,
         &exe,
@@ -651,7 +609,7 @@ fn totals_only_without_privileges() -> Result<()> {
     }
 
     // doctor as nobody: non-zero, and it says how to fix it.
-    let home = Home::owned_by(Some(NOBODY))?;
+    let home = Home::owned_by(HOME_PREFIX, Some(NOBODY))?;
     let out = hog_run(
         &wrapper,
         &exe,
@@ -717,7 +675,7 @@ fn invalid_input_is_refused_with_a_message() -> Result<()> {
     ];
     let mut failures = Vec::new();
     for (args, needle) in cases {
-        let home = Home::new()?;
+        let home = Home::new(HOME_PREFIX)?;
         let mut all = vec!["top", "--json", "--count", "1"];
         all.extend_from_slice(args);
         let out = hog_run(
@@ -803,7 +761,7 @@ fn bytes_of(v: f64) -> u64 {
 
 /// `top --json --source replay:PATH --replay-speed 0 EXTRA…`, run to its end.
 fn replay_run(path: &Path, extra: &[&str], limit: Duration) -> Result<CmdOutput> {
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let source = format!("replay:{}", path.display());
     let mut args = vec![
         "top",
@@ -966,7 +924,7 @@ fn recording_replays_to_the_same_totals() -> Result<()> {
     let work = tempfile::Builder::new().prefix("hogwatch-rec-").tempdir()?;
     let recording = work.path().join("live.jsonl");
     let rec_arg = recording.to_string_lossy().into_owned();
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     // 14 refreshes: ~3 s to be ready, ~3 s of traffic and hold, then ≥ 5 quiet refreshes.
     let argv = hog_argv(
         &[],
@@ -1454,7 +1412,7 @@ fn hostile_recording_replays_without_panic() -> Result<()> {
 fn table_mode_prints_the_table() -> Result<()> {
     let fixture = fixture_dir().join("trace_v2_names_spaces_uid.txt");
     let source = format!("replay:{}", fixture.display());
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let out = hog_run(
         &[],
         HOGWATCH,
@@ -1513,7 +1471,7 @@ fn escape_sequences_in_names_never_reach_stdout() -> Result<()> {
     let source = format!("replay:{}", fixture.display());
 
     // Table mode: the row is there, made printable; no raw ESC byte anywhere.
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let out = hog_run(
         &[],
         HOGWATCH,
@@ -1583,7 +1541,7 @@ fn escape_sequences_from_a_recording_never_reach_stdout() -> Result<()> {
     );
     std::fs::write(&path, text)?;
     let source = format!("replay:{}", path.display());
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let out = hog_run(
         &[],
         HOGWATCH,
@@ -1628,7 +1586,7 @@ fn status_echoed_on_stderr_carries_no_raw_escapes() -> Result<()> {
          {\"kind\":\"helper\",\"t\":2500,\"line\":\"line eth0 Refreshing:\"}\n";
     std::fs::write(&path, text)?;
     let source = format!("replay:{}", path.display());
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let out = hog_run(
         &[],
         HOGWATCH,

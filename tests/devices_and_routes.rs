@@ -20,6 +20,7 @@ use serde_json::Value;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use support::home::Home;
 use support::netns::{veth_pair, VethLink};
 use support::{
     err, find_pids, nethogs_pids_for, proc_cmdline, require_root_and_nethogs, run, run_ok,
@@ -28,6 +29,8 @@ use support::{
 
 const HOGWATCH: &str = env!("CARGO_BIN_EXE_hogwatch");
 const NOBODY: u32 = 65534;
+/// Prefix of each test's temporary HOME.
+const HOME_PREFIX: &str = "hogwatch-dev-";
 
 /// Drops to nobody:nogroup without supplementary groups (stdin stays /dev/null).
 const AS_NOBODY: [&str; 5] = [
@@ -39,48 +42,6 @@ const AS_NOBODY: [&str; 5] = [
 ];
 
 // ---------------------------------------------------------------------------- environment
-
-/// A fresh HOME with its own XDG directories, for one hogwatch run.
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Result<Home> {
-        Home::owned_by(None)
-    }
-
-    /// A home owned by `uid` (same gid), for runs under another user.
-    fn owned_by(uid: Option<u32>) -> Result<Home> {
-        let dir = tempfile::Builder::new().prefix("hogwatch-dev-").tempdir()?;
-        let mut paths = vec![dir.path().to_path_buf()];
-        for sub in ["config", "data", "cache", "state"] {
-            let p = dir.path().join(sub);
-            std::fs::create_dir_all(&p)?;
-            paths.push(p);
-        }
-        if let Some(uid) = uid {
-            for p in &paths {
-                std::os::unix::fs::chown(p, Some(uid), Some(uid))
-                    .map_err(|e| err(format!("chown {}: {e}", p.display())))?;
-            }
-        }
-        Ok(Home { dir })
-    }
-
-    /// `NAME=value` assignments for env(1).
-    fn env(&self) -> Vec<String> {
-        let p = self.dir.path().display();
-        vec![
-            format!("HOME={p}"),
-            format!("XDG_CONFIG_HOME={p}/config"),
-            format!("XDG_DATA_HOME={p}/data"),
-            format!("XDG_CACHE_HOME={p}/cache"),
-            format!("XDG_STATE_HOME={p}/state"),
-            "RUST_BACKTRACE=0".to_owned(),
-        ]
-    }
-}
 
 /// `wrapper… env HOME=… XDG_…=… EXE args…`: every element execs the next, so the pid
 /// of a spawned command is hogwatch's own.
@@ -211,7 +172,7 @@ struct LiveHog {
 
 impl LiveHog {
     fn start(tag: &str, ns: &Netns, args: &[&str]) -> Result<LiveHog> {
-        let home = Home::new()?;
+        let home = Home::new(HOME_PREFIX)?;
         let mut all = vec!["top", "--json"];
         all.extend_from_slice(args);
         let argv = hog_argv(&[], HOGWATCH, &home, &all);
@@ -630,7 +591,7 @@ fn failing_route_as_nobody(route: &str, program: &str, package: &str, words: &st
         .into_iter()
         .chain(AS_NOBODY)
         .collect();
-    let home = Home::owned_by(Some(NOBODY))?;
+    let home = Home::owned_by(HOME_PREFIX, Some(NOBODY))?;
     let argv = hog_argv(
         &wrapper,
         &exe,

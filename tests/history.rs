@@ -30,11 +30,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use support::home::Home;
 use support::{err, pid_alive, run, wait_until, Child, CmdOutput, Deadline, Result};
 
 const HOGWATCH: &str = env!("CARGO_BIN_EXE_hogwatch");
 const NOBODY: u32 = 65534;
 const FILE: &str = "history.sqlite3";
+/// Prefix of each test's temporary HOME.
+const HOME_PREFIX: &str = "hogwatch-hist-home-";
 
 // ------------------------------------------------------------------------------ helpers
 
@@ -61,49 +64,6 @@ fn require_root(what: &str) {
             "{what} must run as root (it uses setpriv or mount namespaces); effective uid is \
              {other:?}. Run it as root, e.g. `sudo -E cargo test --test history`."
         ),
-    }
-}
-
-/// A fresh HOME with its own XDG directories, for hogwatch runs.
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Result<Home> {
-        Home::owned_by(None)
-    }
-
-    fn owned_by(uid: Option<u32>) -> Result<Home> {
-        let dir = tempdir("hogwatch-hist-home-")?;
-        let mut paths = vec![dir.path().to_path_buf()];
-        for sub in ["config", "data", "cache", "state"] {
-            let p = dir.path().join(sub);
-            std::fs::create_dir_all(&p)?;
-            paths.push(p);
-        }
-        if let Some(uid) = uid {
-            for p in &paths {
-                std::os::unix::fs::chown(p, Some(uid), Some(uid))
-                    .map_err(|e| err(format!("chown {}: {e}", p.display())))?;
-            }
-        }
-        Ok(Home { dir })
-    }
-
-    /// `NAME=value` assignments for env(1).
-    fn env(&self) -> Vec<String> {
-        let p = self.dir.path().display();
-        vec![
-            format!("HOME={p}"),
-            format!("XDG_CONFIG_HOME={p}/config"),
-            format!("XDG_DATA_HOME={p}/data"),
-            format!("XDG_CACHE_HOME={p}/cache"),
-            format!("XDG_STATE_HOME={p}/state"),
-            "COLUMNS=120".to_owned(),
-            "LINES=30".to_owned(),
-            "RUST_BACKTRACE=0".to_owned(),
-        ]
     }
 }
 
@@ -521,7 +481,7 @@ impl Drop for PidGuard {
 /// sum over the runs of each run's last snapshot (per app and per device).
 #[test]
 fn history_sums_the_last_snapshot_of_every_run() -> Result<()> {
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let tmp = tempdir("hogwatch-hist-persist-")?;
     let dir = tmp.path().join("d");
     let mut want = Totals::default();
@@ -564,7 +524,7 @@ fn history_sums_the_last_snapshot_of_every_run() -> Result<()> {
 /// 5 % of runs hit it on a 2-core machine).
 #[test]
 fn every_full_speed_replay_reaches_the_history() -> Result<()> {
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let fix = fixture("trace_multidev_both.txt");
     let one = |i: usize| -> Result<()> {
         let tmp = tempdir("hogwatch-hist-race-")?;
@@ -1359,7 +1319,7 @@ fn retention_drops_each_tier_by_age_and_keeps_the_rest() {
 /// a new file holds the run, and `doctor` reports the recovery.
 #[test]
 fn corrupt_file_is_moved_aside_and_a_new_history_started() -> Result<()> {
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let tmp = tempdir("hogwatch-hist-corrupt-")?;
     let dir = tmp.path().join("d");
     std::fs::create_dir_all(&dir)?;
@@ -1461,7 +1421,7 @@ fn nobody_exe() -> Result<(PathBuf, Option<tempfile::TempDir>)> {
 fn unwritable_directory_warns_and_the_run_goes_on() -> Result<()> {
     require_root("unwritable_directory_warns_and_the_run_goes_on");
     let (exe, _copy) = nobody_exe()?;
-    let home = Home::owned_by(Some(NOBODY))?;
+    let home = Home::owned_by(HOME_PREFIX, Some(NOBODY))?;
     let tmp = tempdir("hogwatch-hist-ro-")?;
     std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
     let fix = tmp.path().join("trace.txt");
@@ -1499,7 +1459,7 @@ fn unwritable_directory_warns_and_the_run_goes_on() -> Result<()> {
     let want = last_totals(out.stdout.lines(), "replay as nobody")?;
     // The same snapshots as without history.
     let plain = hog(
-        &Home::new()?,
+        &Home::new(HOME_PREFIX)?,
         &["top", "--json", "--source", &source, "--replay-speed", "0"],
         Duration::from_secs(30),
     )?;
@@ -1541,7 +1501,7 @@ fn unwritable_directory_warns_and_the_run_goes_on() -> Result<()> {
 fn disk_full_then_space_again_loses_nothing() -> Result<()> {
     require_root("disk_full_then_space_again_loses_nothing");
     let deadline = Deadline::after(Duration::from_secs(100));
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let tmp = tempdir("hogwatch-hist-full-")?;
     let mnt = tmp.path().join("mnt");
     let out_dir = tmp.path().join("out");
@@ -1723,7 +1683,7 @@ fn all_snapshots(child: &mut Child, deadline: &Deadline) -> Result<Vec<Value>> {
 #[test]
 fn second_writer_is_refused_and_readers_work_during_writes() -> Result<()> {
     let deadline = Deadline::after(Duration::from_secs(90));
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let tmp = tempdir("hogwatch-hist-two-")?;
     let dir = tmp.path().join("d");
     let d = dir.to_string_lossy();
@@ -1864,7 +1824,7 @@ fn snapshot_bytes(s: &Value) -> Result<u64> {
 #[test]
 fn second_writer_keeps_nothing_from_while_the_first_wrote() -> Result<()> {
     let deadline = Deadline::after(Duration::from_secs(90));
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let tmp = tempdir("hogwatch-hist-takeover-")?;
     let dir = tmp.path().join("d");
     let long = tmp.path().join("long.txt");
@@ -1989,7 +1949,7 @@ fn python_csv(text: &str) -> Result<Vec<Vec<String>>> {
 
 #[test]
 fn history_prints_tables_csv_and_json() -> Result<()> {
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let (_tmp, dir, want) = one_run(&home, &fixture("trace_v2_names_spaces_uid.txt"))?;
     let d = dir.to_string_lossy();
     assert!(want.apps.len() >= 2, "{want:?}");
@@ -2071,7 +2031,7 @@ fn history_prints_tables_csv_and_json() -> Result<()> {
 
 #[test]
 fn history_csv_quotes_and_defuses_hostile_names() -> Result<()> {
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let tmp = tempdir("hogwatch-hist-evil-")?;
     // No `/`: the display name (the last path segment) is the whole name too.
     let name = "=cmd|' -C calc'!A0,\"quoted\", x";
@@ -2126,7 +2086,7 @@ fn history_csv_quotes_and_defuses_hostile_names() -> Result<()> {
 
 #[test]
 fn history_by_day_and_billing_month_cover_today() -> Result<()> {
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let before = chrono::Local::now().date_naive();
     let (_tmp, dir, want) = one_run(&home, &fixture("trace_multidev_both.txt"))?;
     let up: u64 = want.apps.values().map(|v| v.0).sum();
@@ -2229,7 +2189,7 @@ fn history_by_day_and_billing_month_cover_today() -> Result<()> {
 
 #[test]
 fn history_refuses_bad_arguments_clearly() -> Result<()> {
-    let home = Home::new()?;
+    let home = Home::new(HOME_PREFIX)?;
     let (_tmp, dir, _) = one_run(&home, &fixture("trace_multidev_both.txt"))?;
     let d = dir.to_string_lossy();
     let missing = dir.join("nothing-here");

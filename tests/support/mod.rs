@@ -8,10 +8,12 @@
 //!   reaped on drop; its stdout is read line by line on a thread ([`LineReader`]).
 //! * [`run`]/[`run_ok`]: one-shot commands, always bounded by `timeout(1)`.
 //! * [`tcpgen`]: the paced TCP/UDP generator `tests/support/tcpgen.py`.
+//! * [`home`]: [`home::Home`], a temporary HOME with its own XDG directories.
 //!
 //! Nothing here sleeps to pace a test: waits are for a condition, with a deadline.
 #![allow(dead_code)]
 
+pub mod home;
 pub mod netns;
 
 use std::collections::HashMap;
