@@ -14,14 +14,16 @@
 
 mod support;
 
-use serde::Deserialize;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+use support::cli::{
+    expect_exit_zero, expect_no_panic, fixture_dir, hog_argv, nobody_bins, refs, tail, AS_NOBODY,
+};
 use support::home::Home;
-use support::netns::{veth_pair, VethLink};
+use support::netns::Pair;
+use support::snapshot::{Snapshot, Usage};
 use support::{
     err, nethogs_pids_for, require_root_and_nethogs, run, tcpgen_path, wait_client_done,
     wait_until, Child, CmdOutput, Deadline, GenServer, Netns, Result,
@@ -39,86 +41,7 @@ const HIDE_NETHOGS: &str = "for p in /usr/sbin/nethogs /usr/bin/nethogs /usr/loc
      do if [ -e \"$p\" ]; then mount --bind /dev/null \"$p\" || exit 97; fi; done; \
      exec \"$0\" \"$@\"";
 
-/// Drops to nobody:nogroup without supplementary groups (stdin stays /dev/null).
-const AS_NOBODY: [&str; 5] = [
-    "setpriv",
-    "--reuid=65534",
-    "--regid=65534",
-    "--clear-groups",
-    "--",
-];
-
 // ------------------------------------------------------------------------- JSON contract
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
-struct Usage {
-    up_rate: f64,
-    down_rate: f64,
-    up_bytes: u64,
-    down_bytes: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct DevUsage {
-    name: String,
-    #[serde(flatten)]
-    usage: Usage,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[allow(dead_code)] // every contract field is parsed (so required), not all are checked
-struct ProcUsage {
-    pid: u32,
-    name: String,
-    exe: String,
-    cmdline: String,
-    uid: u32,
-    user: String,
-    app: String,
-    app_name: String,
-    devices: Vec<DevUsage>,
-    #[serde(flatten)]
-    usage: Usage,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[allow(dead_code)]
-struct Snap {
-    ts: u64,
-    interval_ms: u64,
-    mode: String,
-    status: String,
-    total: Usage,
-    unattributed: Usage,
-    devices: Vec<DevUsage>,
-    processes: Vec<ProcUsage>,
-}
-
-impl Snap {
-    fn process(&self, pid: u32) -> Option<&ProcUsage> {
-        self.processes.iter().find(|p| p.pid == pid)
-    }
-
-    fn device(&self, name: &str) -> Option<&DevUsage> {
-        self.devices.iter().find(|d| d.name == name)
-    }
-
-    /// pid → (up_bytes, down_bytes).
-    fn proc_bytes(&self) -> BTreeMap<u32, (u64, u64)> {
-        self.processes
-            .iter()
-            .map(|p| (p.pid, (p.usage.up_bytes, p.usage.down_bytes)))
-            .collect()
-    }
-
-    /// device → (up_bytes, down_bytes).
-    fn dev_bytes(&self) -> BTreeMap<String, (u64, u64)> {
-        self.devices
-            .iter()
-            .map(|d| (d.name.clone(), (d.usage.up_bytes, d.usage.down_bytes)))
-            .collect()
-    }
-}
 
 /// Every `*_rate` anywhere in `v` must be a JSON number ≥ 0 (serde_json writes NaN and
 /// ±inf as `null`, so a number is always finite).
@@ -148,7 +71,10 @@ fn check_rates(v: &Value, path: &str) -> Result<()> {
 
 /// Parses `top --json` output: every non-blank line must be one snapshot that follows
 /// the contract and has sane rates.
-fn parse_snapshots<'a>(lines: impl IntoIterator<Item = &'a str>, what: &str) -> Result<Vec<Snap>> {
+fn parse_snapshots<'a>(
+    lines: impl IntoIterator<Item = &'a str>,
+    what: &str,
+) -> Result<Vec<Snapshot>> {
     let mut snaps = Vec::new();
     for (i, line) in lines.into_iter().enumerate() {
         if line.trim().is_empty() {
@@ -162,7 +88,7 @@ fn parse_snapshots<'a>(lines: impl IntoIterator<Item = &'a str>, what: &str) -> 
             ))
         })?;
         check_rates(&v, &format!("{what}: snapshot {}", snaps.len() + 1))?;
-        let s: Snap = serde_json::from_value(v).map_err(|e| {
+        let s: Snapshot = serde_json::from_value(v).map_err(|e| {
             err(format!(
                 "{what}: stdout line {} breaks the snapshot contract ({e}): {short}",
                 i + 1
@@ -174,21 +100,6 @@ fn parse_snapshots<'a>(lines: impl IntoIterator<Item = &'a str>, what: &str) -> 
 }
 
 // ---------------------------------------------------------------------------- running it
-
-/// `wrapper… env HOME=… XDG_…=… EXE args…`: every element execs the next, so the pid
-/// of a spawned command is hogwatch's own.
-fn hog_argv(wrapper: &[&str], exe: &str, home: &Home, args: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = wrapper.iter().map(|s| (*s).to_owned()).collect();
-    v.push("/usr/bin/env".to_owned());
-    v.extend(home.env());
-    v.push(exe.to_owned());
-    v.extend(args.iter().map(|s| (*s).to_owned()));
-    v
-}
-
-fn refs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
 
 /// Runs hogwatch to its end under `timeout(1)` (a hang fails the test).
 fn hog_run(
@@ -206,14 +117,7 @@ fn hog_run(
 /// No panic: neither the exit status of a panicking main (101) nor a panic message from
 /// any thread (a panicking collector task does not change the exit status).
 fn no_panic(out: &CmdOutput, what: &str) -> Result<()> {
-    if out.status.code() == Some(101) || out.stderr.contains("panicked") {
-        return Err(err(format!(
-            "{what}: hogwatch panicked ({}):\n{}",
-            out.status,
-            panic_lines(&out.stderr)
-        )));
-    }
-    Ok(())
+    expect_no_panic(out, what, panic_lines)
 }
 
 /// The `panicked at` lines of stderr with the message after each.
@@ -233,43 +137,9 @@ fn panic_lines(stderr: &str) -> String {
     }
 }
 
-fn tail(s: &str, max: usize) -> &str {
-    let mut start = s.len().saturating_sub(max);
-    while !s.is_char_boundary(start) {
-        start += 1;
-    }
-    &s[start..]
-}
-
 fn expect_success(out: &CmdOutput, what: &str) -> Result<()> {
     no_panic(out, what)?;
-    if !out.status.success() {
-        return Err(err(format!(
-            "{what}: exited with {} instead of 0; stderr:\n{}",
-            out.status,
-            tail(&out.stderr, 3000)
-        )));
-    }
-    Ok(())
-}
-
-/// A host namespace H with one veth device toward a peer namespace P. Fields drop in
-/// order: H (with its veth) first.
-struct Pair {
-    h: Netns,
-    p: Netns,
-    link: VethLink,
-}
-
-impl Pair {
-    fn new(role: &str) -> Result<Pair> {
-        let mut h = Netns::new(role)?;
-        let p = Netns::new(&format!("{role}p"))?;
-        let dev = h.dev_name("a")?;
-        let peer = h.dev_name("p")?;
-        let link = veth_pair(&mut h, &dev, &p, &peer)?;
-        Ok(Pair { h, p, link })
-    }
+    expect_exit_zero(out, what)
 }
 
 /// Sends `count` UDP datagrams of `size` bytes from namespace `ns` to `ip` (discard port;
@@ -290,10 +160,6 @@ fn all_lines(child: &mut Child, deadline: &Deadline) -> Result<Vec<String>> {
         .is_some()
     {}
     Ok(child.lines().history().to_vec())
-}
-
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nethogs")
 }
 
 // ------------------------------------------------------------ 1. totals-only, no nethogs
@@ -449,72 +315,11 @@ fn totals_only_without_nethogs() -> Result<()> {
 
 // --------------------------------------------------------- 2. totals-only, no privileges
 
-/// hogwatch and hogwatch-helper where `nobody` can run them: the build tree if every
-/// directory on the way is world-traversable and both binaries world-executable,
-/// else copies (0755) in a 0755 temporary directory.
-struct NobodyBins {
-    hogwatch: PathBuf,
-    _copy: Option<tempfile::TempDir>,
-}
-
-fn world_exec(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
-}
-
-fn world_readable_exec(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o005 == 0o005)
-}
-
-fn nobody_bins() -> Result<NobodyBins> {
-    let exe = PathBuf::from(HOGWATCH);
-    let dir = exe
-        .parent()
-        .ok_or("hogwatch binary has no parent directory")?;
-    let helper = dir.join("hogwatch-helper");
-    if !helper.is_file() {
-        return Err(err(format!(
-            "{} is missing (cargo builds it with the tests)",
-            helper.display()
-        )));
-    }
-    let dirs_ok = dir.ancestors().all(world_exec);
-    if dirs_ok && world_readable_exec(&exe) && world_readable_exec(&helper) {
-        return Ok(NobodyBins {
-            hogwatch: exe,
-            _copy: None,
-        });
-    }
-    let tmp = tempfile::Builder::new()
-        .prefix("hogwatch-bins-")
-        .tempdir()?;
-    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
-    for (src, name) in [(&exe, "hogwatch"), (&helper, "hogwatch-helper")] {
-        let dst = tmp.path().join(name);
-        std::fs::copy(src, &dst)?;
-        std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o755))?;
-    }
-    let copy = tmp.path().join("hogwatch");
-    if !tmp.path().ancestors().all(world_exec) {
-        return Err(err(format!(
-            "{} is not world-traversable",
-            tmp.path().display()
-        )));
-    }
-    eprintln!(
-        "build tree not usable by nobody: copied the binaries to {}",
-        tmp.path().display()
-    );
-    Ok(NobodyBins {
-        hogwatch: copy,
-        _copy: Some(tmp),
-    })
-}
-
 #[test]
 fn totals_only_without_privileges() -> Result<()> {
     require_root_and_nethogs();
     let deadline = Deadline::after(Duration::from_secs(28));
-    let bins = nobody_bins()?;
+    let bins = nobody_bins(HOGWATCH)?;
     let exe = bins.hogwatch.to_string_lossy().into_owned();
     let pair = Pair::new("nopriv")?;
     let wrapper: Vec<&str> = ["ip", "netns", "exec", pair.h.name()]
@@ -776,7 +581,7 @@ fn replay_run(path: &Path, extra: &[&str], limit: Duration) -> Result<CmdOutput>
 }
 
 /// [`replay_run`] that must succeed without panic and print valid snapshots.
-fn replay_json(path: &Path, extra: &[&str], limit: Duration) -> Result<(CmdOutput, Vec<Snap>)> {
+fn replay_json(path: &Path, extra: &[&str], limit: Duration) -> Result<(CmdOutput, Vec<Snapshot>)> {
     let out = replay_run(path, extra, limit)?;
     let what = format!("replay of {}", path.display());
     expect_success(&out, &what)?;
@@ -786,7 +591,7 @@ fn replay_json(path: &Path, extra: &[&str], limit: Duration) -> Result<(CmdOutpu
 
 /// Checks that the replay's last snapshot shows each of `pids` with the last cumulative
 /// bytes of the fixture (and its exact name and uid).
-fn check_last_values(fixture: &Path, snaps: &[Snap], pids: &[u32]) -> Result<()> {
+fn check_last_values(fixture: &Path, snaps: &[Snapshot], pids: &[u32]) -> Result<()> {
     let text = std::fs::read_to_string(fixture)?;
     let expect = last_records(&text);
     let last = snaps.last().ok_or("no snapshot")?;
@@ -1088,7 +893,7 @@ fn recording_replays_to_the_same_totals() -> Result<()> {
     }
     // The recording also carries what /proc said about each process (`proc` items), so
     // the replay must show the same identity: name, exe, cmdline, app, uid.
-    let identity = |s: &Snap| -> BTreeMap<u32, (String, String, String, String, u32)> {
+    let identity = |s: &Snapshot| -> BTreeMap<u32, (String, String, String, String, u32)> {
         s.processes
             .iter()
             .map(|p| {

@@ -17,11 +17,12 @@
 mod support;
 
 use serde_json::Value;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 use std::time::{Duration, Instant};
+use support::cli::{hog_argv, nobody_bins, refs, tail, AS_NOBODY};
 use support::home::Home;
-use support::netns::{veth_pair, VethLink};
+use support::netns::{veth_pair, Pair};
 use support::{
     err, find_pids, nethogs_pids_for, proc_cmdline, require_root_and_nethogs, run, run_ok,
     signal_pid, wait_until, Child, CmdOutput, Deadline, Netns, Result,
@@ -31,59 +32,6 @@ const HOGWATCH: &str = env!("CARGO_BIN_EXE_hogwatch");
 const NOBODY: u32 = 65534;
 /// Prefix of each test's temporary HOME.
 const HOME_PREFIX: &str = "hogwatch-dev-";
-
-/// Drops to nobody:nogroup without supplementary groups (stdin stays /dev/null).
-const AS_NOBODY: [&str; 5] = [
-    "setpriv",
-    "--reuid=65534",
-    "--regid=65534",
-    "--clear-groups",
-    "--",
-];
-
-// ---------------------------------------------------------------------------- environment
-
-/// `wrapper… env HOME=… XDG_…=… EXE args…`: every element execs the next, so the pid
-/// of a spawned command is hogwatch's own.
-fn hog_argv(wrapper: &[&str], exe: &str, home: &Home, args: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = wrapper.iter().map(|s| (*s).to_owned()).collect();
-    v.push("/usr/bin/env".to_owned());
-    v.extend(home.env());
-    v.push(exe.to_owned());
-    v.extend(args.iter().map(|s| (*s).to_owned()));
-    v
-}
-
-fn refs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
-fn tail(s: &str, max: usize) -> &str {
-    let mut start = s.len().saturating_sub(max);
-    while !s.is_char_boundary(start) {
-        start += 1;
-    }
-    &s[start..]
-}
-
-/// A host namespace H with one veth device toward a peer namespace P. Fields drop in
-/// order: H (with its veths) first.
-struct Pair {
-    h: Netns,
-    p: Netns,
-    link: VethLink,
-}
-
-impl Pair {
-    fn new(role: &str) -> Result<Pair> {
-        let mut h = Netns::new(role)?;
-        let p = Netns::new(&format!("{role}p"))?;
-        let dev = h.dev_name("a")?;
-        let peer = h.dev_name("p")?;
-        let link = veth_pair(&mut h, &dev, &p, &peer)?;
-        Ok(Pair { h, p, link })
-    }
-}
 
 // ------------------------------------------------------------------ processes by netns
 
@@ -509,66 +457,6 @@ fn new_device_is_picked_up() -> Result<()> {
 
 // ------------------------------------------------- 3. pkexec and sudo that cannot work
 
-/// hogwatch and hogwatch-helper where `nobody` can run them: the build tree if every
-/// directory on the way is world-traversable and both binaries world-executable,
-/// else copies (0755) in a 0755 temporary directory.
-struct NobodyBins {
-    hogwatch: PathBuf,
-    _copy: Option<tempfile::TempDir>,
-}
-
-fn world_exec(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o001 != 0)
-}
-
-fn world_readable_exec(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o005 == 0o005)
-}
-
-fn nobody_bins() -> Result<NobodyBins> {
-    let exe = PathBuf::from(HOGWATCH);
-    let dir = exe
-        .parent()
-        .ok_or("hogwatch binary has no parent directory")?;
-    let helper = dir.join("hogwatch-helper");
-    if !helper.is_file() {
-        return Err(err(format!(
-            "{} is missing (cargo builds it with the tests)",
-            helper.display()
-        )));
-    }
-    if dir.ancestors().all(world_exec) && world_readable_exec(&exe) && world_readable_exec(&helper)
-    {
-        return Ok(NobodyBins {
-            hogwatch: exe,
-            _copy: None,
-        });
-    }
-    let tmp = tempfile::Builder::new()
-        .prefix("hogwatch-bins-")
-        .tempdir()?;
-    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
-    for (src, name) in [(&exe, "hogwatch"), (&helper, "hogwatch-helper")] {
-        let dst = tmp.path().join(name);
-        std::fs::copy(src, &dst)?;
-        std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o755))?;
-    }
-    if !tmp.path().ancestors().all(world_exec) {
-        return Err(err(format!(
-            "{} is not world-traversable",
-            tmp.path().display()
-        )));
-    }
-    eprintln!(
-        "build tree not usable by nobody: copied the binaries to {}",
-        tmp.path().display()
-    );
-    Ok(NobodyBins {
-        hogwatch: tmp.path().join("hogwatch"),
-        _copy: Some(tmp),
-    })
-}
-
 /// Runs `top --json --count 4 --elevate <route>` as nobody (stdin /dev/null, so no
 /// terminal for a text agent) in a fresh namespace with one veth; the real `program`
 /// must fail, and hogwatch must end totals-only with a status containing `words`.
@@ -582,7 +470,7 @@ fn failing_route_as_nobody(route: &str, program: &str, package: &str, words: &st
         )));
     }
     let deadline = Deadline::after(Duration::from_secs(30));
-    let bins = nobody_bins()?;
+    let bins = nobody_bins(HOGWATCH)?;
     let exe = bins.hogwatch.to_string_lossy().into_owned();
     let pair = Pair::new(&route[..2])?;
     let ino = netns_inode(&pair.h)?;

@@ -30,6 +30,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+use support::cli::{
+    expect_exit_zero, expect_no_panic, fixture_dir, hog_argv, refs, tail, AS_NOBODY,
+};
 use support::home::Home;
 use support::{err, pid_alive, run, wait_until, Child, CmdOutput, Deadline, Result};
 
@@ -42,9 +45,7 @@ const HOME_PREFIX: &str = "hogwatch-hist-home-";
 // ------------------------------------------------------------------------------ helpers
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/nethogs")
-        .join(name)
+    fixture_dir().join(name)
 }
 
 fn tempdir(prefix: &str) -> Result<tempfile::TempDir> {
@@ -67,59 +68,21 @@ fn require_root(what: &str) {
     }
 }
 
-/// `wrapper… env HOME=… EXTRA_ENV… EXE args…`: each element execs the next, so a spawned
-/// command's pid is hogwatch's own.
-fn hog_argv(wrapper: &[&str], exe: &str, home: &Home, env: &[&str], args: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = wrapper.iter().map(|s| (*s).to_owned()).collect();
-    v.push("/usr/bin/env".to_owned());
-    v.extend(home.env());
-    v.extend(env.iter().map(|s| (*s).to_owned()));
-    v.push(exe.to_owned());
-    v.extend(args.iter().map(|s| (*s).to_owned()));
-    v
-}
-
-fn refs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
 /// Runs hogwatch to its end under `timeout(1)`.
 fn hog(home: &Home, args: &[&str], limit: Duration) -> Result<CmdOutput> {
-    let argv = hog_argv(&[], HOGWATCH, home, &[], args);
+    let argv = hog_argv(&[], HOGWATCH, home, args);
     eprintln!("running: {}", argv[argv.len() - args.len() - 1..].join(" "));
     run(&refs(&argv), limit)
 }
 
-fn tail(s: &str, max: usize) -> &str {
-    let mut start = s.len().saturating_sub(max);
-    while !s.is_char_boundary(start) {
-        start += 1;
-    }
-    &s[start..]
-}
-
 /// No panic: neither the exit status of a panicking main (101) nor a panic message.
 fn no_panic(out: &CmdOutput, what: &str) -> Result<()> {
-    if out.status.code() == Some(101) || out.stderr.contains("panicked") {
-        return Err(err(format!(
-            "{what}: hogwatch panicked ({}):\n{}",
-            out.status,
-            tail(&out.stderr, 3000)
-        )));
-    }
-    Ok(())
+    expect_no_panic(out, what, |stderr| tail(stderr, 3000).to_owned())
 }
 
 fn expect_success(out: &CmdOutput, what: &str) -> Result<()> {
     no_panic(out, what)?;
-    if !out.status.success() {
-        return Err(err(format!(
-            "{what}: exited with {} instead of 0; stderr:\n{}",
-            out.status,
-            tail(&out.stderr, 3000)
-        )));
-    }
-    Ok(())
+    expect_exit_zero(out, what)
 }
 
 /// Bytes per app and per device, and the unattributed share (signed, as stored).
@@ -1433,16 +1396,9 @@ fn unwritable_directory_warns_and_the_run_goes_on() -> Result<()> {
     let source = format!("replay:{}", fix.display());
     let d = dir.to_string_lossy();
     let argv = hog_argv(
-        &[
-            "setpriv",
-            "--reuid=65534",
-            "--regid=65534",
-            "--clear-groups",
-            "--",
-        ],
+        &AS_NOBODY,
         &exe.to_string_lossy(),
         &home,
-        &[],
         &[
             "top",
             "--json",
@@ -1532,7 +1488,6 @@ exit "$rc"
         &[],
         "unshare",
         &home,
-        &[],
         &[
             "-m",
             "--propagation",
@@ -1635,7 +1590,6 @@ fn spawn_top(home: &Home, tag: &str, fix: &Path, dir: &Path) -> Result<Child> {
         &[],
         HOGWATCH,
         home,
-        &[],
         &[
             "top",
             "--json",

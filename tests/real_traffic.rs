@@ -17,70 +17,15 @@
 
 mod support;
 
-use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use support::snapshot::{ProcUsage, Snapshot};
 use support::{
     err, json_u64, nethogs_pids_for, parse_event, require_root_and_nethogs, tcpgen_path, unix_ms,
     wait_client_done, wait_until, Child, Deadline, DevCounters, GenDone, GenServer, Result,
     Topology,
 };
-
-// ------------------------------------------------------------------------- JSON contract
-
-/// Up/down figures: rates in bytes/s, cumulative bytes.
-#[derive(Debug, Clone, Copy, Default, Deserialize)]
-struct Usage {
-    up_rate: f64,
-    down_rate: f64,
-    up_bytes: u64,
-    down_bytes: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct DevUsage {
-    name: String,
-    #[serde(flatten)]
-    usage: Usage,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[allow(dead_code)] // every contract field is parsed (and so required), not all are checked
-struct ProcUsage {
-    pid: u32,
-    name: String,
-    exe: String,
-    cmdline: String,
-    uid: u32,
-    user: String,
-    app: String,
-    devices: Vec<DevUsage>,
-    #[serde(flatten)]
-    usage: Usage,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-struct Snapshot {
-    ts: u64,
-    interval_ms: u64,
-    mode: String,
-    status: String,
-    total: Usage,
-    unattributed: Usage,
-    devices: Vec<DevUsage>,
-    processes: Vec<ProcUsage>,
-}
-
-impl Snapshot {
-    fn device(&self, name: &str) -> Option<&DevUsage> {
-        self.devices.iter().find(|d| d.name == name)
-    }
-
-    fn process(&self, pid: u32) -> Option<&ProcUsage> {
-        self.processes.iter().find(|p| p.pid == pid)
-    }
-}
 
 // ------------------------------------------------------------------------------ hogwatch
 

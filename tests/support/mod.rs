@@ -9,12 +9,19 @@
 //! * [`run`]/[`run_ok`]: one-shot commands, always bounded by `timeout(1)`.
 //! * [`tcpgen`]: the paced TCP/UDP generator `tests/support/tcpgen.py`.
 //! * [`home`]: [`home::Home`], a temporary HOME with its own XDG directories.
+//! * [`cli`]: running hogwatch: [`cli::hog_argv`], [`cli::AS_NOBODY`], the replay
+//!   fixtures, output checks, and [`cli::nobody_bins`] (the binaries where `nobody` can
+//!   run them).
+//! * [`snapshot`]: the `top --json` snapshot contract ([`snapshot::Snapshot`]).
+//! * [`netns::Pair`]: one host namespace with one veth toward a peer namespace.
 //!
 //! Nothing here sleeps to pace a test: waits are for a condition, with a deadline.
 #![allow(dead_code)]
 
+pub mod cli;
 pub mod home;
 pub mod netns;
+pub mod snapshot;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -302,3 +302,22 @@ impl Topology {
         Ok(Topology { h, p1, p2, a, b })
     }
 }
+
+/// A host namespace H with one veth device toward a peer namespace P. Fields drop in
+/// order: H (with its veth) first.
+pub struct Pair {
+    pub h: Netns,
+    pub p: Netns,
+    pub link: VethLink,
+}
+
+impl Pair {
+    pub fn new(role: &str) -> Result<Pair> {
+        let mut h = Netns::new(role)?;
+        let p = Netns::new(&format!("{role}p"))?;
+        let dev = h.dev_name("a")?;
+        let peer = h.dev_name("p")?;
+        let link = veth_pair(&mut h, &dev, &p, &peer)?;
+        Ok(Pair { h, p, link })
+    }
+}
