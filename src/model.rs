@@ -66,6 +66,17 @@ pub struct ProcessUsage {
     pub usage: Usage,
 }
 
+impl ProcessUsage {
+    /// The usual order: current rate, then bytes moved, then pid (a stable tie-break).
+    pub fn by_rate(a: &ProcessUsage, b: &ProcessUsage) -> std::cmp::Ordering {
+        b.usage
+            .rate()
+            .total_cmp(&a.usage.rate())
+            .then(b.usage.bytes().cmp(&a.usage.bytes()))
+            .then(a.pid.cmp(&b.pid))
+    }
+}
+
 /// How the collector obtains per-process data right now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -14,13 +14,7 @@ use tokio::sync::broadcast::error::RecvError;
 pub fn sorted(s: &Snapshot, sort: SortBy) -> Vec<&ProcessUsage> {
     let mut v: Vec<&ProcessUsage> = s.processes.iter().collect();
     match sort {
-        SortBy::Rate => v.sort_by(|a, b| {
-            b.usage
-                .rate()
-                .total_cmp(&a.usage.rate())
-                .then(b.usage.bytes().cmp(&a.usage.bytes()))
-                .then(a.pid.cmp(&b.pid))
-        }),
+        SortBy::Rate => v.sort_by(|a, b| ProcessUsage::by_rate(a, b)),
         SortBy::Total => v.sort_by(|a, b| {
             b.usage
                 .bytes()

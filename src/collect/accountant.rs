@@ -382,13 +382,7 @@ impl Accountant {
                 usage,
             });
         }
-        processes.sort_by(|a, b| {
-            b.usage
-                .rate()
-                .total_cmp(&a.usage.rate())
-                .then(b.usage.bytes().cmp(&a.usage.bytes()))
-                .then(a.pid.cmp(&b.pid))
-        });
+        processes.sort_by(ProcessUsage::by_rate);
 
         let mut total = Usage::default();
         let mut unattributed = Usage::default();

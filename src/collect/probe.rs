@@ -38,11 +38,15 @@ pub fn caps_sufficient(xattr: &[u8]) -> bool {
     known && effective && permitted & need == need
 }
 
-/// The effective uid, from /proc/self/status (`Uid: real effective saved fs`).
-pub fn effective_uid() -> Option<u32> {
-    let status = fs::read_to_string("/proc/self/status").ok()?;
+/// One uid of a /proc/PID/status text (`Uid: real effective saved fs`; 0 = real).
+fn status_uid(status: &str, which: usize) -> Option<u32> {
     let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_ascii_whitespace().nth(2)?.parse().ok()
+    line.split_ascii_whitespace().nth(1 + which)?.parse().ok()
+}
+
+/// The effective uid, from /proc/self/status.
+pub fn effective_uid() -> Option<u32> {
+    status_uid(&fs::read_to_string("/proc/self/status").ok()?, 1)
 }
 
 /// nethogs from the fixed list, as the helper resolves it.
@@ -86,10 +90,7 @@ pub fn polkit_agent_available(uid: u32) -> bool {
         .any(|e| {
             let owned = fs::read_to_string(e.path().join("status"))
                 .ok()
-                .and_then(|s| {
-                    let l = s.lines().find(|l| l.starts_with("Uid:"))?.to_owned();
-                    l.split_ascii_whitespace().nth(1)?.parse::<u32>().ok()
-                })
+                .and_then(|s| status_uid(&s, 0))
                 == Some(uid);
             owned
                 && fs::read_to_string(e.path().join("comm"))
