@@ -414,7 +414,8 @@ async fn on_helper_gone(
             None
         }
     };
-    let why = explain_exit(r.route, code, &r.stderr_tail());
+    let said = r.stderr_after_exit(Duration::from_secs(1)).await;
+    let why = explain_exit(r.route, code, &said);
     tracing::warn!(route = %r.route, ?code, "helper exited: {}", crate::text::printable(&why));
     if !h.said_hello {
         h.failures.push(format!("{}: {why}", r.route));

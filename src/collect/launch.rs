@@ -26,6 +26,8 @@ pub struct RunningHelper {
     /// Lines of its stdout (lossy UTF-8); closed when stdout ends.
     pub lines: mpsc::Receiver<String>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    /// The task reading stderr; it ends at EOF, after the process (and pkexec/sudo) exit.
+    stderr_reader: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// The command line for `route`: the helper, its interval and devices.
@@ -86,7 +88,7 @@ pub fn spawn(
         });
     }
     let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
-    if let Some(err) = child.stderr.take() {
+    let stderr_reader = child.stderr.take().map(|err| {
         let tail = Arc::clone(&stderr_tail);
         tokio::spawn(async move {
             let mut lines = BufReader::new(err).lines();
@@ -99,18 +101,29 @@ pub fn spawn(
                     t.push_back(line);
                 }
             }
-        });
-    }
+        })
+    });
     Ok(RunningHelper {
         route,
         stdin: child.stdin.take(),
         child,
         lines,
         stderr_tail,
+        stderr_reader,
     })
 }
 
 impl RunningHelper {
+    /// What an exited helper (or pkexec/sudo) wrote on stderr, read to its end: the
+    /// message that explains the exit (e.g. sudo's "a password is required") may arrive
+    /// after stdout closed. Waits at most `limit` for a pipe someone else still holds.
+    pub async fn stderr_after_exit(&mut self, limit: std::time::Duration) -> String {
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = tokio::time::timeout(limit, reader).await;
+        }
+        self.stderr_tail()
+    }
+
     /// What the helper (or pkexec/sudo) wrote on stderr lately.
     pub fn stderr_tail(&self) -> String {
         self.stderr_tail
