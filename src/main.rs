@@ -2,7 +2,7 @@
 #![forbid(unsafe_code)]
 
 use clap::Parser;
-use hogwatch::cli::{Cli, Cmd, TopArgs};
+use hogwatch::cli::{Cli, Cmd};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -19,6 +19,16 @@ fn main() -> ExitCode {
     for problem in cli.global.load_config(collects) {
         eprintln!("hogwatch: {}", hogwatch::text::printable(&problem));
     }
+    // The tray runs its own threads: tao's event loop must own this (the main) thread.
+    let Some(command) = cli.command else {
+        return match hogwatch::tray::app::run(cli.global) {
+            Ok(code) => code,
+            Err(e) => {
+                eprintln!("hogwatch: {e:#}");
+                ExitCode::FAILURE
+            }
+        };
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -31,12 +41,10 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command {
-            Some(Cmd::Top(args)) => hogwatch::cmd::top::run(&cli.global, &args).await,
-            Some(Cmd::Doctor) => hogwatch::cmd::doctor::run(&cli.global).await,
-            Some(Cmd::History(args)) => hogwatch::cmd::history::run(&cli.global, &args),
-            // Until the tray applet lands, plain `hogwatch` shows the live table.
-            None => hogwatch::cmd::top::run(&cli.global, &TopArgs::default()).await,
+        match command {
+            Cmd::Top(args) => hogwatch::cmd::top::run(&cli.global, &args).await,
+            Cmd::Doctor => hogwatch::cmd::doctor::run(&cli.global).await,
+            Cmd::History(args) => hogwatch::cmd::history::run(&cli.global, &args),
         }
     });
     match result {

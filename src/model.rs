@@ -43,7 +43,7 @@ pub struct DeviceUsage {
 }
 
 /// One process (one pid with one start time) and what it moved on each device.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProcessUsage {
     /// Unique for this process within one hogwatch run (pids are reused; ids are not).
     pub id: u64,

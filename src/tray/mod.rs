@@ -1,10 +1,23 @@
-//! The tray's rooms. So far the pure view-model, drawn and built from a `Snapshot`
-//! without a display (the GTK/tray wiring comes on top of it):
+//! The tray applet. Pure view-model (no display needed, tested with an injected clock):
 //! - `icon` — the icon image: up/down levels on a log scale, idle, paused, totals-only;
 //! - `title` — the panel label ("↑ 1.20 MiB/s ↓ 340 KiB/s") and the icon's state;
 //! - `menu_model` — the menu's lines: totals, top talkers in a stable order, details,
-//!   unattributed share, device filter, status.
+//!   unattributed share, device filter, status;
+//! - `actions` — menu item ids ↔ what a click means, and its effect on the settings;
+//! - `today` — today's totals, live (history before this session + this session).
+//!
+//! Edges:
+//! - `app` — the entry point and the GUI thread: tao's event loop, the tray icon;
+//! - `menu` — the muda menu, updated in place from the menu model;
+//! - `backend` — the async side: collector, history writer, single instance, signals;
+//! - `env` — display, libayatana and tray-host probes.
 
+pub mod actions;
+pub mod app;
+pub mod backend;
+pub mod env;
 pub mod icon;
+pub mod menu;
 pub mod menu_model;
 pub mod title;
+pub mod today;

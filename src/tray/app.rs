@@ -1,0 +1,361 @@
+//! `hogwatch` with no subcommand: the tray applet. Checks where it can live first (one
+//! instance per user, a display, libayatana, GTK) and falls back to collecting without a
+//! tray, saying why, rather than letting GTK or libayatana abort. Then tao's event loop
+//! (a GTK main loop) runs on this thread and the backend on a tokio runtime beside it:
+//! refreshes come in through an `EventLoopProxy`, menu clicks go out through a channel.
+//! Nothing on this thread waits on D-Bus, the disk or the collector.
+
+use super::actions::{self, Action};
+use super::backend::{self, Notice, Request, Sink, Update};
+use super::env;
+use super::icon;
+use super::menu::{MenuView, MAX_ROWS};
+use super::menu_model::{self, Group, MenuSettings, Ordering, Sort};
+use super::title;
+use crate::cli::Global;
+use crate::clock::{Clock, SystemClock};
+use crate::instance::{self, Claim, Instance};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use tao::event::{Event, StartCause};
+use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy};
+use tao::platform::run_return::EventLoopExtRunReturn;
+use tokio::sync::mpsc;
+use tray_icon::menu::MenuEvent;
+use tray_icon::{Icon, TrayIcon, TrayIconBuilder};
+
+/// Edge of the icon image handed to the tray host, pixels (hosts scale it to their size;
+/// 24 is the common panel size, and the drawing is designed for 16–24).
+const ICON_SIZE: u32 = 24;
+/// How long after start to check that some tray host shows the icon (panels may start
+/// after hogwatch at login).
+const PROBE_TRAY_AFTER: Duration = Duration::from_secs(5);
+/// If the backend has not finished stopping by then, quit anyway.
+const QUIT_DEADLINE: Duration = Duration::from_secs(5);
+
+#[derive(Debug)]
+enum UserEvent {
+    Menu(MenuEvent),
+    Update(Box<Update>),
+    Notice(Notice),
+    /// The backend stopped (collector, helper and history are done).
+    Stopped,
+}
+
+struct ProxySink(EventLoopProxy<UserEvent>);
+
+impl Sink for ProxySink {
+    fn update(&self, u: Update) -> bool {
+        self.0.send_event(UserEvent::Update(Box::new(u))).is_ok()
+    }
+    fn notice(&self, n: Notice) -> bool {
+        self.0.send_event(UserEvent::Notice(n)).is_ok()
+    }
+    fn stopped(&self) {
+        let _ = self.0.send_event(UserEvent::Stopped);
+    }
+}
+
+/// The menu's settings from the config file.
+fn settings_of(global: &Global) -> MenuSettings {
+    MenuSettings {
+        top_n: global.file.top_n.clamp(1, MAX_ROWS),
+        sort: match global.file.sort {
+            crate::config::Sort::Rate => Sort::Rate,
+            crate::config::Sort::Session => Sort::SessionTotal,
+            crate::config::Sort::Today => Sort::Today,
+        },
+        group: if global.file.group_apps {
+            Group::Apps
+        } else {
+            Group::Processes
+        },
+        ..MenuSettings::default()
+    }
+}
+
+/// Runs the applet until Quit (or a signal). Never returns an error for a missing
+/// display, tray or library: it says so and collects without a tray instead.
+pub fn run(global: Global) -> anyhow::Result<ExitCode> {
+    let uid = crate::collect::probe::effective_uid().unwrap_or(u32::MAX);
+    let dir = instance::runtime_dir(std::env::var_os("XDG_RUNTIME_DIR").map(Into::into), uid);
+    let instance = match instance::claim(&dir, uid, instance::OPEN_DASHBOARD) {
+        Ok(Claim::First(i)) => Some(i),
+        Ok(Claim::Running(answer)) => {
+            let answer = if answer.is_empty() {
+                "it did not answer".to_string()
+            } else {
+                answer
+            };
+            println!("hogwatch is already running: {answer}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(e) => {
+            tracing::warn!("cannot make sure only one hogwatch runs: {e}");
+            None
+        }
+    };
+
+    let Some(screen) = env::display(|k| std::env::var(k).ok()) else {
+        return headless(
+            global,
+            instance,
+            "no display (neither WAYLAND_DISPLAY nor DISPLAY is set)",
+            false,
+        );
+    };
+    if env::appindicator().is_none() {
+        let why = format!(
+            "libayatana-appindicator is not installed, so the tray icon cannot be shown — fix: {}",
+            env::APPINDICATOR_FIX
+        );
+        return headless(global, instance, &why, true);
+    }
+    if let Err(e) = gtk::init() {
+        let why = format!("cannot open the display {screen}: {e}");
+        return headless(global, instance, &why, false);
+    }
+    tracing::info!("tray on {screen}");
+    tray(global, instance)
+}
+
+/// Collection and history without a tray (and, with the dashboard, its server).
+fn headless(
+    global: Global,
+    instance: Option<Instance>,
+    why: &str,
+    notify: bool,
+) -> anyhow::Result<ExitCode> {
+    let msg = format!(
+        "{why}: running without the tray, collecting and recording history; \
+         `hogwatch top` shows the live table. Stop with Ctrl-C or SIGTERM."
+    );
+    eprintln!("hogwatch: {msg}");
+    let rt = runtime()?;
+    rt.block_on(async move {
+        if notify {
+            crate::notify::show("hogwatch cannot show its tray icon", &msg).await;
+        }
+        crate::cmd::headless::run(global, instance).await
+    })
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("hogwatch-rt")
+        .enable_all()
+        .build()?)
+}
+
+/// The GUI thread's state.
+struct Gui {
+    view: MenuView,
+    tray: Option<TrayIcon>,
+    settings: MenuSettings,
+    ordering: Ordering,
+    clock: SystemClock,
+    /// The refresh on screen (frozen while paused) and the newest one.
+    shown: Option<Update>,
+    latest: Option<Update>,
+    last_icon: Vec<u8>,
+    last_title: String,
+    requests: mpsc::UnboundedSender<Request>,
+    quitting: Option<Instant>,
+}
+
+impl Gui {
+    fn refresh(&mut self) {
+        let Some(u) = &self.shown else {
+            return;
+        };
+        let device = self.settings.device.clone();
+        self.settings.app_today = u.today.as_ref().map(|t| t.apps.clone()).unwrap_or_default();
+        let today = u.today.as_ref().map(|t| t.for_device(device.as_deref()));
+        let model = menu_model::build(
+            &u.snapshot,
+            &self.settings,
+            today,
+            &mut self.ordering,
+            self.clock.mono(),
+        );
+        self.view.apply(&model, &self.settings);
+
+        let state = title::icon_state(&u.snapshot, device.as_deref(), self.settings.paused);
+        let img = icon::render(&state, ICON_SIZE);
+        let mut label = title::title(&u.snapshot, device.as_deref());
+        if self.settings.paused {
+            label.push_str(" (paused)");
+        }
+        let Some(tray) = &self.tray else {
+            return;
+        };
+        // The icon goes to the host as a file (libayatana): only when its pixels change.
+        if img.as_raw() != &self.last_icon {
+            let (w, h) = img.dimensions();
+            self.last_icon = img.as_raw().clone();
+            match Icon::from_rgba(img.into_raw(), w, h) {
+                Ok(i) => {
+                    if let Err(e) = tray.set_icon(Some(i)) {
+                        tracing::warn!("cannot update the tray icon: {e}");
+                    }
+                }
+                Err(e) => tracing::warn!("bad icon image: {e}"),
+            }
+        }
+        if label != self.last_title {
+            tray.set_title(Some(&label));
+            self.last_title = label;
+        }
+    }
+
+    fn on_menu(&mut self, id: &str) {
+        let Some(action) = actions::parse(id) else {
+            // Labels and details: a click restores nothing but check states.
+            return;
+        };
+        match &action {
+            Action::Quit => self.quit(),
+            Action::EnablePerProcess => {
+                let _ = self.requests.send(Request::EnablePerProcess);
+            }
+            Action::OpenDashboard | Action::ShowRow(_) => {
+                tracing::info!("the dashboard is not available yet");
+            }
+            _ => {}
+        }
+        let was_paused = self.settings.paused;
+        actions::apply(&action, &mut self.settings);
+        if was_paused && !self.settings.paused {
+            self.shown.clone_from(&self.latest);
+        }
+        // Always: a clicked check item toggled itself and must show the model's state.
+        self.refresh();
+    }
+
+    fn quit(&mut self) {
+        if self.quitting.is_none() {
+            self.quitting = Some(Instant::now() + QUIT_DEADLINE);
+            let _ = self.requests.send(Request::Quit);
+        }
+    }
+
+    fn build_tray(&mut self, dir: &std::path::Path) -> anyhow::Result<()> {
+        let state = icon::IconState {
+            up_rate: 0.0,
+            down_rate: 0.0,
+            mode: icon::IconMode::Idle,
+        };
+        let img = icon::render(&state, ICON_SIZE);
+        let (w, h) = img.dimensions();
+        self.last_icon = img.as_raw().clone();
+        let tray = TrayIconBuilder::new()
+            .with_id("hogwatch")
+            .with_menu(Box::new(self.view.menu.clone()))
+            .with_icon(Icon::from_rgba(img.into_raw(), w, h)?)
+            .with_title("hogwatch")
+            .with_tooltip("hogwatch")
+            .with_temp_dir_path(dir.join("icons"))
+            .build()?;
+        self.tray = Some(tray);
+        Ok(())
+    }
+}
+
+fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> {
+    let rt = runtime()?;
+    let mut event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
+    let proxy = event_loop.create_proxy();
+    let menu_proxy = proxy.clone();
+    MenuEvent::set_event_handler(Some(move |e| {
+        let _ = menu_proxy.send_event(UserEvent::Menu(e));
+    }));
+
+    let settings = settings_of(&global);
+    let view = MenuView::new(&settings)?;
+    let icon_dir = instance
+        .as_ref()
+        .and_then(|i| i.socket.parent().map(|p| p.to_path_buf()))
+        .unwrap_or_else(std::env::temp_dir);
+    let (requests, requests_rx) = mpsc::unbounded_channel();
+    let backend = rt.spawn(backend::run(
+        global,
+        ProxySink(proxy),
+        requests_rx,
+        instance,
+        backend::Options {
+            probe_tray_after: Some(PROBE_TRAY_AFTER),
+            running_as: "hogwatch is running in the tray".into(),
+            exit_when_source_ends: false,
+        },
+    ));
+
+    let mut gui = Gui {
+        view,
+        tray: None,
+        settings,
+        ordering: Ordering::new(),
+        clock: SystemClock::default(),
+        shown: None,
+        latest: None,
+        last_icon: Vec::new(),
+        last_title: String::new(),
+        requests,
+        quitting: None,
+    };
+    let mut failed = false;
+    event_loop.run_return(|event, _, flow| {
+        *flow = match gui.quitting {
+            Some(deadline) => ControlFlow::WaitUntil(deadline),
+            None => ControlFlow::Wait,
+        };
+        match event {
+            Event::NewEvents(StartCause::Init) => {
+                if let Err(e) = gui.build_tray(&icon_dir) {
+                    eprintln!("hogwatch: cannot create the tray icon: {e}");
+                    failed = true;
+                    gui.quit();
+                }
+            }
+            Event::NewEvents(StartCause::ResumeTimeReached { .. }) if gui.quitting.is_some() => {
+                tracing::warn!("the collector did not stop in time; quitting anyway");
+                *flow = ControlFlow::Exit;
+            }
+            Event::UserEvent(UserEvent::Update(u)) => {
+                gui.latest = Some(*u);
+                if !gui.settings.paused || gui.shown.is_none() {
+                    gui.shown.clone_from(&gui.latest);
+                    gui.refresh();
+                }
+            }
+            Event::UserEvent(UserEvent::Menu(e)) => gui.on_menu(e.id.as_ref()),
+            Event::UserEvent(UserEvent::Notice(n)) => match n {
+                Notice::OpenDashboard => {
+                    tracing::info!("another hogwatch asked for the dashboard (not available yet)")
+                }
+                Notice::NoTrayHost(msg) => tracing::warn!("{msg}"),
+            },
+            Event::UserEvent(UserEvent::Stopped) => {
+                // Drop the icon first: the host removes it at once.
+                gui.tray = None;
+                *flow = ControlFlow::Exit;
+            }
+            _ => {}
+        }
+    });
+    MenuEvent::set_event_handler(None::<fn(MenuEvent)>);
+    let result = rt.block_on(async {
+        match tokio::time::timeout(QUIT_DEADLINE, backend).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => Err(anyhow::anyhow!("the backend failed: {e}")),
+            Err(_) => Err(anyhow::anyhow!("the backend did not stop in time")),
+        }
+    });
+    rt.shutdown_timeout(Duration::from_secs(1));
+    result?;
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}

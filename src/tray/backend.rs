@@ -1,0 +1,253 @@
+//! The applet's async side, on the tokio runtime (never on the GUI thread): the one
+//! collector, the history writer, today's totals, the single-instance socket, signals and
+//! the tray-host probe. It hands each refresh to a front end (`Sink`: the tray's event
+//! loop, or the log when there is no display) and takes its commands back.
+
+use super::env;
+use super::today::{Today, TodayTracker};
+use crate::cli::Global;
+use crate::collect::collector::{self, Command};
+use crate::collect::privilege::Elevate;
+use crate::instance::{self, Instance};
+use crate::model::Snapshot;
+use crate::store::tiers::Zone;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::mpsc;
+
+/// What the front end gets each refresh.
+#[derive(Debug, Clone)]
+pub struct Update {
+    pub snapshot: Arc<Snapshot>,
+    /// Today's totals (history before this session plus this session); `None` when the
+    /// history is off.
+    pub today: Option<Today>,
+    /// The history writer's problem, if any ("" when fine).
+    pub history_problem: String,
+}
+
+/// Something the backend tells the front end besides refreshes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Another `hogwatch` asked this one to open its dashboard.
+    OpenDashboard,
+    /// No tray host shows the icon (the message says what to do).
+    NoTrayHost(String),
+}
+
+/// The front end, as the backend sees it. Each call returns false when the front end is
+/// gone (the backend then stops).
+pub trait Sink: Send + 'static {
+    fn update(&self, u: Update) -> bool;
+    fn notice(&self, n: Notice) -> bool;
+    /// The backend stopped the collector and flushed the history: the front end may exit.
+    fn stopped(&self);
+}
+
+/// What the front end asks of the backend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    /// "Enable per-process monitoring…": try the helper through pkexec again.
+    EnablePerProcess,
+    Quit,
+}
+
+/// How the backend runs.
+pub struct Options {
+    /// Probe for a tray host after this long (None: no tray, no probe).
+    pub probe_tray_after: Option<Duration>,
+    /// Said to a second instance.
+    pub running_as: String,
+    /// Stop when a replay ends (headless); the tray keeps showing its last refresh.
+    pub exit_when_source_ends: bool,
+}
+
+/// What history already holds for today, before this session (read once at start, before
+/// the writer adds anything, so nothing is counted twice).
+fn prior_today(global: &Global, now_s: i64) -> Today {
+    let Some(dir) = global.history_dir() else {
+        return Today::default();
+    };
+    let Ok(store) = crate::store::Store::open_reader(&dir, Zone::Local) else {
+        return Today::default();
+    };
+    let from = Zone::Local.day_start(now_s);
+    let mut t = Today::default();
+    if let Ok(d) = store.device_totals(from, now_s) {
+        for dev in d.devices {
+            t.total.0 += dev.up_bytes;
+            t.total.1 += dev.down_bytes;
+            t.devices.insert(dev.device, (dev.up_bytes, dev.down_bytes));
+        }
+    }
+    if let Ok(apps) = store.top_apps(from, now_s, usize::MAX) {
+        for a in apps {
+            t.apps.insert(a.app, (a.up_bytes, a.down_bytes));
+        }
+    }
+    t
+}
+
+/// Runs until `Request::Quit`, SIGTERM/SIGINT, the end of a replay (the collector ends) or
+/// the front end going away; stops the collector (and so the helper) and flushes history
+/// before `sink.stopped()`.
+pub async fn run(
+    global: Global,
+    sink: impl Sink,
+    mut requests: mpsc::UnboundedReceiver<Request>,
+    instance: Option<Instance>,
+    opts: Options,
+) -> anyhow::Result<()> {
+    let history = global.history_dir().is_some();
+    let now_s = chrono::Utc::now().timestamp();
+    let prior = if history {
+        let g = global.clone();
+        tokio::task::spawn_blocking(move || prior_today(&g, now_s))
+            .await
+            .unwrap_or_default()
+    } else {
+        Today::default()
+    };
+    let started = collector::start(global.collector_options(None));
+    let mut c = match started {
+        Ok(c) => c,
+        Err(e) => {
+            sink.stopped();
+            return Err(e);
+        }
+    };
+    let mut rx = c.subscribe();
+    let writer = global.history_dir().map(|dir| {
+        crate::store::writer::spawn(
+            c.subscribe(),
+            crate::store::writer::WriterOptions {
+                dir,
+                store: global.store_config(),
+                flush_every: Duration::from_secs(5),
+            },
+        )
+    });
+    let mut history_status = writer.as_ref().map(|w| w.status.clone());
+    let mut history_problem = String::new();
+    let mut today = TodayTracker::new(prior, Zone::Local.date(now_s));
+
+    let listener = instance
+        .as_ref()
+        .and_then(|i| i.listener.try_clone().ok())
+        .and_then(|l| {
+            l.set_nonblocking(true).ok()?;
+            tokio::net::UnixListener::from_std(l).ok()
+        });
+    let bus = if opts.probe_tray_after.is_some() {
+        zbus::Connection::session().await.ok()
+    } else {
+        None
+    };
+    let probe_at = opts
+        .probe_tray_after
+        .map(|d| tokio::time::Instant::now() + d);
+    let mut probed = probe_at.is_none();
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let mut source_open = true;
+
+    loop {
+        tokio::select! {
+            r = rx.recv(), if source_open => match r {
+                Ok(s) => {
+                    let date = Zone::Local.date((s.ts / 1000) as i64);
+                    let t = today.observe(&s, date);
+                    let u = Update {
+                        today: history.then(|| t.clone()),
+                        snapshot: s,
+                        history_problem: history_problem.clone(),
+                    };
+                    if !sink.update(u) {
+                        break;
+                    }
+                }
+                Err(RecvError::Lagged(n)) => tracing::warn!("the tray fell {n} refreshes behind"),
+                // A replay is over (a live collector ends only when stopped).
+                Err(RecvError::Closed) if opts.exit_when_source_ends => break,
+                Err(RecvError::Closed) => source_open = false,
+            },
+            req = requests.recv() => match req {
+                Some(Request::EnablePerProcess) => c.command(Command::Retry(Elevate::Pkexec)).await,
+                Some(Request::Quit) | None => break,
+            },
+            Some(problem) = watch_changed(&mut history_status) => {
+                if !problem.is_empty() {
+                    tracing::warn!("history: {}", crate::text::printable(&problem));
+                }
+                history_problem = problem;
+            }
+            conn = accept(&listener) => {
+                if let Some(mut stream) = conn {
+                    let answer = format!("{} (pid {})\n", opts.running_as, std::process::id());
+                    if instance::read_request(&mut stream, Duration::from_secs(2)).await.as_deref()
+                        == Some(instance::OPEN_DASHBOARD)
+                    {
+                        sink.notice(Notice::OpenDashboard);
+                    }
+                    let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, answer.as_bytes()).await;
+                }
+            }
+            _ = sleep_until(probe_at), if !probed => {
+                probed = true;
+                if env::tray_host(bus.as_ref()).await == env::TrayHost::None {
+                    let desktop = std::env::var("XDG_CURRENT_DESKTOP").unwrap_or_default();
+                    let msg = env::no_host_message(&desktop);
+                    tracing::warn!("{msg}");
+                    crate::notify::show("hogwatch: no tray to show its icon", &msg).await;
+                    sink.notice(Notice::NoTrayHost(msg));
+                }
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = recv_term(&mut term) => break,
+        }
+    }
+    let stopped = c.stop().await;
+    if let Some(w) = writer {
+        w.finish().await;
+    }
+    sink.stopped();
+    stopped
+}
+
+async fn watch_changed(
+    status: &mut Option<tokio::sync::watch::Receiver<crate::store::writer::HistoryStatus>>,
+) -> Option<String> {
+    match status {
+        Some(rx) => match rx.changed().await {
+            Ok(()) => Some(rx.borrow_and_update().problem.clone()),
+            Err(_) => {
+                *status = None;
+                None
+            }
+        },
+        None => std::future::pending().await,
+    }
+}
+
+async fn accept(l: &Option<tokio::net::UnixListener>) -> Option<tokio::net::UnixStream> {
+    match l {
+        Some(l) => l.accept().await.ok().map(|(s, _)| s),
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn recv_term(s: &mut Option<tokio::signal::unix::Signal>) {
+    match s {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,296 @@
+//! The tray menu's widgets (muda): built once, then updated in place from each
+//! `MenuModel` — labels change, items are inserted or removed only where the model's
+//! shape changed, so the open menu neither flickers nor jumps. GUI thread only (muda's
+//! items are not `Send`).
+
+use super::actions::{self, menu_text};
+use super::menu_model::{DeviceChoice, Group, MenuModel, MenuSettings, Sort};
+use tray_icon::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
+
+/// Row slots made up front: the most rows `top_n` may ask for.
+pub const MAX_ROWS: usize = 20;
+/// Detail lines a row's submenu can show (see `menu_model::details`).
+const MAX_DETAILS: usize = 10;
+
+/// The items between the header and the settings, in menu order; each shown or not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Slot {
+    Status,
+    Enable,
+    Row(usize),
+    Placeholder,
+    Unattributed,
+}
+
+struct RowSlot {
+    sub: Submenu,
+    details: Vec<MenuItem>,
+    shown_details: usize,
+}
+
+pub struct MenuView {
+    pub menu: Menu,
+    header: MenuItem,
+    status: MenuItem,
+    enable: MenuItem,
+    rows: Vec<RowSlot>,
+    placeholder: MenuItem,
+    unattributed: MenuItem,
+    devices: Submenu,
+    device_items: Vec<(Option<String>, CheckMenuItem)>,
+    sort_items: Vec<(Sort, CheckMenuItem)>,
+    group_items: Vec<(Group, CheckMenuItem)>,
+    pause: MenuItem,
+    /// The dynamic items now in the menu, in order (after the header).
+    shown: Vec<Slot>,
+    /// The app key of the row in each shown slot, for "Show in dashboard".
+    pub row_apps: Vec<String>,
+}
+
+fn info(id: String, text: &str) -> MenuItem {
+    MenuItem::with_id(id, menu_text(text), false, None)
+}
+
+/// Sets a label only when it changed (every change is a D-Bus signal to the tray host).
+fn set_text(item: &MenuItem, text: &str) {
+    let text = menu_text(text);
+    if item.text() != text.replace("&&", "&") {
+        item.set_text(text);
+    }
+}
+
+fn set_checked(item: &CheckMenuItem, checked: bool) {
+    // A check item toggles itself when clicked: always restore the model's state.
+    if item.is_checked() != checked {
+        item.set_checked(checked);
+    }
+}
+
+impl MenuView {
+    /// The full menu, with no rows yet. Errors come from the toolkit (should not happen).
+    pub fn new(settings: &MenuSettings) -> tray_icon::menu::Result<Self> {
+        let menu = Menu::new();
+        let header = info(actions::ID_HEADER.into(), "hogwatch: starting…");
+        let status = info(actions::ID_STATUS.into(), "");
+        let enable = MenuItem::with_id(
+            actions::ID_ENABLE,
+            "Enable per-process monitoring…",
+            true,
+            None,
+        );
+        let rows = (0..MAX_ROWS)
+            .map(|slot| {
+                let sub = Submenu::with_id(actions::row_id(slot), "", true);
+                let details: Vec<MenuItem> = (0..MAX_DETAILS)
+                    .map(|line| info(actions::detail_id(slot, line), ""))
+                    .collect();
+                sub.append(&PredefinedMenuItem::separator())?;
+                // Enabled once the dashboard exists (its issue); a disabled item says so.
+                sub.append(&MenuItem::with_id(
+                    actions::show_id(slot),
+                    "Show in dashboard (coming with the dashboard)",
+                    false,
+                    None,
+                ))?;
+                Ok(RowSlot {
+                    sub,
+                    details,
+                    shown_details: 0,
+                })
+            })
+            .collect::<tray_icon::menu::Result<Vec<_>>>()?;
+        let placeholder = info(actions::ID_PLACEHOLDER.into(), "");
+        let unattributed = info(actions::ID_UNATTRIBUTED.into(), "");
+
+        let devices = Submenu::with_id(actions::ID_DEVICES, "Device", true);
+        let sort = Submenu::with_id(actions::ID_SORT, "Sort by", true);
+        let sort_items = [
+            (Sort::Rate, "Current rate"),
+            (Sort::SessionTotal, "Transferred since start"),
+            (Sort::Today, "Transferred today"),
+        ]
+        .into_iter()
+        .map(|(s, label)| {
+            let item =
+                CheckMenuItem::with_id(actions::sort_id(s), label, true, settings.sort == s, None);
+            sort.append(&item).map(|()| (s, item))
+        })
+        .collect::<tray_icon::menu::Result<Vec<_>>>()?;
+        let group = Submenu::with_id(actions::ID_GROUP, "Show", true);
+        let group_items = [
+            (Group::Apps, "Apps (processes together)"),
+            (Group::Processes, "Processes"),
+        ]
+        .into_iter()
+        .map(|(g, label)| {
+            let item = CheckMenuItem::with_id(
+                actions::group_id(g),
+                label,
+                true,
+                settings.group == g,
+                None,
+            );
+            group.append(&item).map(|()| (g, item))
+        })
+        .collect::<tray_icon::menu::Result<Vec<_>>>()?;
+        let pause = MenuItem::with_id(actions::ID_PAUSE, "Pause", true, None);
+        // Enabled once the dashboard exists (its issue).
+        let dashboard = MenuItem::with_id(
+            actions::ID_DASHBOARD,
+            "Open dashboard (coming soon)",
+            false,
+            None,
+        );
+        let quit = MenuItem::with_id(actions::ID_QUIT, "Quit", true, None);
+
+        menu.append(&header)?;
+        menu.append_items(&[
+            &PredefinedMenuItem::separator(),
+            &devices,
+            &sort,
+            &group,
+            &PredefinedMenuItem::separator(),
+            &pause,
+            &dashboard,
+            &quit,
+        ])?;
+        Ok(MenuView {
+            menu,
+            header,
+            status,
+            enable,
+            rows,
+            placeholder,
+            unattributed,
+            devices,
+            device_items: Vec::new(),
+            sort_items,
+            group_items,
+            pause,
+            shown: Vec::new(),
+            row_apps: Vec::new(),
+        })
+    }
+
+    fn item(&self, slot: Slot) -> &dyn IsMenuItem {
+        match slot {
+            Slot::Status => &self.status,
+            Slot::Enable => &self.enable,
+            Slot::Row(i) => &self.rows[i].sub,
+            Slot::Placeholder => &self.placeholder,
+            Slot::Unattributed => &self.unattributed,
+        }
+    }
+
+    /// Makes the menu say what `m` says.
+    pub fn apply(&mut self, m: &MenuModel, settings: &MenuSettings) {
+        set_text(&self.header, &m.header);
+        let mut want = Vec::new();
+        if let Some(s) = &m.status {
+            set_text(&self.status, s);
+            want.push(Slot::Status);
+        }
+        if m.offer_enable_per_process {
+            want.push(Slot::Enable);
+        }
+        self.row_apps.clear();
+        for (i, row) in m.rows.iter().take(MAX_ROWS).enumerate() {
+            let slot = &mut self.rows[i];
+            let label = menu_text(&row.label);
+            if slot.sub.text() != row.label {
+                slot.sub.set_text(label);
+            }
+            let n = row.details.len().min(MAX_DETAILS);
+            for (item, line) in slot.details.iter().zip(&row.details) {
+                set_text(item, line);
+            }
+            // Details are inserted/removed at the top of the submenu, before the
+            // separator and "Show in dashboard".
+            while slot.shown_details > n {
+                slot.shown_details -= 1;
+                let _ = slot.sub.remove(&slot.details[slot.shown_details]);
+            }
+            while slot.shown_details < n {
+                let _ = slot
+                    .sub
+                    .insert(&slot.details[slot.shown_details], slot.shown_details);
+                slot.shown_details += 1;
+            }
+            self.row_apps.push(row.app.clone());
+            want.push(Slot::Row(i));
+        }
+        if let Some(p) = &m.placeholder {
+            set_text(&self.placeholder, p);
+            want.push(Slot::Placeholder);
+        }
+        if let Some(u) = &m.unattributed {
+            set_text(&self.unattributed, u);
+            want.push(Slot::Unattributed);
+        }
+        self.reconcile(&want);
+        self.apply_devices(&m.devices);
+        set_text(&self.pause, m.pause_label);
+        for (s, item) in &self.sort_items {
+            set_checked(item, settings.sort == *s);
+        }
+        for (g, item) in &self.group_items {
+            set_checked(item, settings.group == *g);
+        }
+    }
+
+    /// Removes the slots not wanted, then inserts the missing ones at their place: both
+    /// lists are in `Slot` order, so what stays keeps its relative order.
+    fn reconcile(&mut self, want: &[Slot]) {
+        if self.shown == want {
+            return;
+        }
+        let mut shown = std::mem::take(&mut self.shown);
+        shown.retain(|s| {
+            let keep = want.contains(s);
+            if !keep {
+                let _ = self.menu.remove(self.item(*s));
+            }
+            keep
+        });
+        for (i, s) in want.iter().enumerate() {
+            if shown.get(i) != Some(s) {
+                // Position 0 is the header.
+                let _ = self.menu.insert(self.item(*s), i + 1);
+                shown.insert(i, *s);
+            }
+        }
+        self.shown = shown;
+    }
+
+    /// The device submenu: rebuilt only when the set of devices changes.
+    fn apply_devices(&mut self, choices: &[DeviceChoice]) {
+        let same = self.device_items.len() == choices.len()
+            && self
+                .device_items
+                .iter()
+                .zip(choices)
+                .all(|((d, _), c)| *d == c.device);
+        if !same {
+            for (_, item) in self.device_items.drain(..) {
+                let _ = self.devices.remove(&item);
+            }
+            for c in choices {
+                let item = CheckMenuItem::with_id(
+                    actions::device_id(c.device.as_deref()),
+                    menu_text(&c.label),
+                    true,
+                    c.selected,
+                    None,
+                );
+                let _ = self.devices.append(&item);
+                self.device_items.push((c.device.clone(), item));
+            }
+        }
+        for ((_, item), c) in self.device_items.iter().zip(choices) {
+            if item.text() != c.label {
+                item.set_text(menu_text(&c.label));
+            }
+            set_checked(item, c.selected);
+        }
+    }
+}
