@@ -116,23 +116,6 @@ fn terminal_size() -> (usize, usize) {
     (get("COLUMNS", 120), get("LINES", 30))
 }
 
-/// The history writer's next problem report (empty when it recovered); never resolves
-/// without a writer, or once the writer is gone.
-async fn history_problem(
-    status: &mut Option<tokio::sync::watch::Receiver<crate::store::writer::HistoryStatus>>,
-) -> Option<String> {
-    match status {
-        Some(rx) => match rx.changed().await {
-            Ok(()) => Some(rx.borrow_and_update().problem.clone()),
-            Err(_) => {
-                *status = None;
-                None
-            }
-        },
-        None => std::future::pending().await,
-    }
-}
-
 /// Resolves on SIGTERM, so `kill` stops the helper in order as Ctrl-C does.
 async fn terminated() {
     match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -179,7 +162,7 @@ pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
             },
             _ = tokio::signal::ctrl_c() => break,
             _ = terminated() => break,
-            Some(problem) = history_problem(&mut history_status) => {
+            Some(problem) = crate::store::writer::next_problem(&mut history_status) => {
                 if !problem.is_empty() {
                     eprintln!("hogwatch: {}", crate::text::printable(&problem));
                 }

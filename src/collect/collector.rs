@@ -215,7 +215,8 @@ async fn next_line(h: &mut Option<RunningHelper>) -> Option<String> {
     }
 }
 
-async fn sleep_until_opt(t: Option<Instant>) {
+/// Sleeps until `t`; forever when `None` (for a `select!` arm).
+pub(crate) async fn sleep_until_opt(t: Option<Instant>) {
     match t {
         Some(t) => tokio::time::sleep_until(t).await,
         None => std::future::pending().await,

@@ -47,6 +47,21 @@ impl Writer {
     }
 }
 
+/// The writer's next problem report ("" when it recovered); never resolves without a
+/// writer, or once the writer is gone (for a `select!` arm).
+pub async fn next_problem(status: &mut Option<watch::Receiver<HistoryStatus>>) -> Option<String> {
+    match status {
+        Some(rx) => match rx.changed().await {
+            Ok(()) => Some(rx.borrow_and_update().problem.clone()),
+            Err(_) => {
+                *status = None;
+                None
+            }
+        },
+        None => std::future::pending().await,
+    }
+}
+
 /// Starts writing what `rx` receives into the history in `opts.dir`.
 pub fn spawn(rx: broadcast::Receiver<Arc<Snapshot>>, opts: WriterOptions) -> Writer {
     let (tx, status) = watch::channel(HistoryStatus::default());

@@ -175,7 +175,7 @@ pub async fn run(
                 Some(Request::EnablePerProcess) => c.command(Command::Retry(Elevate::Pkexec)).await,
                 Some(Request::Quit) | None => break,
             },
-            Some(problem) = watch_changed(&mut history_status) => {
+            Some(problem) = crate::store::writer::next_problem(&mut history_status) => {
                 if !problem.is_empty() {
                     tracing::warn!("history: {}", crate::text::printable(&problem));
                 }
@@ -192,7 +192,7 @@ pub async fn run(
                     let _ = tokio::io::AsyncWriteExt::write_all(&mut stream, answer.as_bytes()).await;
                 }
             }
-            _ = sleep_until(probe_at), if !probed => {
+            _ = collector::sleep_until_opt(probe_at), if !probed => {
                 probed = true;
                 if env::tray_host(bus.as_ref()).await == env::TrayHost::None {
                     let desktop = std::env::var("XDG_CURRENT_DESKTOP").unwrap_or_default();
@@ -214,31 +214,9 @@ pub async fn run(
     stopped
 }
 
-async fn watch_changed(
-    status: &mut Option<tokio::sync::watch::Receiver<crate::store::writer::HistoryStatus>>,
-) -> Option<String> {
-    match status {
-        Some(rx) => match rx.changed().await {
-            Ok(()) => Some(rx.borrow_and_update().problem.clone()),
-            Err(_) => {
-                *status = None;
-                None
-            }
-        },
-        None => std::future::pending().await,
-    }
-}
-
 async fn accept(l: &Option<tokio::net::UnixListener>) -> Option<tokio::net::UnixStream> {
     match l {
         Some(l) => l.accept().await.ok().map(|(s, _)| s),
-        None => std::future::pending().await,
-    }
-}
-
-async fn sleep_until(t: Option<tokio::time::Instant>) {
-    match t {
-        Some(t) => tokio::time::sleep_until(t).await,
         None => std::future::pending().await,
     }
 }
