@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::cli::{
     expect_exit_zero, expect_no_panic, fixture_dir, hog_argv, nobody_bins, refs, tail, AS_NOBODY,
+    HIDE_NETHOGS,
 };
 use support::home::Home;
 use support::netns::Pair;
@@ -33,13 +34,6 @@ const HOGWATCH: &str = env!("CARGO_BIN_EXE_hogwatch");
 const NOBODY: u32 = 65534;
 /// Prefix of each test's temporary HOME.
 const HOME_PREFIX: &str = "hogwatch-cli-";
-
-/// Shell prologue that hides nethogs in a private mount namespace, then execs its
-/// arguments. A bind-mounted /dev/null is not a regular file, which the probe treats as
-/// "not installed". Exits 97 if a mount fails, so a broken trick cannot pass silently.
-const HIDE_NETHOGS: &str = "for p in /usr/sbin/nethogs /usr/bin/nethogs /usr/local/sbin/nethogs; \
-     do if [ -e \"$p\" ]; then mount --bind /dev/null \"$p\" || exit 97; fi; done; \
-     exec \"$0\" \"$@\"";
 
 // ------------------------------------------------------------------------- JSON contract
 

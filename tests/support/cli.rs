@@ -17,6 +17,14 @@ pub const AS_NOBODY: [&str; 5] = [
     "--",
 ];
 
+/// Shell prologue that hides nethogs in a private mount namespace, then execs its
+/// arguments. A bind-mounted /dev/null is not a regular file, which the probe treats as
+/// "not installed". Exits 97 if a mount fails, so a broken trick cannot pass silently.
+pub const HIDE_NETHOGS: &str =
+    "for p in /usr/sbin/nethogs /usr/bin/nethogs /usr/local/sbin/nethogs; \
+     do if [ -e \"$p\" ]; then mount --bind /dev/null \"$p\" || exit 97; fi; done; \
+     exec \"$0\" \"$@\"";
+
 /// The nethogs trace fixtures (`tests/fixtures/nethogs`), sources for `--source replay:`.
 pub fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nethogs")

@@ -14,13 +14,17 @@
 //!   run them).
 //! * [`snapshot`]: the `top --json` snapshot contract ([`snapshot::Snapshot`]).
 //! * [`netns::Pair`]: one host namespace with one veth toward a peer namespace.
+//! * [`desktop`]: a private X display, session bus and tray host ([`desktop::Desktop`])
+//!   and a D-Bus client of the tray applet's menu ([`desktop::TrayClient`]).
 //!
 //! Nothing here sleeps to pace a test: waits are for a condition, with a deadline.
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod desktop;
 pub mod home;
 pub mod netns;
+pub mod replay;
 pub mod snapshot;
 
 use std::collections::HashMap;

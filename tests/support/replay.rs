@@ -1,0 +1,99 @@
+//! Recordings for `--source replay:FILE`, written with the crate's own `Item` type so
+//! they are the format the collector reads, with rates a test can predict.
+//!
+//! A `Talker` moves a constant number of bytes per second on one device; the device
+//! counters are the sum of the talkers on it plus `background` bytes that no process
+//! owns (the unattributed share).
+
+use hogwatch::collect::record::{Item, FORMAT_VERSION};
+use std::io::Write;
+use std::path::Path;
+
+#[derive(Debug, Clone)]
+pub struct Talker {
+    pub pid: u32,
+    /// Full path: nethogs' name, and /proc's exe.
+    pub exe: &'static str,
+    pub device: &'static str,
+    pub up_per_s: u64,
+    pub down_per_s: u64,
+}
+
+/// Writes a recording of `seconds` refreshes (1 s apart) of `talkers` on `devices`.
+/// `background` = (up, down) bytes per second per device that no process owns.
+pub fn write(
+    path: &Path,
+    devices: &[&str],
+    talkers: &[Talker],
+    seconds: u64,
+    background: (u64, u64),
+) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let mut put = |item: Item| -> std::io::Result<()> {
+        let json = serde_json::to_string(&item).map_err(std::io::Error::other)?;
+        writeln!(out, "{json}")
+    };
+    put(Item::Header {
+        version: FORMAT_VERSION,
+        interval_ms: 1000,
+        devices: devices.iter().map(|d| d.to_string()).collect(),
+    })?;
+    put(Item::Helper {
+        t: 0,
+        line: "hello 1 replay".into(),
+    })?;
+    for (i, d) in devices.iter().enumerate() {
+        put(Item::Helper {
+            t: 0,
+            line: format!("start {d} {}", 100 + i),
+        })?;
+    }
+    for t in talkers {
+        let name = t.exe.rsplit('/').next().unwrap_or(t.exe);
+        put(Item::Proc {
+            t: 0,
+            pid: t.pid,
+            start_time: 1000 + u64::from(t.pid),
+            exe: t.exe.to_string(),
+            argv: vec![name.to_string(), "--test".to_string()],
+        })?;
+    }
+    for s in 1..=seconds {
+        let ms = s * 1000;
+        for d in devices {
+            put(Item::Helper {
+                t: ms,
+                line: format!("line {d} Refreshing:"),
+            })?;
+            for t in talkers.iter().filter(|t| t.device == *d) {
+                // nethogs -t -v 2: "NAME/PID/UID<TAB>SENT<TAB>RECEIVED", cumulative bytes.
+                put(Item::Helper {
+                    t: ms,
+                    line: format!(
+                        "line {d} {}/{}/1000\t{}\t{}",
+                        t.exe,
+                        t.pid,
+                        t.up_per_s * s,
+                        t.down_per_s * s
+                    ),
+                })?;
+            }
+        }
+        let counters = devices
+            .iter()
+            .map(|d| {
+                let (up, down) = talkers
+                    .iter()
+                    .filter(|t| t.device == *d)
+                    .fold(background, |(u, dn), t| (u + t.up_per_s, dn + t.down_per_s));
+                // /proc/net/dev order: (name, rx, tx).
+                (d.to_string(), down * s, up * s)
+            })
+            .collect();
+        put(Item::Netdev {
+            t: ms + 10,
+            counters,
+        })?;
+    }
+    out.flush()
+}
