@@ -4,8 +4,9 @@
 //!
 //! * a replay with two devices: the totals line changes, the top talker is listed with its
 //!   rate, the icon is redrawn, the device filter changes the list, Quit exits in < 3 s;
-//! * real nethogs and real TCP traffic in a network namespace: the talker appears, Quit
-//!   stops hogwatch, its helper and nethogs within 3 s;
+//! * real nethogs and real TCP traffic in a network namespace: the talker appears; the
+//!   helper killed shows in the menu and is restarted; Quit stops hogwatch, its helper and
+//!   nethogs within 3 s;
 //! * totals-only (nethogs hidden): the menu says so and offers the retry, which runs;
 //! * a second `hogwatch` hands over to the first and exits;
 //! * no display, and no libayatana: a clear message and collection without a tray;
@@ -445,8 +446,39 @@ fn real_nethogs_and_traffic_reach_the_menu_and_quit_stops_everything() -> Result
     );
     assert!(rates(&header(&menu)).is_some_and(|(_, up)| up > 100.0 * KIB));
 
+    // The helper dies: the menu says so and why, and the collector restarts it.
+    // This test's helper: in its namespace (other tests may run helpers meanwhile).
+    let helper_pids = || {
+        let here = pair.h.pids();
+        find_pids(|argv| argv.first().is_some_and(|a| a.ends_with("hogwatch-helper")))
+            .into_iter()
+            .filter(|p| here.contains(p))
+            .collect::<Vec<u32>>()
+    };
+    let killed = helper_pids();
+    for pid in &killed {
+        support::signal_pid(*pid, "KILL")?;
+    }
+    tray.wait_layout(deadline.cap(Duration::from_secs(10)), |m| {
+        m.find(|n| n.text().starts_with("helper stopped (") && n.text().contains("restarting in"))
+            .is_some()
+    })?;
+    tray.wait_layout(deadline.cap(Duration::from_secs(15)), |m| {
+        m.find(|n| n.text().starts_with("helper stopped")).is_none()
+            && m.find(|n| n.submenu && n.text().starts_with("tcpgen.py"))
+                .is_some()
+    })?;
+    wait_until(
+        "a new nethogs",
+        deadline.cap(Duration::from_secs(10)),
+        || (!nethogs_pids_for(&dev).is_empty()).then_some(()),
+    )?;
+
     // Quit: hogwatch, its helper and every nethogs gone within 3 s.
-    let helpers = find_pids(|argv| argv.first().is_some_and(|a| a.ends_with("hogwatch-helper")));
+    let helpers: Vec<u32> = helper_pids()
+        .into_iter()
+        .filter(|p| !killed.contains(p))
+        .collect();
     let nethogs = nethogs_pids_for(&dev);
     assert!(!helpers.is_empty() && !nethogs.is_empty());
     quit(&tray, &mut hog)?;
