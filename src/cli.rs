@@ -288,6 +288,22 @@ impl Global {
         }
     }
 
+    /// Starts the history writer on `c`'s snapshots, when this run writes history.
+    pub fn spawn_history(
+        &self,
+        c: &mut crate::collect::collector::Collector,
+    ) -> Option<crate::store::writer::Writer> {
+        let dir = self.history_dir()?;
+        Some(crate::store::writer::spawn(
+            c.subscribe(),
+            crate::store::writer::WriterOptions {
+                dir,
+                store: self.store_config(),
+                flush_every: std::time::Duration::from_secs(5),
+            },
+        ))
+    }
+
     /// Collector options from the command line.
     pub fn collector_options(&self, record: Option<PathBuf>) -> Options {
         Options {

@@ -26,8 +26,8 @@ use support::home::Home;
 use support::netns::Pair;
 use support::snapshot::{Snapshot, Usage};
 use support::{
-    err, nethogs_pids_for, require_root_and_nethogs, run, tcpgen_path, wait_client_done,
-    wait_until, Child, CmdOutput, Deadline, GenServer, Netns, Result,
+    err, nethogs_pids_for, require_root_and_nethogs, run, tcp_client, wait_client_done, wait_until,
+    Child, CmdOutput, Deadline, GenServer, Netns, Result,
 };
 
 const HOGWATCH: &str = env!("CARGO_BIN_EXE_hogwatch");
@@ -763,17 +763,12 @@ fn recording_replays_to_the_same_totals() -> Result<()> {
             })?;
     }
 
-    let script = tcpgen_path().to_string_lossy().into_owned();
     let connect = format!("{peer_ip}:{}", server.port);
-    let mut client = Child::spawn(
+    let mut client = tcp_client(
         "rec-client",
-        Some(pair.h.name()),
+        pair.h.name(),
+        &connect,
         &[
-            "/usr/bin/python3",
-            &script,
-            "tcp-client",
-            "--connect",
-            &connect,
             "--send-bytes",
             "400000",
             "--recv-bytes",

@@ -25,7 +25,7 @@ use support::netns::Pair;
 use support::replay::{self, Talker};
 use support::{
     err, find_pids, nethogs_pids_for, pid_alive, proc_cmdline, require_root_and_nethogs, run,
-    tcpgen_path, wait_until, Child, Deadline, GenServer, Result,
+    tcp_client, wait_until, Child, Deadline, GenServer, Result,
 };
 
 const HOGWATCH: &str = env!("CARGO_BIN_EXE_hogwatch");
@@ -110,6 +110,18 @@ fn header(menu: &MenuNode) -> String {
 fn item<'a>(menu: &'a MenuNode, text: &str) -> Result<&'a MenuNode> {
     menu.find_text(text)
         .ok_or_else(|| err(format!("no item {text:?} in the menu:\n{}", menu.dump())))
+}
+
+/// `hogwatch --source replay:SOURCE --replay-speed 1 --no-history`.
+fn replay_argv(source: &str) -> [&str; 6] {
+    [
+        HOGWATCH,
+        "--source",
+        source,
+        "--replay-speed",
+        "1",
+        "--no-history",
+    ]
 }
 
 /// Starts `hogwatch ARGS…` on the desktop and finds its tray item.
@@ -273,14 +285,7 @@ fn a_second_hogwatch_hands_over_and_exits() -> Result<()> {
     let desktop = Desktop::start(&home)?;
     let work = tempfile::tempdir()?;
     let source = format!("replay:{}", write_replay(work.path(), 120)?);
-    let args = [
-        HOGWATCH,
-        "--source",
-        &source,
-        "--replay-speed",
-        "1",
-        "--no-history",
-    ];
+    let args = replay_argv(&source);
     let (mut first, tray) = start_tray(&desktop, "tray-first", &args)?;
     let second = desktop.run(&args, Duration::from_secs(15))?;
     assert!(second.status.success(), "second: {}", second.stderr);
@@ -404,17 +409,12 @@ fn real_nethogs_and_traffic_reach_the_menu_and_quit_stops_everything() -> Result
     )?;
 
     // ~4 MB at 400 kB/s: ten seconds of steady upload from python.
-    let script = tcpgen_path().to_string_lossy().into_owned();
     let connect = format!("{peer_ip}:{}", server.port);
-    let mut client = Child::spawn(
+    let mut client = tcp_client(
         "tray-client",
-        Some(pair.h.name()),
+        pair.h.name(),
+        &connect,
         &[
-            "/usr/bin/python3",
-            &script,
-            "tcp-client",
-            "--connect",
-            &connect,
             "--send-bytes",
             "4000000",
             "--rate",
@@ -580,18 +580,7 @@ fn the_panel_shows_the_icon_and_its_menu() -> Result<()> {
     desktop.start_panel()?;
     let work = tempfile::tempdir()?;
     let source = format!("replay:{}", write_replay(work.path(), 120)?);
-    let (mut hog, tray) = start_tray(
-        &desktop,
-        "tray-shot",
-        &[
-            HOGWATCH,
-            "--source",
-            &source,
-            "--replay-speed",
-            "1",
-            "--no-history",
-        ],
-    )?;
+    let (mut hog, tray) = start_tray(&desktop, "tray-shot", &replay_argv(&source))?;
     // Rows, and the totals line with the device totals (they trail by one refresh).
     tray.wait_layout(Duration::from_secs(15), |m| {
         row(m, "bigdown").is_some()

@@ -130,16 +130,7 @@ async fn terminated() {
 pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
     let mut c = collector::start(global.collector_options(args.record.clone()))?;
     let mut rx = c.subscribe();
-    let writer = global.history_dir().map(|dir| {
-        crate::store::writer::spawn(
-            c.subscribe(),
-            crate::store::writer::WriterOptions {
-                dir,
-                store: global.store_config(),
-                flush_every: std::time::Duration::from_secs(5),
-            },
-        )
-    });
+    let writer = global.spawn_history(&mut c);
     let mut history_status = writer.as_ref().map(|w| w.status.clone());
     let tty = std::io::stdout().is_terminal() && !args.json;
     let (width, height) = terminal_size();

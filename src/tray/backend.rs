@@ -118,16 +118,7 @@ pub async fn run(
         }
     };
     let mut rx = c.subscribe();
-    let writer = global.history_dir().map(|dir| {
-        crate::store::writer::spawn(
-            c.subscribe(),
-            crate::store::writer::WriterOptions {
-                dir,
-                store: global.store_config(),
-                flush_every: Duration::from_secs(5),
-            },
-        )
-    });
+    let writer = global.spawn_history(&mut c);
     let mut history_status = writer.as_ref().map(|w| w.status.clone());
     let mut history_problem = String::new();
     let mut today = TodayTracker::new(prior, Zone::Local.date(now_s));

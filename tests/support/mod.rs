@@ -749,6 +749,20 @@ pub struct GenServer {
     pub port: u16,
 }
 
+/// Starts `python3 tcpgen.py tcp-client --connect CONNECT <args…>` in namespace `ns`.
+pub fn tcp_client(tag: &str, ns: &str, connect: &str, args: &[&str]) -> Result<Child> {
+    let script = tcpgen_path().to_string_lossy().into_owned();
+    let mut argv = vec![
+        "/usr/bin/python3",
+        script.as_str(),
+        "tcp-client",
+        "--connect",
+        connect,
+    ];
+    argv.extend_from_slice(args);
+    Child::spawn(tag, Some(ns), &argv)
+}
+
 impl GenServer {
     /// Starts `tcpgen.py <sub> --bind <ip> --timeout 120 <extra…>` in `ns` and waits for
     /// its `listening` line.
