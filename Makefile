@@ -26,10 +26,13 @@ lint:
 unit:
 	$(CARGO) test --locked
 
-## Figures for the README: criterion benches and the whole-process cost of `hogwatch top`.
+## Figures for the README: criterion benches, the whole-process cost of `hogwatch top`
+## (idle, real nethogs) and of the tray applet (5 min, 200 replayed processes, xfce4-panel).
 bench: deps
 	$(CARGO) bench --locked --bench core
+	$(CARGO) bench --locked --bench history
 	benches/idle_cost.sh
+	benches/tray_cost.sh
 
 clean:
 	$(CARGO) clean
