@@ -30,6 +30,7 @@ pub struct Config {
     pub billing_day: u32,
     /// Retention of 10-second, minute and hour buckets, seconds.
     pub retention: (i64, i64, i64),
+    pub alerts: crate::alerts::rules::AlertConfig,
 }
 
 impl Default for Config {
@@ -44,6 +45,7 @@ impl Default for Config {
             history_max_mb: 200,
             billing_day: 1,
             retention: (86_400, 30 * 86_400, 365 * 86_400),
+            alerts: crate::alerts::rules::AlertConfig::default(),
         }
     }
 }
@@ -66,6 +68,38 @@ group = "apps"            # "apps" (processes of one program together) or "proce
 max_mb = 200              # size cap of the history file, MiB
 retention = "1d,30d,365d" # how long 10-second, minute and hour buckets are kept
 billing_day = 1           # day of the month (1-28) a billing month starts
+
+[alerts]
+enabled = true            # false: no notifications (the menu still lists active alerts)
+max_per_minute = 3        # more become one summary notification
+
+# Each [[alerts.rule]] has a name and a kind: "rate", "quota" or "new_app".
+#   app = "*" (each app on its own), an app's name or path; omit it for all traffic
+#   direction = "up", "down", "either" or "total" (up + down)
+#   rate:  above = "5 MiB/s", for = "2m"
+#   quota: period = "day" or "month" (from history.billing_day), limit = "50 GB",
+#          warn_at = [80, 100] (percent)
+#   cooldown = "1h" (least time between two notifications of the rule)
+# Sizes: B, kB, MB, GB, TB (powers of 1000) or KiB, MiB, GiB, TiB (powers of 1024).
+[[alerts.rule]]
+name = "Heavy upload"
+kind = "rate"
+app = "*"
+direction = "up"
+above = "5 MiB/s"
+for = "2m"
+
+# [[alerts.rule]]
+# name = "Monthly data plan"
+# kind = "quota"
+# period = "month"
+# direction = "total"
+# limit = "50 GB"
+# warn_at = [80, 100]
+
+# [[alerts.rule]]
+# name = "New app on the network"
+# kind = "new_app"
 "#;
 
 /// What loading found.
@@ -208,7 +242,11 @@ pub fn parse(text: &str, origin: &str) -> (Config, Vec<String>) {
         ("monitor", &["interval", "devices", "include_loopback"]),
         ("tray", &["top_n", "sort", "group"]),
         ("history", &["max_mb", "retention", "billing_day"]),
+        ("alerts", &["enabled", "max_per_minute", "rule"]),
     ]);
+    let (alerts, more) = crate::alerts::rules::parse(&table, origin);
+    c.alerts = alerts;
+    problems.extend(more);
     (c, problems)
 }
 

@@ -13,6 +13,7 @@
 //!   `clock` is the injected time.
 #![forbid(unsafe_code)]
 
+pub mod alerts;
 pub mod cli;
 pub mod clock;
 pub mod cmd;

@@ -67,6 +67,15 @@ pub struct ProcessUsage {
 }
 
 impl ProcessUsage {
+    /// The executable's path, or nethogs' name when /proc did not say.
+    pub fn exe_or_name(&self) -> String {
+        if self.exe.is_empty() {
+            self.name.clone()
+        } else {
+            self.exe.clone()
+        }
+    }
+
     /// The usual order: current rate, then bytes moved, then pid (a stable tie-break).
     pub fn by_rate(a: &ProcessUsage, b: &ProcessUsage) -> std::cmp::Ordering {
         b.usage

@@ -203,6 +203,13 @@ impl Store {
             .optional()
     }
 
+    /// Every app key history has seen (for "new app" alerts).
+    pub fn app_keys(&self) -> rusqlite::Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached("SELECT key FROM apps")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect()
+    }
+
     /// Apps whose key or display name matches `query` exactly, for `--app NAME`.
     pub fn find_apps(&self, query: &str) -> rusqlite::Result<Vec<(String, String)>> {
         let mut stmt = self.conn.prepare_cached(

@@ -12,6 +12,8 @@ pub enum Action {
     Group(Group),
     /// Pause or resume the display (collection and history go on).
     TogglePause,
+    /// Pause or resume alert notifications (alerts still show in the menu).
+    ToggleAlerts,
     /// "Show in dashboard" of the row in this slot.
     ShowRow(usize),
     OpenDashboard,
@@ -31,12 +33,17 @@ pub const ID_DEVICES: &str = "devices";
 pub const ID_SORT: &str = "sort";
 pub const ID_GROUP: &str = "group";
 pub const ID_PAUSE: &str = "pause";
+pub const ID_ALERTS_PAUSE: &str = "alerts-pause";
 pub const ID_DASHBOARD: &str = "dashboard";
 pub const ID_QUIT: &str = "quit";
 const ALL_DEVICES: &str = "dev:*";
 
 pub fn row_id(slot: usize) -> String {
     format!("row:{slot}")
+}
+
+pub fn alert_id(slot: usize) -> String {
+    format!("alert:{slot}")
 }
 
 pub fn detail_id(slot: usize, line: usize) -> String {
@@ -73,6 +80,7 @@ pub fn group_id(g: Group) -> &'static str {
 pub fn parse(id: &str) -> Option<Action> {
     match id {
         ID_PAUSE => return Some(Action::TogglePause),
+        ID_ALERTS_PAUSE => return Some(Action::ToggleAlerts),
         ID_DASHBOARD => return Some(Action::OpenDashboard),
         ID_ENABLE => return Some(Action::EnablePerProcess),
         ID_QUIT => return Some(Action::Quit),
@@ -105,6 +113,7 @@ pub fn apply(action: &Action, settings: &mut MenuSettings) -> bool {
         Action::Sort(s) if settings.sort != *s => settings.sort = *s,
         Action::Group(g) if settings.group != *g => settings.group = *g,
         Action::TogglePause => settings.paused = !settings.paused,
+        Action::ToggleAlerts => settings.alerts_paused = !settings.alerts_paused,
         _ => return false,
     }
     true
@@ -141,6 +150,7 @@ mod tests {
             ),
             (show_id(3), Action::ShowRow(3)),
             (ID_PAUSE.into(), Action::TogglePause),
+            (ID_ALERTS_PAUSE.into(), Action::ToggleAlerts),
             (ID_DASHBOARD.into(), Action::OpenDashboard),
             (ID_ENABLE.into(), Action::EnablePerProcess),
             (ID_QUIT.into(), Action::Quit),

@@ -219,6 +219,11 @@ impl Gui {
             Action::EnablePerProcess => {
                 let _ = self.requests.send(Request::EnablePerProcess);
             }
+            Action::ToggleAlerts => {
+                let _ = self
+                    .requests
+                    .send(Request::PauseAlerts(!self.settings.alerts_paused));
+            }
             Action::OpenDashboard | Action::ShowRow(_) => {
                 tracing::info!("the dashboard is not available yet");
             }

@@ -5,11 +5,14 @@
 
 use super::env;
 use super::today::{Today, TodayTracker};
+use crate::alerts::watch::{Alerts, Prior};
 use crate::cli::Global;
+use crate::clock::{Clock, SystemClock};
 use crate::collect::collector::{self, Command};
 use crate::collect::privilege::Elevate;
 use crate::instance::{self, Instance};
 use crate::model::Snapshot;
+use crate::store::tiers::billing_month_start;
 use crate::store::tiers::Zone;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +28,8 @@ pub struct Update {
     pub today: Option<Today>,
     /// The history writer's problem, if any ("" when fine).
     pub history_problem: String,
+    /// Current alerts, one menu line each.
+    pub alerts: Vec<String>,
 }
 
 /// Something the backend tells the front end besides refreshes.
@@ -50,6 +55,8 @@ pub trait Sink: Send + 'static {
 pub enum Request {
     /// "Enable per-process monitoring…": try the helper through pkexec again.
     EnablePerProcess,
+    /// "Pause alerts" (true) / "Resume alerts" (false).
+    PauseAlerts(bool),
     Quit,
 }
 
@@ -63,30 +70,61 @@ pub struct Options {
     pub exit_when_source_ends: bool,
 }
 
-/// What history already holds for today, before this session (read once at start, before
-/// the writer adds anything, so nothing is counted twice).
-fn prior_today(global: &Global, now_s: i64) -> Today {
-    let Some(dir) = global.history_dir() else {
-        return Today::default();
-    };
-    let Ok(store) = crate::store::Store::open_reader(&dir, Zone::Local) else {
-        return Today::default();
-    };
-    let from = Zone::Local.day_start(now_s);
+/// Totals over `[from, to)` from history, in the shape of `Today`.
+fn totals(store: &crate::store::Store, from: i64, to: i64) -> Today {
     let mut t = Today::default();
-    if let Ok(d) = store.device_totals(from, now_s) {
+    if let Ok(d) = store.device_totals(from, to) {
         for dev in d.devices {
             t.total.0 += dev.up_bytes;
             t.total.1 += dev.down_bytes;
             t.devices.insert(dev.device, (dev.up_bytes, dev.down_bytes));
         }
     }
-    if let Ok(apps) = store.top_apps(from, now_s, usize::MAX) {
+    if let Ok(apps) = store.top_apps(from, to, usize::MAX) {
         for a in apps {
             t.apps.insert(a.app, (a.up_bytes, a.down_bytes));
         }
     }
     t
+}
+
+/// What history already holds from before this session — today's and this billing
+/// month's totals, the apps it knows — read once at start, before the writer adds
+/// anything, so nothing is counted twice. Empty without history.
+fn load_prior(global: &Global, now_s: i64) -> (Today, Prior) {
+    let none = || {
+        (
+            Today::default(),
+            Prior {
+                month: Today::default(),
+                known_apps: None,
+            },
+        )
+    };
+    let Some(dir) = global.history_dir() else {
+        return none();
+    };
+    let Ok(store) = crate::store::Store::open_reader(&dir, Zone::Local) else {
+        // No history yet (first run): every app is new, but none is "new" to report.
+        return (
+            Today::default(),
+            Prior {
+                month: Today::default(),
+                known_apps: Some(Default::default()),
+            },
+        );
+    };
+    let day_start = Zone::Local.day_start(now_s);
+    let month_first = billing_month_start(Zone::Local.date(now_s), global.billing_day());
+    let month_start = Zone::Local.start_of(month_first);
+    let known = store.app_keys().ok().map(|k| k.into_iter().collect());
+    (
+        totals(&store, day_start, now_s),
+        Prior {
+            month: totals(&store, month_start, now_s),
+            known_apps: known,
+        },
+    )
 }
 
 /// Runs until `Request::Quit`, SIGTERM/SIGINT, the end of a replay (the collector ends) or
@@ -101,14 +139,27 @@ pub async fn run(
 ) -> anyhow::Result<()> {
     let history = global.history_dir().is_some();
     let now_s = chrono::Utc::now().timestamp();
-    let prior = if history {
-        let g = global.clone();
-        tokio::task::spawn_blocking(move || prior_today(&g, now_s))
-            .await
-            .unwrap_or_default()
-    } else {
-        Today::default()
-    };
+    let g = global.clone();
+    let (prior_day, prior) = tokio::task::spawn_blocking(move || load_prior(&g, now_s))
+        .await
+        .unwrap_or_else(|_| {
+            (
+                Today::default(),
+                Prior {
+                    month: Today::default(),
+                    known_apps: None,
+                },
+            )
+        });
+    let clock = SystemClock::default();
+    let (mut alerts, mut replies) = Alerts::start(
+        global.file.alerts.clone(),
+        global.billing_day(),
+        global.history_dir(),
+        prior,
+        clock.mono(),
+        now_s,
+    );
     let started = collector::start(global.collector_options(None));
     let mut c = match started {
         Ok(c) => c,
@@ -121,7 +172,7 @@ pub async fn run(
     let writer = global.spawn_history(&mut c);
     let mut history_status = writer.as_ref().map(|w| w.status.clone());
     let mut history_problem = String::new();
-    let mut today = TodayTracker::new(prior, Zone::Local.date(now_s));
+    let mut today = TodayTracker::new(prior_day, Zone::Local.date(now_s));
 
     let listener = instance
         .as_ref()
@@ -148,8 +199,10 @@ pub async fn run(
                 Ok(s) => {
                     let date = Zone::Local.date((s.ts / 1000) as i64);
                     let t = today.observe(&s, date);
+                    alerts.observe(&s, t, clock.mono());
                     let u = Update {
                         today: history.then(|| t.clone()),
+                        alerts: alerts.active((s.ts / 1000) as i64),
                         snapshot: s,
                         history_problem: history_problem.clone(),
                     };
@@ -164,8 +217,10 @@ pub async fn run(
             },
             req = requests.recv() => match req {
                 Some(Request::EnablePerProcess) => c.command(Command::Retry(Elevate::Pkexec)).await,
+                Some(Request::PauseAlerts(paused)) => alerts.set_paused(paused),
                 Some(Request::Quit) | None => break,
             },
+            Some(reply) = replies.recv() => alerts.reply(reply, chrono::Utc::now().timestamp()),
             Some(problem) = crate::store::writer::next_problem(&mut history_status) => {
                 if !problem.is_empty() {
                     tracing::warn!("history: {}", crate::text::printable(&problem));

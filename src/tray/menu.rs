@@ -4,7 +4,7 @@
 //! items are not `Send`).
 
 use super::actions::{self, menu_text};
-use super::menu_model::{DeviceChoice, Group, MenuModel, MenuSettings, Sort};
+use super::menu_model::{DeviceChoice, Group, MenuModel, MenuSettings, Sort, MAX_ALERTS};
 use tray_icon::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
 
 /// Row slots made up front: the most rows `top_n` may ask for.
@@ -20,6 +20,7 @@ enum Slot {
     Row(usize),
     Placeholder,
     Unattributed,
+    Alert(usize),
 }
 
 struct RowSlot {
@@ -36,6 +37,8 @@ pub struct MenuView {
     rows: Vec<RowSlot>,
     placeholder: MenuItem,
     unattributed: MenuItem,
+    alerts: Vec<MenuItem>,
+    alerts_pause: MenuItem,
     devices: Submenu,
     device_items: Vec<(Option<String>, CheckMenuItem)>,
     sort_items: Vec<(Sort, CheckMenuItem)>,
@@ -101,6 +104,10 @@ impl MenuView {
             .collect::<tray_icon::menu::Result<Vec<_>>>()?;
         let placeholder = info(actions::ID_PLACEHOLDER.into(), "");
         let unattributed = info(actions::ID_UNATTRIBUTED.into(), "");
+        let alerts = (0..MAX_ALERTS)
+            .map(|i| info(actions::alert_id(i), ""))
+            .collect();
+        let alerts_pause = MenuItem::with_id(actions::ID_ALERTS_PAUSE, "Pause alerts", true, None);
 
         let devices = Submenu::with_id(actions::ID_DEVICES, "Device", true);
         let sort = Submenu::with_id(actions::ID_SORT, "Sort by", true);
@@ -151,6 +158,7 @@ impl MenuView {
             &group,
             &PredefinedMenuItem::separator(),
             &pause,
+            &alerts_pause,
             &dashboard,
             &quit,
         ])?;
@@ -162,6 +170,8 @@ impl MenuView {
             rows,
             placeholder,
             unattributed,
+            alerts,
+            alerts_pause,
             devices,
             device_items: Vec::new(),
             sort_items,
@@ -179,6 +189,7 @@ impl MenuView {
             Slot::Row(i) => &self.rows[i].sub,
             Slot::Placeholder => &self.placeholder,
             Slot::Unattributed => &self.unattributed,
+            Slot::Alert(i) => &self.alerts[i],
         }
     }
 
@@ -227,9 +238,14 @@ impl MenuView {
             set_text(&self.unattributed, u);
             want.push(Slot::Unattributed);
         }
+        for (i, line) in m.alerts.iter().take(MAX_ALERTS).enumerate() {
+            set_text(&self.alerts[i], line);
+            want.push(Slot::Alert(i));
+        }
         self.reconcile(&want);
         self.apply_devices(&m.devices);
         set_text(&self.pause, m.pause_label);
+        set_text(&self.alerts_pause, m.alerts_pause_label);
         for (s, item) in &self.sort_items {
             set_checked(item, settings.sort == *s);
         }

@@ -30,6 +30,9 @@ pub const UNATTRIBUTED_SHARE: f64 = 0.10;
 /// … and from this rate (bytes/s) or amount (bytes).
 pub const UNATTRIBUTED_MIN: f64 = 1024.0;
 
+/// Alert lines shown at most (the rest are summed up in the last line).
+pub const MAX_ALERTS: usize = 5;
+const ALERT_CHARS: usize = 90;
 const DETAIL_CHARS: usize = 80;
 const PATH_CHARS: usize = 60;
 const DEVICE_CHARS: usize = 15;
@@ -75,6 +78,10 @@ pub struct MenuSettings {
     /// Today's (up, down) bytes per app key, from history, for `Sort::Today`. Empty when
     /// history is not available: that sort then falls back to the session totals.
     pub app_today: HashMap<String, (u64, u64)>,
+    /// The alerts that are current (the alert engine's lines).
+    pub alerts: Vec<String>,
+    /// Notifications are paused ("Pause alerts").
+    pub alerts_paused: bool,
 }
 
 impl Default for MenuSettings {
@@ -86,6 +93,8 @@ impl Default for MenuSettings {
             device: None,
             paused: false,
             app_today: HashMap::new(),
+            alerts: Vec::new(),
+            alerts_paused: false,
         }
     }
 }
@@ -155,6 +164,10 @@ pub struct MenuModel {
     pub offer_enable_per_process: bool,
     /// "Pause" or "Resume".
     pub pause_label: &'static str,
+    /// "⚠ firefox: upload 6.20 MiB/s (Heavy upload)", at most `MAX_ALERTS`.
+    pub alerts: Vec<String>,
+    /// "Pause alerts" or "Resume alerts".
+    pub alerts_pause_label: &'static str,
 }
 
 /// Remembers the rows' order between refreshes so the menu does not jump: a row passes
@@ -652,7 +665,29 @@ pub fn build(
         status: status_line(s),
         offer_enable_per_process: s.mode == Mode::TotalsOnly,
         pause_label: if settings.paused { "Resume" } else { "Pause" },
+        alerts: alert_lines(&settings.alerts),
+        alerts_pause_label: if settings.alerts_paused {
+            "Resume alerts"
+        } else {
+            "Pause alerts"
+        },
     }
+}
+
+fn alert_lines(alerts: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = alerts
+        .iter()
+        .take(MAX_ALERTS)
+        .map(|a| format!("⚠ {}", text::truncate(a, ALERT_CHARS)))
+        .collect();
+    if alerts.len() > MAX_ALERTS {
+        out.pop();
+        out.push(format!(
+            "⚠ … and {} more alerts",
+            alerts.len() - MAX_ALERTS + 1
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -766,6 +801,32 @@ mod tests {
 
     fn build_at(s: &Snapshot, settings: &MenuSettings, ord: &mut Ordering, ms: u64) -> MenuModel {
         build(s, settings, None, ord, Mono(ms))
+    }
+
+    #[test]
+    fn alerts_show_as_lines_and_many_are_summed_up() {
+        let s = snapshot(Vec::new(), Usage::default());
+        let mut settings = MenuSettings {
+            alerts: vec!["firefox: upload 6.20 MiB/s (Heavy upload)".to_string()],
+            ..MenuSettings::default()
+        };
+        let m = build(&s, &settings, None, &mut Ordering::new(), Mono(0));
+        assert_eq!(
+            m.alerts,
+            vec!["⚠ firefox: upload 6.20 MiB/s (Heavy upload)"]
+        );
+        assert_eq!(m.alerts_pause_label, "Pause alerts");
+        settings.alerts = (0..8).map(|i| format!("rule {i}\u{1b}[31m")).collect();
+        settings.alerts_paused = true;
+        let m = build(&s, &settings, None, &mut Ordering::new(), Mono(0));
+        assert_eq!(m.alerts.len(), MAX_ALERTS);
+        assert_eq!(m.alerts[MAX_ALERTS - 1], "⚠ … and 4 more alerts");
+        assert!(
+            m.alerts.iter().all(|a| !a.contains('\u{1b}')),
+            "{:?}",
+            m.alerts
+        );
+        assert_eq!(m.alerts_pause_label, "Resume alerts");
     }
 
     #[test]

@@ -16,6 +16,9 @@
 //! * [`netns::Pair`]: one host namespace with one veth toward a peer namespace.
 //! * [`desktop`]: a private X display, session bus and tray host ([`desktop::Desktop`])
 //!   and a D-Bus client of the tray applet's menu ([`desktop::TrayClient`]).
+//! * [`notifications`]: a test-owned desktop notification server on a private bus
+//!   ([`notifications::NotificationServer`]): records every `Notify`, emits
+//!   `ActionInvoked` as if the user clicked a button, and can be stopped mid-test.
 //!
 //! Nothing here sleeps to pace a test: waits are for a condition, with a deadline.
 #![allow(dead_code)]
@@ -24,6 +27,7 @@ pub mod cli;
 pub mod desktop;
 pub mod home;
 pub mod netns;
+pub mod notifications;
 pub mod replay;
 pub mod snapshot;
 

@@ -1,0 +1,525 @@
+//! Alert rules from the config file (`[alerts]` and its `[[alerts.rule]]` tables): what
+//! each rule watches and when it speaks. Reading never fails as a whole: a bad rule is
+//! dropped with a message naming the rule, the key and the value, and the others work.
+
+use crate::cli::parse_duration;
+use toml::{Table, Value};
+
+/// Which way the bytes go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Up,
+    Down,
+    /// Either direction on its own (the larger one).
+    Either,
+    /// Up and down added.
+    Total,
+}
+
+impl Direction {
+    /// The figure of (up, down) this direction looks at.
+    pub fn of(self, up: f64, down: f64) -> f64 {
+        match self {
+            Direction::Up => up,
+            Direction::Down => down,
+            Direction::Either => up.max(down),
+            Direction::Total => up + down,
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            Direction::Up => "upload",
+            Direction::Down => "download",
+            Direction::Either => "traffic",
+            Direction::Total => "traffic",
+        }
+    }
+}
+
+/// What a rule is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subject {
+    /// All traffic (every device).
+    Total,
+    /// Each app on its own (`app = "*"`).
+    AnyApp,
+    /// One app, by its key (e.g. `/usr/bin/curl`) or its display name (`curl`).
+    App(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Day,
+    /// Billing months, starting on `history.billing_day`.
+    Month,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Kind {
+    /// A rate above `above` bytes/s for at least `for_s` seconds.
+    Rate { above: f64, for_s: u64 },
+    /// Bytes per period against `limit`, warning at each of `warn_at` percent.
+    Quota {
+        period: Period,
+        limit: u64,
+        warn_at: Vec<u32>,
+    },
+    /// An app moves its first bytes ever (per history).
+    NewApp,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub name: String,
+    pub kind: Kind,
+    pub subject: Subject,
+    pub direction: Direction,
+    /// Least time between two notifications of this rule (per app for `app = "*"`).
+    pub cooldown_s: u64,
+}
+
+/// `[alerts]` settings and the rules that are on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertConfig {
+    pub enabled: bool,
+    /// More notifications than this in a minute are folded into one summary.
+    pub max_per_minute: u32,
+    pub rules: Vec<Rule>,
+}
+
+pub const DEFAULT_COOLDOWN_S: u64 = 3600;
+pub const DEFAULT_MAX_PER_MINUTE: u32 = 3;
+
+impl Default for AlertConfig {
+    /// The rules shipped on: only what cannot be noisy — one app uploading more than
+    /// 5 MiB/s for two minutes (backups, sync, something leaking data), at most hourly.
+    fn default() -> Self {
+        AlertConfig {
+            enabled: true,
+            max_per_minute: DEFAULT_MAX_PER_MINUTE,
+            rules: vec![Rule {
+                name: "Heavy upload".into(),
+                kind: Kind::Rate {
+                    above: 5.0 * 1024.0 * 1024.0,
+                    for_s: 120,
+                },
+                subject: Subject::AnyApp,
+                direction: Direction::Up,
+                cooldown_s: DEFAULT_COOLDOWN_S,
+            }],
+        }
+    }
+}
+
+/// "50 GB", "1.5 GiB", "700 kB", "123" (bytes) → bytes. With `rate`, a trailing "/s" is
+/// allowed (and expected).
+pub fn parse_size(text: &str, rate: bool) -> Result<f64, String> {
+    let t = text.trim();
+    let t = if rate {
+        t.strip_suffix("/s").unwrap_or(t).trim_end()
+    } else {
+        t
+    };
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().map_err(|_| "no number".to_string())?;
+    let mult = match unit.trim() {
+        "" | "B" => 1.0,
+        "kB" | "KB" => 1e3,
+        "MB" => 1e6,
+        "GB" => 1e9,
+        "TB" => 1e12,
+        "KiB" => 1024.0,
+        "MiB" => 1024.0 * 1024.0,
+        "GiB" => 1024.0 * 1024.0 * 1024.0,
+        "TiB" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        u => return Err(format!("unknown unit {u:?}")),
+    };
+    let v = n * mult;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err("must be more than zero".into())
+    }
+}
+
+/// Reads `[alerts]`; problems name the rule and the key.
+pub fn parse(table: &Table, origin: &str) -> (AlertConfig, Vec<String>) {
+    let mut cfg = AlertConfig::default();
+    let mut problems = Vec::new();
+    let Some(section) = table.get("alerts") else {
+        return (cfg, problems);
+    };
+    let Some(section) = section.as_table() else {
+        problems.push(format!(
+            "{origin}: [alerts] must be a table; using the defaults"
+        ));
+        return (cfg, problems);
+    };
+    for (key, value) in section {
+        match key.as_str() {
+            "enabled" => match value.as_bool() {
+                Some(b) => cfg.enabled = b,
+                None => problems.push(format!(
+                    "{origin}: alerts.enabled = {value}: expected true or false; using true"
+                )),
+            },
+            "max_per_minute" => match value.as_integer() {
+                Some(n) if (1..=60).contains(&n) => cfg.max_per_minute = n as u32,
+                _ => problems.push(format!(
+                    "{origin}: alerts.max_per_minute = {value}: expected 1 to 60; using {DEFAULT_MAX_PER_MINUTE}"
+                )),
+            },
+            // Other keys are reported with the rest of the file's unknown keys.
+            _ => {}
+        }
+    }
+    let Some(rules) = section.get("rule") else {
+        return (cfg, problems);
+    };
+    let Some(rules) = rules.as_array() else {
+        problems.push(format!(
+            "{origin}: alerts.rule must be [[alerts.rule]] tables; using the default rules"
+        ));
+        return (cfg, problems);
+    };
+    cfg.rules.clear();
+    let mut names = std::collections::HashSet::new();
+    for (i, r) in rules.iter().enumerate() {
+        match rule(r, i) {
+            Ok(Some(rule)) => {
+                if names.insert(rule.name.clone()) {
+                    cfg.rules.push(rule);
+                } else {
+                    problems.push(format!(
+                        "{origin}: alert rule {:?}: another rule has this name; this one is skipped",
+                        rule.name
+                    ));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => problems.push(format!("{origin}: {e}; this rule is skipped")),
+        }
+    }
+    (cfg, problems)
+}
+
+/// One rule; `Ok(None)` when it is switched off (`enabled = false`).
+fn rule(v: &Value, index: usize) -> Result<Option<Rule>, String> {
+    let t = v
+        .as_table()
+        .ok_or_else(|| format!("alert rule #{}: not a table", index + 1))?;
+    let name = match t.get("name").and_then(Value::as_str) {
+        Some(n) if !n.trim().is_empty() => crate::text::truncate(n.trim(), 60),
+        _ => return Err(format!("alert rule #{}: key `name` is missing", index + 1)),
+    };
+    let bad = |key: &str, value: &Value, why: &str| {
+        format!("alert rule {name:?}: key `{key}` = {value}: {why}")
+    };
+    let str_of = |key: &str| -> Result<Option<&str>, String> {
+        match t.get(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_str()
+                .map(Some)
+                .ok_or_else(|| bad(key, v, "expected a string")),
+        }
+    };
+    let known: &[&str] = &[
+        "name",
+        "kind",
+        "app",
+        "direction",
+        "above",
+        "for",
+        "period",
+        "limit",
+        "warn_at",
+        "cooldown",
+        "enabled",
+    ];
+    if let Some(k) = t.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(format!("alert rule {name:?}: unknown key `{k}`"));
+    }
+    if let Some(e) = t.get("enabled") {
+        match e.as_bool() {
+            Some(false) => return Ok(None),
+            Some(true) => {}
+            None => return Err(bad("enabled", e, "expected true or false")),
+        }
+    }
+    let subject = match str_of("app")? {
+        None => Subject::Total,
+        Some("*") => Subject::AnyApp,
+        Some(a) if !a.trim().is_empty() => Subject::App(a.trim().to_string()),
+        Some(_) => return Err(bad("app", &t["app"], "expected \"*\" or an app's name")),
+    };
+    let direction = match str_of("direction")? {
+        None | Some("total") => Direction::Total,
+        Some("up") => Direction::Up,
+        Some("down") => Direction::Down,
+        Some("either") => Direction::Either,
+        Some(_) => {
+            return Err(bad(
+                "direction",
+                &t["direction"],
+                "expected \"up\", \"down\", \"either\" or \"total\"",
+            ))
+        }
+    };
+    let duration = |key: &str| -> Result<Option<u64>, String> {
+        match str_of(key)? {
+            None => Ok(None),
+            Some(s) => parse_duration(s)
+                .ok()
+                .filter(|d| *d > 0)
+                .map(|d| Some(d as u64))
+                .ok_or_else(|| {
+                    bad(
+                        key,
+                        &t[key],
+                        "expected a duration like \"30s\", \"2m\" or \"1h\"",
+                    )
+                }),
+        }
+    };
+    let size = |key: &str, rate: bool| -> Result<f64, String> {
+        let s =
+            str_of(key)?.ok_or_else(|| format!("alert rule {name:?}: key `{key}` is missing"))?;
+        parse_size(s, rate).map_err(|why| {
+            bad(
+                key,
+                &t[key],
+                &format!(
+                    "{why} (write a size like {})",
+                    if rate {
+                        "\"5 MiB/s\""
+                    } else {
+                        "\"50 GB\" or \"1.5 GiB\""
+                    }
+                ),
+            )
+        })
+    };
+    let cooldown_s = duration("cooldown")?.unwrap_or(DEFAULT_COOLDOWN_S);
+    let kind = match str_of("kind")? {
+        Some("rate") => Kind::Rate {
+            above: size("above", true)?,
+            for_s: duration("for")?.unwrap_or(30),
+        },
+        Some("quota") => {
+            let period = match str_of("period")? {
+                Some("day") => Period::Day,
+                None | Some("month") => Period::Month,
+                Some(_) => {
+                    return Err(bad("period", &t["period"], "expected \"day\" or \"month\""))
+                }
+            };
+            if subject == Subject::AnyApp {
+                return Err(bad(
+                    "app",
+                    &t["app"],
+                    "a quota is for all traffic or one app, not \"*\"",
+                ));
+            }
+            let warn_at = match t.get("warn_at") {
+                None => vec![80, 100],
+                Some(v) => {
+                    let list: Option<Vec<u32>> = v.as_array().and_then(|a| {
+                        a.iter()
+                            .map(|x| {
+                                x.as_integer()
+                                    .filter(|p| (1..=1000).contains(p))
+                                    .map(|p| p as u32)
+                            })
+                            .collect()
+                    });
+                    match list {
+                        Some(mut l) if !l.is_empty() => {
+                            l.sort_unstable();
+                            l.dedup();
+                            l
+                        }
+                        _ => return Err(bad("warn_at", v, "expected percentages like [80, 100]")),
+                    }
+                }
+            };
+            Kind::Quota {
+                period,
+                limit: size("limit", false)? as u64,
+                warn_at,
+            }
+        }
+        Some("new_app") => Kind::NewApp,
+        Some(_) => {
+            return Err(bad(
+                "kind",
+                &t["kind"],
+                "expected \"rate\", \"quota\" or \"new_app\"",
+            ))
+        }
+        None => return Err(format!("alert rule {name:?}: key `kind` is missing")),
+    };
+    Ok(Some(Rule {
+        name,
+        kind,
+        subject,
+        direction,
+        cooldown_s,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_text(text: &str) -> (AlertConfig, Vec<String>) {
+        let table: Table = text.parse().unwrap();
+        parse(&table, "config.toml")
+    }
+
+    #[test]
+    fn sizes_and_rates() {
+        assert_eq!(parse_size("50 GB", false), Ok(50e9));
+        assert_eq!(parse_size("1.5 GiB", false), Ok(1.5 * 1073741824.0));
+        assert_eq!(parse_size("700kB", false), Ok(700e3));
+        assert_eq!(parse_size("123", false), Ok(123.0));
+        assert_eq!(parse_size("5 MiB/s", true), Ok(5.0 * 1048576.0));
+        assert!(parse_size("5 MiB/s", false).is_err());
+        assert!(parse_size("5 GBB", false)
+            .unwrap_err()
+            .contains("unknown unit"));
+        assert!(parse_size("-5 GB", false).is_err());
+        assert!(parse_size("0 GB", false).is_err());
+        assert!(parse_size("GB", false).is_err());
+        assert!(parse_size("1e999", false).is_err());
+    }
+
+    #[test]
+    fn the_default_section_parses_to_the_default_rules() {
+        let (cfg, problems) = parse_text(crate::config::DEFAULT_FILE);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(cfg, AlertConfig::default());
+    }
+
+    #[test]
+    fn every_kind_reads() {
+        let (cfg, problems) = parse_text(
+            r#"
+            [alerts]
+            max_per_minute = 5
+            [[alerts.rule]]
+            name = "Big download"
+            kind = "rate"
+            direction = "down"
+            above = "10 MiB/s"
+            for = "30s"
+            cooldown = "10m"
+            [[alerts.rule]]
+            name = "Plan"
+            kind = "quota"
+            period = "month"
+            limit = "50 GB"
+            warn_at = [100, 80]
+            [[alerts.rule]]
+            name = "Firefox today"
+            kind = "quota"
+            app = "firefox"
+            period = "day"
+            direction = "down"
+            limit = "2 GiB"
+            [[alerts.rule]]
+            name = "New"
+            kind = "new_app"
+            [[alerts.rule]]
+            name = "Off"
+            kind = "new_app"
+            enabled = false
+            "#,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(cfg.max_per_minute, 5);
+        assert_eq!(cfg.rules.len(), 4);
+        assert_eq!(
+            cfg.rules[0],
+            Rule {
+                name: "Big download".into(),
+                kind: Kind::Rate {
+                    above: 10.0 * 1048576.0,
+                    for_s: 30
+                },
+                subject: Subject::Total,
+                direction: Direction::Down,
+                cooldown_s: 600,
+            }
+        );
+        assert_eq!(
+            cfg.rules[1].kind,
+            Kind::Quota {
+                period: Period::Month,
+                limit: 50_000_000_000,
+                warn_at: vec![80, 100]
+            }
+        );
+        assert_eq!(cfg.rules[2].subject, Subject::App("firefox".into()));
+        assert_eq!(cfg.rules[3].kind, Kind::NewApp);
+    }
+
+    #[test]
+    fn bad_rules_name_the_rule_and_the_key_and_the_rest_work() {
+        let (cfg, problems) = parse_text(
+            r#"
+            [[alerts.rule]]
+            name = "Odd"
+            kind = "volcano"
+            [[alerts.rule]]
+            name = "Negative"
+            kind = "rate"
+            above = "-5 MB/s"
+            [[alerts.rule]]
+            name = "Typo"
+            kind = "quota"
+            limit = "5 GBB"
+            [[alerts.rule]]
+            name = "Good"
+            kind = "rate"
+            above = "1 MB/s"
+            [[alerts.rule]]
+            kind = "rate"
+            [[alerts.rule]]
+            name = "Good"
+            kind = "new_app"
+            [[alerts.rule]]
+            name = "Extra"
+            kind = "rate"
+            above = "1 MB/s"
+            threshold = 3
+            "#,
+        );
+        assert_eq!(cfg.rules.len(), 1);
+        assert_eq!(cfg.rules[0].name, "Good");
+        let all = problems.join("\n");
+        for want in [
+            r#"alert rule "Odd": key `kind` = "volcano""#,
+            r#"alert rule "Negative": key `above` = "-5 MB/s""#,
+            r#"alert rule "Typo": key `limit` = "5 GBB": unknown unit "GBB""#,
+            "alert rule #5: key `name` is missing",
+            r#"alert rule "Good": another rule has this name"#,
+            r#"alert rule "Extra": unknown key `threshold`"#,
+        ] {
+            assert!(all.contains(want), "missing {want:?} in:\n{all}");
+        }
+        assert_eq!(problems.len(), 6);
+    }
+
+    #[test]
+    fn no_section_keeps_the_defaults_and_an_empty_list_turns_them_off() {
+        assert_eq!(parse_text("").0, AlertConfig::default());
+        let (cfg, problems) = parse_text("[alerts]\nrule = []\n");
+        assert!(problems.is_empty());
+        assert!(cfg.rules.is_empty());
+    }
+}
