@@ -29,6 +29,8 @@
 # namespace it created is deleted on every exit path, and each step is bounded in time.
 set -euo pipefail
 shopt -s nullglob
+# shellcheck source-path=SCRIPTDIR source=lib/proc_cost.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib/proc_cost.sh"
 
 readonly AIM_CPU_PCT=0.5   # % of one core, the hogwatch process
 readonly AIM_MEM_MB=20     # MiB of peak RSS (VmHWM), the hogwatch process
@@ -37,26 +39,11 @@ readonly STOP_TIMEOUT=5    # s for hogwatch, then the helper and nethogs, to exi
 readonly CMD_TIMEOUT=10    # s for each ip / sysctl / git command
 readonly BUILD_TIMEOUT=3600 # s for cargo, which may wait for the build lock
 readonly INTERVAL=1        # hogwatch --interval, s
+readonly BENCH_NAME=idle_cost # the prefix of its messages
 
-say() { printf 'idle_cost: %s\n' "$*" >&2; }
-die() {
-  say "$*"
-  exit 1
-}
-
-IDLE_SECONDS=${IDLE_SECONDS:-60}
-RUNS=${RUNS:-1}
-IDLE_HOST=${IDLE_HOST:-0}
+window_and_runs IDLE_SECONDS 60
+flag IDLE_HOST 0
 IDLE_KEEP=${IDLE_KEEP:-0}
-if ! [[ $IDLE_SECONDS =~ ^[0-9]{1,5}$ ]] || ((10#$IDLE_SECONDS < 1 || 10#$IDLE_SECONDS > 86400)); then
-  die "IDLE_SECONDS must be a whole number of seconds from 1 to 86400, not '$IDLE_SECONDS'"
-fi
-if ! [[ $RUNS =~ ^[0-9]{1,2}$ ]] || ((10#$RUNS < 1)); then
-  die "RUNS must be a number from 1 to 99, not '$RUNS'"
-fi
-[[ $IDLE_HOST == [01] ]] || die "IDLE_HOST must be 0 or 1, not '$IDLE_HOST'"
-IDLE_SECONDS=$((10#$IDLE_SECONDS))
-RUNS=$((10#$RUNS))
 
 ((EUID == 0)) || die "needs root (network namespaces, nethogs): sudo $0"
 for cmd in awk getconf ps timeout; do
@@ -69,13 +56,7 @@ if [[ $IDLE_HOST == 0 ]]; then
 fi
 [[ -x /usr/sbin/nethogs || -x /usr/bin/nethogs || -x /usr/local/sbin/nethogs ]] ||
   die "nethogs is missing: apt-get install nethogs"
-CLK_TCK=$(getconf CLK_TCK)
-[[ $CLK_TCK =~ ^[1-9][0-9]*$ ]] || die "getconf CLK_TCK gave '$CLK_TCK'"
-
-ROOT=$(cd -P -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$ROOT"
-export PATH="${HOME:-/root}/.cargo/bin:$PATH"
-HOGWATCH=$ROOT/target/release/hogwatch
+bench_init # CLK_TCK, ROOT (the working directory), HOGWATCH
 
 # ----------------------------------------------------------------------------- state
 WORK=""         # temporary directory: snapshots, stderr, results
@@ -88,45 +69,7 @@ NS_H="" NS_P="" DEV="" PEER_DEV=""
 OUT="" ERR=""   # this run's snapshots and hogwatch's stderr
 
 # ----------------------------------------------------------------------------- /proc
-NOW=""
-now() { # NOW = seconds since boot (monotonic, 10 ms resolution)
-  local up _
-  read -r up _ </proc/uptime
-  NOW=$up
-}
-
-# read_stat PID: STAT_STATE, STAT_PPID, STAT_TICKS (utime+stime), STAT_START (starttime).
-read_stat() {
-  local s rest f
-  read -r s 2>/dev/null <"/proc/$1/stat" || return 1
-  rest=${s##*) } # comm, in parentheses, may hold spaces and parentheses
-  read -ra f <<<"$rest"
-  # f[0] is field 3 (state): field N is f[N-3].
-  STAT_STATE=${f[0]} STAT_PPID=${f[1]} STAT_TICKS=$((f[11] + f[12])) STAT_START=${f[19]}
-}
-
-# read_mem PID: MEM_HWM and MEM_RSS in kB.
-read_mem() {
-  local k v _
-  MEM_HWM="" MEM_RSS=""
-  while read -r k v _; do
-    case $k in
-      VmHWM:) MEM_HWM=$v ;;
-      VmRSS:) MEM_RSS=$v ;;
-    esac
-  done 2>/dev/null <"/proc/$1/status" || return 1
-  [[ -n $MEM_HWM && -n $MEM_RSS ]]
-}
-
-# is_alive PID START: runs (not a zombie) and is the process we saw (not a reused pid).
-is_alive() {
-  read_stat "$1" && [[ $STAT_START == "$2" && $STAT_STATE != [ZX] ]]
-}
-
-comm_of() {
-  COMM=""
-  read -r COMM 2>/dev/null <"/proc/$1/comm"
-}
+# (now, read_stat, read_mem, is_alive, comm_of, wait_gone: benches/lib/proc_cost.sh)
 
 # children PID: pids of its children.
 children() {
@@ -140,26 +83,6 @@ children() {
   fi
   # shellcheck disable=SC2086 # word-split on purpose: one line of pids
   echo $out
-}
-
-# wait_gone SECONDS pid:start[:name]...: true once none of them runs, false at the deadline.
-wait_gone() {
-  local limit=$1 p pid start rest any
-  shift
-  now
-  local deadline
-  deadline=$(awk -v a="$NOW" -v b="$limit" 'BEGIN { print a + b }')
-  while :; do
-    any=0
-    for p in "$@"; do
-      IFS=: read -r pid start rest <<<"$p"
-      is_alive "$pid" "$start" && any=1
-    done
-    ((any)) || return 0
-    now
-    awk -v a="$NOW" -v b="$deadline" 'BEGIN { exit !(a < b) }' || return 1
-    sleep 0.1
-  done
 }
 
 remember() { # remember pid:start:name, once
@@ -283,27 +206,20 @@ launch() {
   if read_stat "$HW_PID"; then HW_START=$STAT_START; fi
 }
 
-stderr_tail() {
-  [[ -s $ERR ]] && { say "hogwatch's stderr (last lines):"; tail -n 20 -- "$ERR" >&2; }
-  return 0
-}
-
 # wait_ready: per-process mode in the snapshots, and one nethogs per device, within 15 s.
 wait_ready() {
   local deadline
-  now
-  deadline=$(awk -v a="$NOW" -v b="$READY_TIMEOUT" 'BEGIN { print a + b }')
+  deadline=$(deadline_in "$READY_TIMEOUT")
   while :; do
     if ! is_alive "$HW_PID" "$HW_START"; then
-      stderr_tail
+      stderr_tail "$ERR"
       die "hogwatch exited before per-process mode (see above)"
     fi
     if grep -q '"mode":"per-process"' -- "$OUT" && discover; then
       return 0
     fi
-    now
-    if ! awk -v a="$NOW" -v b="$deadline" 'BEGIN { exit !(a < b) }'; then
-      stderr_tail
+    if ! before "$deadline"; then
+      stderr_tail "$ERR"
       [[ -s $OUT ]] && say "last snapshot: $(tail -n 1 -- "$OUT" | cut -c1-300)"
       die "no \"mode\":\"per-process\" with one nethogs per device within ${READY_TIMEOUT} s"
     fi
@@ -321,20 +237,8 @@ stop_hogwatch() {
     discover || true # remember what runs now: once hogwatch is gone they are reparented
   fi
   HW_PID=""
-  if is_alive "$pid" "$start"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    if wait_gone "$STOP_TIMEOUT" "$pid:$start"; then
-      STOP_NOTE="hogwatch stopped by SIGTERM"
-    else
-      say "hogwatch (pid $pid) still runs ${STOP_TIMEOUT} s after SIGTERM: SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-      wait_gone 2 "$pid:$start" || true
-      STOP_NOTE="hogwatch needed SIGKILL"
-    fi
-  else
-    STOP_NOTE="hogwatch had already exited"
-  fi
-  is_alive "$pid" "$start" || wait "$pid" 2>/dev/null || true # reap our child
+  stop_term_kill hogwatch "$pid:$start"
+  STOP_NOTE=$TERM_NOTE
   if ! wait_gone "$STOP_TIMEOUT" "${OURS[@]}"; then
     for p in "${OURS[@]}"; do
       IFS=: read -r pid start name <<<"$p"
@@ -372,23 +276,12 @@ stop_hogwatch() {
   OURS=()
 }
 
-cleanup() {
-  local rc=$?
-  trap '' INT TERM HUP
-  set +eu # clean up as much as possible, whatever fails
-  [[ -n $SLEEP_PID ]] && kill "$SLEEP_PID" 2>/dev/null
+stop_all() { # on exit (cleanup_on_exit): hogwatch, the helper, nethogs, the namespaces
   stop_hogwatch
   [[ -n $STOP_NOTE ]] && say "cleanup: $STOP_NOTE"
   delete_namespaces
-  if [[ -n $WORK && -d $WORK ]]; then
-    if [[ $IDLE_KEEP == 1 ]]; then say "work files kept in $WORK"; else rm -rf -- "$WORK"; fi
-  fi
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap_exits 'cleanup_on_exit stop_all IDLE_KEEP'
 
 # ----------------------------------------------------------------------------- report
 # Results, one line per process and run (tab-separated): run, name, Δticks ("-" if it exited
@@ -397,26 +290,9 @@ RESULTS="" STATS=""
 
 # table RUN|median: the table for one run or the medians over every run, and the check.
 table() {
-  awk -F'\t' -v sel="$1" -v clk="$CLK_TCK" -v aim_cpu="$AIM_CPU_PCT" -v aim_mem="$AIM_MEM_MB" '
-    function median(list,   a, n, i, j, t) {
-      n = split(list, a, " ")
-      if (n == 0) return "-"
-      for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j + 1] = a[j]; a[j + 1] = t }
-      return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
-    function add(name, cpu, hwm, rss) {
-      if (!(name in seen)) { seen[name] = 1; order[++k] = name }
-      if (cpu != "-") C[name] = C[name] " " cpu
-      if (hwm != "-") H[name] = H[name] " " hwm
-      if (rss != "-") R[name] = R[name] " " rss
-    }
-    function f(v, d) { return (v == "-") ? "-" : sprintf("%." d "f", v) }
-    function verdict(v, aim) { return (v == "-") ? "?" : (v + 0 <= aim + 0) ? "PASS" : "over" }
+  results_awk "$1" '
     sel == "median" || $1 == sel {
-      cpu = ($3 == "-") ? "-" : $3 / clk / $4 * 100
-      hwm = ($5 == "-") ? "-" : $5 / 1024; rss = ($6 == "-") ? "-" : $6 / 1024
-      add($2, cpu, hwm, rss)
-      if (sel != "median" && $7 != "") note[$2] = $7
+      take(3)
       r = $1
       if (cpu != "-") { all_c[r] += cpu; if ($2 ~ /^hogwatch/) own_c[r] += cpu }
       if (hwm != "-") { all_h[r] += hwm; if ($2 ~ /^hogwatch/) own_h[r] += hwm }
@@ -425,22 +301,19 @@ table() {
     }
     END {
       for (r in runs) { add("hogwatch + helper", own_c[r], own_h[r], own_r[r]); add("all (sum)", all_c[r], all_h[r], all_r[r]) }
-      printf "  %-24s %15s %9s %9s\n", "process", "CPU % of 1 core", "VmHWM MB", "VmRSS MB"
-      for (i = 1; i <= k; i++) {
-        n = order[i]; c[n] = median(C[n]); h[n] = median(H[n]); m[n] = median(R[n])
-        printf "  %-24s %15s %9s %9s%s\n", n, f(c[n], 2), f(h[n], 1), f(m[n], 1), (n in note) ? "  (" note[n] ")" : ""
-      }
+      print_table(24)
       printf "  aim, hogwatch process:  CPU %s %% <= %s %% of one core: %s;  peak RSS (VmHWM) %s MB <= %s MB: %s\n",
         f(c["hogwatch"], 2), aim_cpu, verdict(c["hogwatch"], aim_cpu), f(h["hogwatch"], 1), aim_mem, verdict(h["hogwatch"], aim_mem)
       printf "  same aim, hogwatch + helper (for reference):  CPU %s %%: %s;  VmHWM sum %s MB: %s\n",
         f(c["hogwatch + helper"], 2), verdict(c["hogwatch + helper"], aim_cpu), f(h["hogwatch + helper"], 1), verdict(h["hogwatch + helper"], aim_mem)
-    }' "$RESULTS"
+    }' -v aim_cpu="$AIM_CPU_PCT" -v aim_mem="$AIM_MEM_MB"
 }
 
 measure() { # measure RUN
-  local run=$1 t0 t1 wall lines0 lines1 snaps off=0 pk0 pk1 p k d note
+  local run=$1 t0 t1 wall lines0 lines1 snaps off=0 pk0 pk1 p k
   local -a keys0 keys1 allkeys devs
-  local -A T0 T1 HWM RSS NAME
+  # shellcheck disable=SC2034 # T0, T1, CT0, CT1: filled and read by name (sample_*, tick_delta)
+  local -A T0 T1 CT0 CT1 HWM RSS NAME
   launch "$run"
   wait_ready
   # Start of the window.
@@ -449,24 +322,18 @@ measure() { # measure RUN
   for p in "${NETHOGS[@]}"; do
     keys0+=("${p%:*}") NAME[${p%:*}]="nethogs ${p##*:}"
   done
-  now
+  sample_ticks T0 CT0 "${keys0[@]}"
   t0=$NOW
-  for k in "${keys0[@]}"; do
-    if is_alive "${k%%:*}" "${k#*:}"; then T0[$k]=$STAT_TICKS; fi
-  done
   lines0=$(wc -l <"$OUT")
   devs=("${HELPER_DEVS[@]}")
   pk0=$(packets "${devs[@]}")
   say "run $run/$RUNS: measuring for ${IDLE_SECONDS} s (${#NETHOGS[@]} nethogs: ${devs[*]})"
 
-  sleep "$IDLE_SECONDS" &
-  SLEEP_PID=$!
-  wait "$SLEEP_PID" || true
-  SLEEP_PID=""
+  nap "$IDLE_SECONDS"
 
   # End of the window.
   if ! is_alive "$HW_PID" "$HW_START"; then
-    stderr_tail
+    stderr_tail "$ERR"
     die "hogwatch exited during the window"
   fi
   discover || true # a nethogs that restarted in the window shows up as a new process
@@ -475,13 +342,8 @@ measure() { # measure RUN
   for p in "${NETHOGS[@]}"; do
     keys1+=("${p%:*}") NAME[${p%:*}]="nethogs ${p##*:}"
   done
-  now
+  sample_end T1 CT1 HWM RSS "${keys1[@]}"
   t1=$NOW
-  for k in "${keys1[@]}"; do
-    if is_alive "${k%%:*}" "${k#*:}" && read_mem "${k%%:*}"; then
-      T1[$k]=$STAT_TICKS HWM[$k]=$MEM_HWM RSS[$k]=$MEM_RSS
-    fi
-  done
   lines1=$(wc -l <"$OUT")
   pk1=$(packets "${devs[@]}")
   wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
@@ -489,16 +351,9 @@ measure() { # measure RUN
   allkeys=("${keys0[@]}")
   for k in "${keys1[@]}"; do [[ -v T0[$k] ]] || allkeys+=("$k"); done
   for k in "${allkeys[@]}"; do
-    note=""
-    if [[ -v T0[$k] && -v T1[$k] ]]; then
-      d=$((T1[$k] - T0[$k]))
-    elif [[ -v T1[$k] ]]; then
-      d=${T1[$k]} note="started during the window: all its CPU counted"
-    else
-      d=- note="exited during the window: CPU unknown"
-    fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "${NAME[$k]}" "$d" "$wall" \
-      "${HWM[$k]:--}" "${RSS[$k]:--}" "$note" >>"$RESULTS"
+    tick_delta T0 T1 "$k"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$run" "${NAME[$k]}" "$DELTA" "$wall" \
+      "${HWM[$k]:--}" "${RSS[$k]:--}" "$DELTA_NOTE" >>"$RESULTS"
   done
   snaps=$((lines1 - lines0))
   if ((snaps > 0)); then
@@ -508,29 +363,20 @@ measure() { # measure RUN
     "$([[ $pk0 == "?" || $pk1 == "?" ]] && echo "?" || echo $((pk1 - pk0)))" >>"$STATS"
 
   stop_hogwatch
-  local errlines
-  errlines=$(grep -c '' -- "$ERR" || true)
 
   echo
   echo "run $run/$RUNS: window ${wall} s; snapshots received: ${snaps} in the window (expected ~$((IDLE_SECONDS / INTERVAL))), $off of them not per-process, $(wc -l <"$OUT") in all"
   echo "  packets (rx+tx) on ${devs[*]} during the window: $(cut -f5 <(tail -n 1 -- "$STATS"))$([[ $IDLE_HOST == 1 ]] || echo " (idle means 0)")"
   table "$run"
-  echo "  stop: $STOP_NOTE"
-  if ((errlines)); then
-    echo "  hogwatch wrote $errlines line(s) on stderr, the last: $(tail -n 1 -- "$ERR" | cut -c1-200)"
-  fi
+  print_stop_lines "$ERR"
 }
 
 # ----------------------------------------------------------------------------- main
-say "building: cargo build --release --locked (waits for the build lock if another build runs)"
-timeout --foreground -k 30 "$BUILD_TIMEOUT" cargo build --release --locked || die "cargo build failed"
+build_release
 [[ -x $HOGWATCH && -x $ROOT/target/release/hogwatch-helper ]] ||
   die "target/release/hogwatch or hogwatch-helper is missing after the build"
 
-WORK=$(mktemp -d /tmp/hogwatch-idle.XXXXXX)
-RESULTS=$WORK/results.tsv STATS=$WORK/stats.tsv
-: >"$RESULTS"
-: >"$STATS"
+make_work idle
 
 if [[ $IDLE_HOST == 0 ]]; then
   setup_namespaces
@@ -538,22 +384,13 @@ if [[ $IDLE_HOST == 0 ]]; then
 else
   where="host network, hogwatch's default devices"
 fi
-read -r load1 load5 load15 _ </proc/loadavg
-version=$(timeout "$CMD_TIMEOUT" "$HOGWATCH" --version 2>/dev/null || echo "hogwatch ?")
-commit=$(timeout "$CMD_TIMEOUT" git -C "$ROOT" describe --always --dirty 2>/dev/null || echo "?")
+read_context
 
-echo "hogwatch idle cost: \`hogwatch top --json --elevate none --interval $INTERVAL\`, real nethogs"
-echo "  $where"
-echo "  $version (release build, commit $commit); kernel $(uname -r), $(nproc) CPUs, CLK_TCK $CLK_TCK"
-echo "  load average before: $load1 $load5 $load15; window ${IDLE_SECONDS} s x $RUNS run(s)"
-echo "  CPU resolution: 1 tick = $(awk -v c="$CLK_TCK" -v s="$IDLE_SECONDS" 'BEGIN { printf "%.3f", 100 / c / s }') % of one core; MB = MiB"
+summary_head "$IDLE_SECONDS" "window ${IDLE_SECONDS} s x $RUNS run(s)" \
+  "hogwatch idle cost: \`hogwatch top --json --elevate none --interval $INTERVAL\`, real nethogs" \
+  "  $where"
 
-for ((run = 1; run <= RUNS; run++)); do
-  measure "$run"
-done
-
-if ((RUNS > 1)); then
-  echo
+medians_heading() {
   echo "medians of $RUNS runs: snapshots in the window $(cut -f3 "$STATS" | sort -n | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }') (per run: $(cut -f3 "$STATS" | tr '\n' ' ' | sed 's/ $//'))"
-  table median
-fi
+}
+measure_runs medians_heading

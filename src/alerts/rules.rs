@@ -121,9 +121,11 @@ pub fn parse_size(text: &str, rate: bool) -> Result<f64, String> {
     } else {
         t
     };
+    // A leading sign is read, so "-5 MB" says "more than zero" rather than "no number".
     let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
+        .char_indices()
+        .find(|&(i, c)| !(c.is_ascii_digit() || c == '.' || (i == 0 && c == '-')))
+        .map_or(t.len(), |(i, _)| i);
     let (num, unit) = t.split_at(split);
     let n: f64 = num.parse().map_err(|_| "no number".to_string())?;
     let mult = match unit.trim() {

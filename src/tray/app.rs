@@ -171,6 +171,7 @@ impl Gui {
         };
         let device = self.settings.device.clone();
         self.settings.app_today = u.today.as_ref().map(|t| t.apps.clone()).unwrap_or_default();
+        self.settings.alerts.clone_from(&u.alerts);
         let today = u.today.as_ref().map(|t| t.for_device(device.as_deref()));
         let model = menu_model::build(
             &u.snapshot,

@@ -30,6 +30,7 @@ pub mod netns;
 pub mod notifications;
 pub mod replay;
 pub mod snapshot;
+pub mod tray_app;
 
 use std::collections::HashMap;
 use std::fmt;
