@@ -237,3 +237,28 @@ above = \"-3 MB/s\"
     })?;
     quit(&tray, &mut hog)
 }
+
+#[test]
+fn a_server_without_actions_gets_no_buttons_and_a_hint() -> Result<()> {
+    let home = Home::new("hogwatch-alerts-noact-")?;
+    let desktop = Desktop::start(&home)?;
+    let server = NotificationServer::start(desktop.bus_address(), &["body"])?;
+    let work = tempfile::tempdir()?;
+    let config = write_config(work.path(), RULES)?;
+    let source = format!("replay:{}", write_replay(work.path(), 120)?);
+    let data = work.path().join("data").to_string_lossy().into_owned();
+    let (mut hog, tray) = start_tray(&desktop, "alerts-noact", &argv(&config, &source, &data))?;
+    let calls = support::wait_until("an alert notification", Duration::from_secs(20), || {
+        let c = alert_calls(&server);
+        (!c.is_empty()).then_some(c)
+    })?;
+    assert!(calls[0].actions.is_empty(), "{:?}", calls[0].actions);
+    assert!(
+        calls[0]
+            .body
+            .ends_with("Mute alerts from the hogwatch menu (Pause alerts)."),
+        "{}",
+        calls[0].body
+    );
+    quit(&tray, &mut hog)
+}

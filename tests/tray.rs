@@ -154,6 +154,25 @@ fn the_menu_follows_a_replay_and_quit_exits() -> Result<()> {
     tray.click(item(&paused, "Resume")?.id)?;
     tray.wait_layout(Duration::from_secs(5), |m| m.find_text("Pause").is_some())?;
 
+    // "Start at login" writes the autostart entry, and removes it again.
+    let entry = desktop.home_dir().join("config/autostart/hogwatch.desktop");
+    let menu = tray.layout()?;
+    assert_eq!(item(&menu, "Start at login")?.checked(), Some(false));
+    tray.click(item(&menu, "Start at login")?.id)?;
+    let menu = tray.wait_layout(Duration::from_secs(5), |m| {
+        m.find_text("Start at login").and_then(MenuNode::checked) == Some(true)
+    })?;
+    let text = std::fs::read_to_string(&entry)?;
+    assert!(
+        text.starts_with("[Desktop Entry]") && text.contains(&format!("Exec={HOGWATCH}\n")),
+        "{text}"
+    );
+    tray.click(item(&menu, "Start at login")?.id)?;
+    tray.wait_layout(Duration::from_secs(5), |m| {
+        m.find_text("Start at login").and_then(MenuNode::checked) == Some(false)
+    })?;
+    assert!(!entry.exists(), "{} removed", entry.display());
+
     // No tray host on this desktop: hogwatch says so.
     wait_until("the no-tray-host message", Duration::from_secs(10), || {
         hog.stderr_text().contains("no tray host").then_some(())

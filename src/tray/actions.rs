@@ -14,6 +14,8 @@ pub enum Action {
     TogglePause,
     /// Pause or resume alert notifications (alerts still show in the menu).
     ToggleAlerts,
+    /// "Start at login" on or off.
+    ToggleAutostart,
     /// "Show in dashboard" of the row in this slot.
     ShowRow(usize),
     OpenDashboard,
@@ -34,6 +36,7 @@ pub const ID_SORT: &str = "sort";
 pub const ID_GROUP: &str = "group";
 pub const ID_PAUSE: &str = "pause";
 pub const ID_ALERTS_PAUSE: &str = "alerts-pause";
+pub const ID_AUTOSTART: &str = "autostart";
 pub const ID_DASHBOARD: &str = "dashboard";
 pub const ID_QUIT: &str = "quit";
 const ALL_DEVICES: &str = "dev:*";
@@ -81,6 +84,7 @@ pub fn parse(id: &str) -> Option<Action> {
     match id {
         ID_PAUSE => return Some(Action::TogglePause),
         ID_ALERTS_PAUSE => return Some(Action::ToggleAlerts),
+        ID_AUTOSTART => return Some(Action::ToggleAutostart),
         ID_DASHBOARD => return Some(Action::OpenDashboard),
         ID_ENABLE => return Some(Action::EnablePerProcess),
         ID_QUIT => return Some(Action::Quit),
@@ -151,6 +155,7 @@ mod tests {
             (show_id(3), Action::ShowRow(3)),
             (ID_PAUSE.into(), Action::TogglePause),
             (ID_ALERTS_PAUSE.into(), Action::ToggleAlerts),
+            (ID_AUTOSTART.into(), Action::ToggleAutostart),
             (ID_DASHBOARD.into(), Action::OpenDashboard),
             (ID_ENABLE.into(), Action::EnablePerProcess),
             (ID_QUIT.into(), Action::Quit),

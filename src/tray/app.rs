@@ -172,6 +172,7 @@ impl Gui {
         let device = self.settings.device.clone();
         self.settings.app_today = u.today.as_ref().map(|t| t.apps.clone()).unwrap_or_default();
         self.settings.alerts.clone_from(&u.alerts);
+        self.settings.autostart = u.autostart;
         let today = u.today.as_ref().map(|t| t.for_device(device.as_deref()));
         let model = menu_model::build(
             &u.snapshot,
@@ -219,6 +220,11 @@ impl Gui {
             Action::Quit => self.quit(),
             Action::EnablePerProcess => {
                 let _ = self.requests.send(Request::EnablePerProcess);
+            }
+            Action::ToggleAutostart => {
+                if let Some(on) = self.settings.autostart {
+                    let _ = self.requests.send(Request::SetAutostart(!on));
+                }
             }
             Action::ToggleAlerts => {
                 let _ = self

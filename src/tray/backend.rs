@@ -30,6 +30,8 @@ pub struct Update {
     pub history_problem: String,
     /// Current alerts, one menu line each.
     pub alerts: Vec<String>,
+    /// "Start at login" is on; `None` when there is no config directory.
+    pub autostart: Option<bool>,
 }
 
 /// Something the backend tells the front end besides refreshes.
@@ -57,6 +59,8 @@ pub enum Request {
     EnablePerProcess,
     /// "Pause alerts" (true) / "Resume alerts" (false).
     PauseAlerts(bool),
+    /// "Start at login" on or off.
+    SetAutostart(bool),
     Quit,
 }
 
@@ -192,6 +196,11 @@ pub async fn run(
     let mut probed = probe_at.is_none();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     let mut source_open = true;
+    let mut autostart = tokio::task::spawn_blocking(|| {
+        super::autostart::entry_path().map(|p| super::autostart::enabled(&p))
+    })
+    .await
+    .unwrap_or(None);
 
     loop {
         tokio::select! {
@@ -203,6 +212,7 @@ pub async fn run(
                     let u = Update {
                         today: history.then(|| t.clone()),
                         alerts: alerts.active((s.ts / 1000) as i64),
+                        autostart,
                         snapshot: s,
                         history_problem: history_problem.clone(),
                     };
@@ -218,6 +228,7 @@ pub async fn run(
             req = requests.recv() => match req {
                 Some(Request::EnablePerProcess) => c.command(Command::Retry(Elevate::Pkexec)).await,
                 Some(Request::PauseAlerts(paused)) => alerts.set_paused(paused),
+                Some(Request::SetAutostart(on)) => autostart = set_autostart(on).await,
                 Some(Request::Quit) | None => break,
             },
             Some(reply) = replies.recv() => alerts.reply(reply, chrono::Utc::now().timestamp()),
@@ -258,6 +269,21 @@ pub async fn run(
     }
     sink.stopped();
     stopped
+}
+
+/// Writes or removes the autostart entry; the state after (logged when it failed).
+async fn set_autostart(on: bool) -> Option<bool> {
+    tokio::task::spawn_blocking(move || {
+        let path = super::autostart::entry_path()?;
+        let exe = std::env::current_exe().unwrap_or_else(|_| "hogwatch".into());
+        let packaged = std::path::Path::new(super::autostart::PACKAGED);
+        if let Err(e) = super::autostart::set(&path, on, packaged, &exe) {
+            tracing::warn!("cannot change {}: {e}", path.display());
+        }
+        Some(super::autostart::enabled(&path))
+    })
+    .await
+    .unwrap_or(None)
 }
 
 async fn accept(l: &Option<tokio::net::UnixListener>) -> Option<tokio::net::UnixStream> {

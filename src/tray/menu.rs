@@ -39,6 +39,7 @@ pub struct MenuView {
     unattributed: MenuItem,
     alerts: Vec<MenuItem>,
     alerts_pause: MenuItem,
+    autostart: CheckMenuItem,
     devices: Submenu,
     device_items: Vec<(Option<String>, CheckMenuItem)>,
     sort_items: Vec<(Sort, CheckMenuItem)>,
@@ -108,6 +109,8 @@ impl MenuView {
             .map(|i| info(actions::alert_id(i), ""))
             .collect();
         let alerts_pause = MenuItem::with_id(actions::ID_ALERTS_PAUSE, "Pause alerts", true, None);
+        let autostart =
+            CheckMenuItem::with_id(actions::ID_AUTOSTART, "Start at login", false, false, None);
 
         let devices = Submenu::with_id(actions::ID_DEVICES, "Device", true);
         let sort = Submenu::with_id(actions::ID_SORT, "Sort by", true);
@@ -159,6 +162,7 @@ impl MenuView {
             &PredefinedMenuItem::separator(),
             &pause,
             &alerts_pause,
+            &autostart,
             &dashboard,
             &quit,
         ])?;
@@ -172,6 +176,7 @@ impl MenuView {
             unattributed,
             alerts,
             alerts_pause,
+            autostart,
             devices,
             device_items: Vec::new(),
             sort_items,
@@ -246,6 +251,10 @@ impl MenuView {
         self.apply_devices(&m.devices);
         set_text(&self.pause, m.pause_label);
         set_text(&self.alerts_pause, m.alerts_pause_label);
+        if self.autostart.is_enabled() != m.autostart.is_some() {
+            self.autostart.set_enabled(m.autostart.is_some());
+        }
+        set_checked(&self.autostart, m.autostart == Some(true));
         for (s, item) in &self.sort_items {
             set_checked(item, settings.sort == *s);
         }

@@ -82,6 +82,8 @@ pub struct MenuSettings {
     pub alerts: Vec<String>,
     /// Notifications are paused ("Pause alerts").
     pub alerts_paused: bool,
+    /// "Start at login" is on; `None` while unknown.
+    pub autostart: Option<bool>,
 }
 
 impl Default for MenuSettings {
@@ -95,6 +97,7 @@ impl Default for MenuSettings {
             app_today: HashMap::new(),
             alerts: Vec::new(),
             alerts_paused: false,
+            autostart: None,
         }
     }
 }
@@ -168,6 +171,8 @@ pub struct MenuModel {
     pub alerts: Vec<String>,
     /// "Pause alerts" or "Resume alerts".
     pub alerts_pause_label: &'static str,
+    /// The "Start at login" check: `None` while unknown (shown unchecked, disabled).
+    pub autostart: Option<bool>,
 }
 
 /// Remembers the rows' order between refreshes so the menu does not jump: a row passes
@@ -666,6 +671,7 @@ pub fn build(
         offer_enable_per_process: s.mode == Mode::TotalsOnly,
         pause_label: if settings.paused { "Resume" } else { "Pause" },
         alerts: alert_lines(&settings.alerts),
+        autostart: settings.autostart,
         alerts_pause_label: if settings.alerts_paused {
             "Resume alerts"
         } else {

@@ -10,10 +10,12 @@
 //! - `app` — the entry point and the GUI thread: tao's event loop, the tray icon;
 //! - `menu` — the muda menu, updated in place from the menu model;
 //! - `backend` — the async side: collector, history writer, single instance, signals;
-//! - `env` — display, libayatana and tray-host probes.
+//! - `env` — display, libayatana and tray-host probes;
+//! - `autostart` — "Start at login" (an XDG autostart entry).
 
 pub mod actions;
 pub mod app;
+pub mod autostart;
 pub mod backend;
 pub mod env;
 pub mod icon;
