@@ -9,7 +9,17 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "hogwatch", version, about = "Per-process network bandwidth monitor", long_about = None)]
+#[command(
+    name = "hogwatch",
+    version,
+    about = "Per-process network bandwidth monitor",
+    long_about = "Per-process network bandwidth monitor.\n\n\
+        With no command, hogwatch puts an icon in the tray that shows the download and \
+        upload rates, with a menu of the programs using the network (per process, app and \
+        device); it records history and raises alerts. The commands are terminal front ends.\n\n\
+        The data comes from nethogs, run by hogwatch-helper, the only part that runs as root \
+        (through pkexec or sudo). `hogwatch doctor` tells what works and how to fix the rest."
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
@@ -142,6 +152,20 @@ pub enum Cmd {
     Doctor,
     /// Totals from the history: per app, device, day or billing month, over any range.
     History(HistoryArgs),
+    /// Collect and serve the dashboard to a browser (default http://127.0.0.1:6432).
+    Server(ServerArgs),
+}
+
+/// Default dashboard port.
+pub const DEFAULT_PORT: u16 = 6432;
+
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// Port to listen on (`hogwatch server 8010` as with the old tool).
+    pub port: Option<u16>,
+    /// Address to listen on; anything but loopback makes the data visible on the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -26,3 +26,4 @@ pub mod store;
 pub mod text;
 pub mod tray;
 pub mod units;
+pub mod web;

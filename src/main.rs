@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     // Front ends that collect write the default config on first run; the others only read.
-    let collects = matches!(cli.command, None | Some(Cmd::Top(_)));
+    let collects = matches!(cli.command, None | Some(Cmd::Top(_)) | Some(Cmd::Server(_)));
     for problem in cli.global.load_config(collects) {
         eprintln!("hogwatch: {}", hogwatch::text::printable(&problem));
     }
@@ -45,6 +45,7 @@ fn main() -> ExitCode {
             Cmd::Top(args) => hogwatch::cmd::top::run(&cli.global, &args).await,
             Cmd::Doctor => hogwatch::cmd::doctor::run(&cli.global).await,
             Cmd::History(args) => hogwatch::cmd::history::run(&cli.global, &args),
+            Cmd::Server(args) => hogwatch::cmd::server::run(cli.global, &args).await,
         }
     });
     match result {

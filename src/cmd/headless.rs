@@ -1,6 +1,6 @@
-//! hogwatch without a tray (no display, no tray library): the collector and the history
-//! writer run as in the tray, and the collector's status changes go to the log. The
-//! dashboard server will serve here too once it exists.
+//! hogwatch without a tray: `hogwatch server`, and plain `hogwatch` where no tray can be
+//! shown (no display, no tray library). The collector, history, alerts and the dashboard
+//! server run as in the tray; the collector's status changes go to the log.
 
 use crate::cli::Global;
 use crate::instance::Instance;
@@ -28,7 +28,7 @@ impl Sink for LogSink {
     }
     fn notice(&self, n: Notice) -> bool {
         if n == Notice::OpenDashboard {
-            tracing::info!("another hogwatch asked for the dashboard (not available yet)");
+            tracing::info!("another hogwatch asked for the dashboard; it got the URL");
         }
         true
     }
@@ -36,7 +36,11 @@ impl Sink for LogSink {
 }
 
 /// Runs until SIGTERM/Ctrl-C (or the end of a replay).
-pub async fn run(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> {
+pub async fn run(
+    global: Global,
+    instance: Option<Instance>,
+    server: Option<backend::ServerOptions>,
+) -> anyhow::Result<ExitCode> {
     // Nothing sends requests here; the sender lives until the end.
     let (_requests, rx) = tokio::sync::mpsc::unbounded_channel();
     backend::run(
@@ -48,6 +52,7 @@ pub async fn run(global: Global, instance: Option<Instance>) -> anyhow::Result<E
             probe_tray_after: None,
             running_as: "hogwatch is running without a tray".into(),
             exit_when_source_ends: true,
+            server,
         },
     )
     .await?;

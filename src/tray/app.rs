@@ -12,7 +12,7 @@ use super::icon;
 use super::menu::{MenuView, MAX_ROWS};
 use super::menu_model::{self, Group, MenuSettings, Ordering, Sort};
 use super::title;
-use crate::cli::Global;
+use crate::cli::{Global, DEFAULT_PORT};
 use crate::clock::{Clock, SystemClock};
 use crate::instance::{self, Claim, Instance};
 use std::process::ExitCode;
@@ -53,6 +53,15 @@ impl Sink for ProxySink {
     }
     fn stopped(&self) {
         let _ = self.0.send_event(UserEvent::Stopped);
+    }
+}
+
+/// The dashboard on loopback at `port`; the tray takes any free port when that one is
+/// taken (another user's hogwatch), `hogwatch server` does not.
+pub fn server_options(port: u16, any_port_if_taken: bool) -> backend::ServerOptions {
+    backend::ServerOptions {
+        addr: std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port),
+        any_port_if_taken,
     }
 }
 
@@ -127,8 +136,9 @@ fn headless(
     notify: bool,
 ) -> anyhow::Result<ExitCode> {
     let msg = format!(
-        "{why}: running without the tray, collecting and recording history; \
-         `hogwatch top` shows the live table. Stop with Ctrl-C or SIGTERM."
+        "{why}: running without the tray, as `hogwatch server` (collecting, recording \
+         history, serving the dashboard); `hogwatch top` shows the live table. Stop with \
+         Ctrl-C or SIGTERM."
     );
     eprintln!("hogwatch: {msg}");
     let rt = runtime()?;
@@ -136,7 +146,7 @@ fn headless(
         if notify {
             crate::notify::show("hogwatch cannot show its tray icon", &msg).await;
         }
-        crate::cmd::headless::run(global, instance).await
+        crate::cmd::headless::run(global, instance, Some(server_options(DEFAULT_PORT, true))).await
     })
 }
 
@@ -162,6 +172,8 @@ struct Gui {
     last_title: String,
     requests: mpsc::UnboundedSender<Request>,
     quitting: Option<Instant>,
+    /// The dashboard's URL (with the token) once its server listens.
+    dashboard: Option<String>,
 }
 
 impl Gui {
@@ -231,8 +243,10 @@ impl Gui {
                     .requests
                     .send(Request::PauseAlerts(!self.settings.alerts_paused));
             }
-            Action::OpenDashboard | Action::ShowRow(_) => {
-                tracing::info!("the dashboard is not available yet");
+            Action::OpenDashboard => self.open_dashboard(None),
+            Action::ShowRow(slot) => {
+                let app = self.view.row_apps.get(*slot).cloned();
+                self.open_dashboard(app);
             }
             _ => {}
         }
@@ -243,6 +257,18 @@ impl Gui {
         }
         // Always: a clicked check item toggled itself and must show the model's state.
         self.refresh();
+    }
+
+    /// Opens the dashboard (focused on `app`) in the browser; the backend starts it.
+    fn open_dashboard(&self, app: Option<String>) {
+        let Some(url) = &self.dashboard else {
+            return;
+        };
+        let url = match app {
+            Some(a) => format!("{url}&app={}", crate::web::auth::url_encode(&a)),
+            None => url.clone(),
+        };
+        let _ = self.requests.send(Request::OpenUrl(url));
     }
 
     fn quit(&mut self) {
@@ -299,6 +325,7 @@ fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> 
             probe_tray_after: Some(PROBE_TRAY_AFTER),
             running_as: "hogwatch is running in the tray".into(),
             exit_when_source_ends: false,
+            server: Some(server_options(DEFAULT_PORT, true)),
         },
     ));
 
@@ -314,6 +341,7 @@ fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> 
         last_title: String::new(),
         requests,
         quitting: None,
+        dashboard: None,
     };
     let mut failed = false;
     event_loop.run_return(|event, _, flow| {
@@ -342,8 +370,10 @@ fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> 
             }
             Event::UserEvent(UserEvent::Menu(e)) => gui.on_menu(e.id.as_ref()),
             Event::UserEvent(UserEvent::Notice(n)) => match n {
-                Notice::OpenDashboard => {
-                    tracing::info!("another hogwatch asked for the dashboard (not available yet)")
+                Notice::OpenDashboard => gui.open_dashboard(None),
+                Notice::Dashboard(url) => {
+                    gui.dashboard = Some(url);
+                    gui.view.enable_dashboard();
                 }
                 Notice::NoTrayHost(msg) => tracing::warn!("{msg}"),
             },

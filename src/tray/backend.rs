@@ -41,6 +41,8 @@ pub enum Notice {
     OpenDashboard,
     /// No tray host shows the icon (the message says what to do).
     NoTrayHost(String),
+    /// The dashboard server listens here (URL with the token).
+    Dashboard(String),
 }
 
 /// The front end, as the backend sees it. Each call returns false when the front end is
@@ -61,6 +63,8 @@ pub enum Request {
     PauseAlerts(bool),
     /// "Start at login" on or off.
     SetAutostart(bool),
+    /// Open this URL in the user's browser.
+    OpenUrl(String),
     Quit,
 }
 
@@ -72,6 +76,67 @@ pub struct Options {
     pub running_as: String,
     /// Stop when a replay ends (headless); the tray keeps showing its last refresh.
     pub exit_when_source_ends: bool,
+    /// Serve the dashboard.
+    pub server: Option<ServerOptions>,
+}
+
+/// Where the dashboard server listens.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    pub addr: std::net::SocketAddr,
+    /// Take any free port when `addr`'s is taken (the tray; `hogwatch server` fails).
+    pub any_port_if_taken: bool,
+}
+
+/// Starts the dashboard server on `c`'s snapshots; returns the URL with the token, and
+/// the switch that stops it.
+async fn start_server(
+    global: &Global,
+    so: &ServerOptions,
+    c: &mut crate::collect::collector::Collector,
+) -> anyhow::Result<(String, tokio::sync::oneshot::Sender<()>)> {
+    let dir = crate::config::xdg_dir("XDG_CONFIG_HOME", ".config")
+        .ok_or_else(|| anyhow::anyhow!("no config directory for the dashboard token (set HOME)"))?;
+    let token =
+        tokio::task::spawn_blocking(move || crate::web::token::load_or_create(&dir)).await??;
+    let listener = match tokio::net::TcpListener::bind(so.addr).await {
+        Ok(l) => l,
+        Err(e) if so.any_port_if_taken && e.kind() == std::io::ErrorKind::AddrInUse => {
+            tokio::net::TcpListener::bind((so.addr.ip(), 0)).await?
+        }
+        Err(e) => return Err(anyhow::anyhow!("cannot listen on {}: {e}", so.addr)),
+    };
+    let addr = listener.local_addr()?;
+    if !addr.ip().is_loopback() {
+        tracing::warn!(
+            "the dashboard listens on {addr}: anyone on the network who has the token sees which programs use the network"
+        );
+        eprintln!(
+            "hogwatch: WARNING: listening on {addr}, not loopback: the data is visible on the network to anyone with the token"
+        );
+    }
+    let host = if addr.ip().is_unspecified() {
+        std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), addr.port())
+    } else {
+        addr
+    };
+    let url = format!("http://{host}/?token={token}");
+    let state = crate::web::server::AppState::new(
+        token,
+        c.latest.clone(),
+        c.subscribe(),
+        global.history_dir(),
+    );
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let shutdown = async move {
+            let _ = stopped.await;
+        };
+        if let Err(e) = crate::web::server::serve(listener, state, shutdown).await {
+            tracing::warn!("the dashboard server stopped: {e}");
+        }
+    });
+    Ok((url, stop))
 }
 
 /// Totals over `[from, to)` from history, in the shape of `Today`.
@@ -174,6 +239,23 @@ pub async fn run(
     };
     let mut rx = c.subscribe();
     let writer = global.spawn_history(&mut c);
+    let mut server_stop = None;
+    let mut dashboard_url = None;
+    if let Some(so) = &opts.server {
+        match start_server(&global, so, &mut c).await {
+            Ok((url, stop)) => {
+                eprintln!("hogwatch: dashboard at {url}");
+                dashboard_url = Some(url.clone());
+                sink.notice(Notice::Dashboard(url));
+                server_stop = Some(stop);
+            }
+            Err(e) => {
+                let _ = c.stop().await;
+                sink.stopped();
+                return Err(e);
+            }
+        }
+    }
     let mut history_status = writer.as_ref().map(|w| w.status.clone());
     let mut history_problem = String::new();
     let mut today = TodayTracker::new(prior_day, Zone::Local.date(now_s));
@@ -229,6 +311,7 @@ pub async fn run(
                 Some(Request::EnablePerProcess) => c.command(Command::Retry(Elevate::Pkexec)).await,
                 Some(Request::PauseAlerts(paused)) => alerts.set_paused(paused),
                 Some(Request::SetAutostart(on)) => autostart = set_autostart(on).await,
+                Some(Request::OpenUrl(url)) => open_url(&url),
                 Some(Request::Quit) | None => break,
             },
             Some(reply) = replies.recv() => alerts.reply(reply, chrono::Utc::now().timestamp()),
@@ -240,7 +323,10 @@ pub async fn run(
             }
             conn = accept(&listener) => {
                 if let Some(mut stream) = conn {
-                    let answer = format!("{} (pid {})\n", opts.running_as, std::process::id());
+                    let answer = match &dashboard_url {
+                        Some(u) => format!("{} (pid {}); dashboard: {u}\n", opts.running_as, std::process::id()),
+                        None => format!("{} (pid {})\n", opts.running_as, std::process::id()),
+                    };
                     if instance::read_request(&mut stream, Duration::from_secs(2)).await.as_deref()
                         == Some(instance::OPEN_DASHBOARD)
                     {
@@ -263,12 +349,32 @@ pub async fn run(
             _ = recv_term(&mut term) => break,
         }
     }
+    if let Some(stop) = server_stop {
+        let _ = stop.send(());
+    }
     let stopped = c.stop().await;
     if let Some(w) = writer {
         w.finish().await;
     }
     sink.stopped();
     stopped
+}
+
+/// Opens `url` with xdg-open (reaped by tokio; failures logged).
+fn open_url(url: &str) {
+    match tokio::process::Command::new("xdg-open")
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(false)
+        .spawn()
+    {
+        Ok(mut child) => {
+            tokio::spawn(async move {
+                let _ = child.wait().await;
+            });
+        }
+        Err(e) => tracing::warn!("cannot open the dashboard in a browser (xdg-open: {e})"),
+    }
 }
 
 /// Writes or removes the autostart entry; the state after (logged when it failed).

@@ -27,6 +27,7 @@ struct RowSlot {
     sub: Submenu,
     details: Vec<MenuItem>,
     shown_details: usize,
+    show: MenuItem,
 }
 
 pub struct MenuView {
@@ -45,6 +46,7 @@ pub struct MenuView {
     sort_items: Vec<(Sort, CheckMenuItem)>,
     group_items: Vec<(Group, CheckMenuItem)>,
     pause: MenuItem,
+    dashboard: MenuItem,
     /// The dynamic items now in the menu, in order (after the header).
     shown: Vec<Slot>,
     /// The app key of the row in each shown slot, for "Show in dashboard".
@@ -89,17 +91,15 @@ impl MenuView {
                     .map(|line| info(actions::detail_id(slot, line), ""))
                     .collect();
                 sub.append(&PredefinedMenuItem::separator())?;
-                // Enabled once the dashboard exists (its issue); a disabled item says so.
-                sub.append(&MenuItem::with_id(
-                    actions::show_id(slot),
-                    "Show in dashboard (coming with the dashboard)",
-                    false,
-                    None,
-                ))?;
+                // Enabled once the dashboard server listens.
+                let show =
+                    MenuItem::with_id(actions::show_id(slot), "Show in dashboard", false, None);
+                sub.append(&show)?;
                 Ok(RowSlot {
                     sub,
                     details,
                     shown_details: 0,
+                    show,
                 })
             })
             .collect::<tray_icon::menu::Result<Vec<_>>>()?;
@@ -144,13 +144,8 @@ impl MenuView {
         })
         .collect::<tray_icon::menu::Result<Vec<_>>>()?;
         let pause = MenuItem::with_id(actions::ID_PAUSE, "Pause", true, None);
-        // Enabled once the dashboard exists (its issue).
-        let dashboard = MenuItem::with_id(
-            actions::ID_DASHBOARD,
-            "Open dashboard (coming soon)",
-            false,
-            None,
-        );
+        // Enabled once the dashboard server listens.
+        let dashboard = MenuItem::with_id(actions::ID_DASHBOARD, "Open dashboard", false, None);
         let quit = MenuItem::with_id(actions::ID_QUIT, "Quit", true, None);
 
         menu.append(&header)?;
@@ -166,6 +161,7 @@ impl MenuView {
             &dashboard,
             &quit,
         ])?;
+        let dashboard_item = dashboard;
         Ok(MenuView {
             menu,
             header,
@@ -182,9 +178,18 @@ impl MenuView {
             sort_items,
             group_items,
             pause,
+            dashboard: dashboard_item,
             shown: Vec::new(),
             row_apps: Vec::new(),
         })
+    }
+
+    /// The dashboard server listens: its items work.
+    pub fn enable_dashboard(&self) {
+        self.dashboard.set_enabled(true);
+        for r in &self.rows {
+            r.show.set_enabled(true);
+        }
     }
 
     fn item(&self, slot: Slot) -> &dyn IsMenuItem {

@@ -1,0 +1,267 @@
+//! `GET /metrics` in the Prometheus text format (version 0.0.4), so an existing Prometheus
+//! can scrape a fleet. Counters are bytes since hogwatch started, per device, per app and
+//! unattributed, kept monotonic across process exits and idle eviction (each snapshot's
+//! deltas are added up, as for today's totals). Cardinality is bounded: the first
+//! `TOP_APPS` apps to be among the busiest get their own series and keep it; every other
+//! app's bytes go to `app="other"`. Pure.
+
+use crate::model::{Mode, Snapshot};
+use crate::tray::today::{Today, TodayTracker};
+use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+
+/// Apps with their own series at most.
+pub const TOP_APPS: usize = 20;
+
+/// Follows snapshots and renders the metrics.
+#[derive(Debug)]
+pub struct Metrics {
+    totals: TodayTracker,
+    /// Apps with their own series: key → display name.
+    exported: BTreeMap<String, String>,
+    /// Bytes of the apps without a series of their own (up, down).
+    other: (u64, u64),
+    last_apps: HashMap<String, (u64, u64)>,
+    last: Option<Snapshot>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            totals: TodayTracker::new(Today::default(), NaiveDate::MIN),
+            exported: BTreeMap::new(),
+            other: (0, 0),
+            last_apps: HashMap::new(),
+            last: None,
+        }
+    }
+}
+
+/// A label value: `\`, `"` and newlines escaped.
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+fn finite(x: f64) -> f64 {
+    if x.is_finite() && x > 0.0 {
+        x
+    } else {
+        0.0
+    }
+}
+
+impl Metrics {
+    pub fn observe(&mut self, s: &Snapshot) {
+        // One never-ending "day": the tracker only ever adds deltas.
+        let t = self.totals.observe(s, NaiveDate::MIN).clone();
+        let names: HashMap<&str, &str> = s
+            .processes
+            .iter()
+            .map(|p| (p.app.as_str(), p.app_name.as_str()))
+            .collect();
+        // Fill free series slots with the busiest apps not yet exported.
+        if self.exported.len() < TOP_APPS {
+            let mut busiest: Vec<(&String, u64)> = t
+                .apps
+                .iter()
+                .filter(|(k, _)| !self.exported.contains_key(*k))
+                .map(|(k, v)| (k, v.0.saturating_add(v.1)))
+                .collect();
+            busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+            for (k, _) in busiest.into_iter().take(TOP_APPS - self.exported.len()) {
+                let name = names.get(k.as_str()).copied().unwrap_or(k.as_str());
+                self.exported
+                    .insert(k.clone(), crate::text::truncate(name, 60));
+            }
+        }
+        for (k, v) in &t.apps {
+            if self.exported.contains_key(k) {
+                continue;
+            }
+            let prev = self.last_apps.get(k).copied().unwrap_or_default();
+            self.other.0 = self.other.0.saturating_add(v.0.saturating_sub(prev.0));
+            self.other.1 = self.other.1.saturating_add(v.1.saturating_sub(prev.1));
+        }
+        self.last_apps = t.apps;
+        self.last = Some(s.clone());
+    }
+
+    /// The exposition text.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let t = self.totals.today();
+        let mut counter = |name: &str, help: &str, rows: Vec<(String, u64)>| {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            for (labels, v) in rows {
+                let _ = writeln!(out, "{name}{{{labels}}} {v}");
+            }
+        };
+        let both = |labels: &str, (up, down): (u64, u64)| {
+            vec![
+                (format!("{labels}direction=\"up\""), up),
+                (format!("{labels}direction=\"down\""), down),
+            ]
+        };
+        let devices: BTreeMap<&String, &(u64, u64)> = t.devices.iter().collect();
+        counter(
+            "hogwatch_device_bytes_total",
+            "Bytes sent (up) and received (down) on a network device since hogwatch started.",
+            devices
+                .into_iter()
+                .flat_map(|(d, v)| both(&format!("device=\"{}\",", label(d)), *v))
+                .collect(),
+        );
+        let mut apps: Vec<(String, u64)> = self
+            .exported
+            .iter()
+            .flat_map(|(k, name)| {
+                let v = t.apps.get(k).copied().unwrap_or_default();
+                both(&format!("app=\"{}\",key=\"{}\",", label(name), label(k)), v)
+            })
+            .collect();
+        apps.extend(both("app=\"other\",key=\"\",", self.other));
+        counter(
+            "hogwatch_app_bytes_total",
+            "Bytes an app sent (up) and received (down) since hogwatch started; the busiest apps by name, the rest as app=\"other\".",
+            apps,
+        );
+        let (un_up, un_down) = self.last.as_ref().map_or((0, 0), |s| {
+            (s.unattributed.up_bytes, s.unattributed.down_bytes)
+        });
+        let _ = writeln!(out, "# HELP hogwatch_unattributed_bytes Device bytes no process accounts for, since hogwatch started.");
+        let _ = writeln!(out, "# TYPE hogwatch_unattributed_bytes gauge");
+        let _ = writeln!(
+            out,
+            "hogwatch_unattributed_bytes{{direction=\"up\"}} {un_up}"
+        );
+        let _ = writeln!(
+            out,
+            "hogwatch_unattributed_bytes{{direction=\"down\"}} {un_down}"
+        );
+        let _ = writeln!(
+            out,
+            "# HELP hogwatch_rate_bytes_per_second Current total rate over all monitored devices."
+        );
+        let _ = writeln!(out, "# TYPE hogwatch_rate_bytes_per_second gauge");
+        let (up, down) = self.last.as_ref().map_or((0.0, 0.0), |s| {
+            (finite(s.total.up_rate), finite(s.total.down_rate))
+        });
+        let _ = writeln!(
+            out,
+            "hogwatch_rate_bytes_per_second{{direction=\"up\"}} {up}"
+        );
+        let _ = writeln!(
+            out,
+            "hogwatch_rate_bytes_per_second{{direction=\"down\"}} {down}"
+        );
+        let per_process = self
+            .last
+            .as_ref()
+            .is_some_and(|s| matches!(s.mode, Mode::PerProcess | Mode::Replay));
+        let _ = writeln!(out, "# HELP hogwatch_per_process 1 when per-process data is collected, 0 in totals-only mode.");
+        let _ = writeln!(out, "# TYPE hogwatch_per_process gauge");
+        let _ = writeln!(out, "hogwatch_per_process {}", u8::from(per_process));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{DeviceUsage, ProcessUsage, Usage};
+
+    fn snap(procs: &[(u64, &str, u64)], dev: u64) -> Snapshot {
+        let mut s = Snapshot::empty(Mode::PerProcess, "");
+        s.processes = procs
+            .iter()
+            .map(|&(id, app, down)| ProcessUsage {
+                id,
+                app: format!("/usr/bin/{app}"),
+                app_name: app.to_string(),
+                usage: Usage {
+                    down_bytes: down,
+                    ..Usage::default()
+                },
+                ..ProcessUsage::default()
+            })
+            .collect();
+        s.devices = vec![DeviceUsage {
+            name: "eth0".into(),
+            usage: Usage {
+                down_bytes: dev,
+                ..Usage::default()
+            },
+        }];
+        s
+    }
+
+    fn value(text: &str, series: &str) -> Option<u64> {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series))
+            .and_then(|v| v.trim().parse().ok())
+    }
+
+    #[test]
+    fn counters_stay_monotonic_when_processes_leave() {
+        let mut m = Metrics::default();
+        m.observe(&snap(&[(1, "curl", 100), (2, "curl", 50)], 200));
+        m.observe(&snap(&[(2, "curl", 70)], 300));
+        let text = m.render();
+        assert_eq!(
+            value(
+                &text,
+                r#"hogwatch_app_bytes_total{app="curl",key="/usr/bin/curl",direction="down"}"#
+            ),
+            Some(170)
+        );
+        assert_eq!(
+            value(
+                &text,
+                r#"hogwatch_device_bytes_total{device="eth0",direction="down"}"#
+            ),
+            Some(300)
+        );
+        assert!(text.contains("# TYPE hogwatch_app_bytes_total counter"));
+    }
+
+    #[test]
+    fn cardinality_is_bounded_and_the_rest_is_other() {
+        let mut m = Metrics::default();
+        let procs: Vec<(u64, String, u64)> = (0..50)
+            .map(|i| (i, format!("app{i:02}"), 1000 + i))
+            .collect();
+        let refs: Vec<(u64, &str, u64)> =
+            procs.iter().map(|(i, n, b)| (*i, n.as_str(), *b)).collect();
+        m.observe(&snap(&refs, 0));
+        let text = m.render();
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("hogwatch_app_bytes_total{") && l.contains("\"down\""))
+            .count();
+        assert_eq!(series, TOP_APPS + 1);
+        // The 20 busiest (app30..app49) have series; the other 30 sum up.
+        assert!(text.contains("app=\"app49\""));
+        assert!(!text.contains("app=\"app29\""));
+        let other: u64 = (0..30).map(|i| 1000 + i).sum();
+        assert_eq!(
+            value(
+                &text,
+                r#"hogwatch_app_bytes_total{app="other",key="",direction="down"}"#
+            ),
+            Some(other)
+        );
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        let mut m = Metrics::default();
+        m.observe(&snap(&[(1, "we\"ird\\name\nx", 5)], 5));
+        let text = m.render();
+        assert!(text.contains(r#"app="we\"ird\\name\nx""#), "{text}");
+        assert!(text.lines().all(|l| !l.is_empty()));
+    }
+}

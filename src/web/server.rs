@@ -1,0 +1,286 @@
+//! The dashboard's HTTP server (axum, on the app's tokio runtime): the API over the one
+//! collector's snapshots and the history file, the live WebSocket, Prometheus metrics,
+//! and the embedded page. Every route needs the token (see `auth`); history queries run
+//! on blocking threads; bad parameters are a 400 with a message, never a panic.
+
+use super::auth;
+use super::metrics::Metrics;
+use super::params;
+use crate::model::Snapshot;
+use crate::store::query::Subject;
+use crate::store::tiers::Zone;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use tokio::sync::{broadcast, watch};
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    token: Arc<String>,
+    latest: watch::Receiver<Arc<Snapshot>>,
+    /// A template receiver: each WebSocket client resubscribes from it.
+    updates: Arc<broadcast::Receiver<Arc<Snapshot>>>,
+    history: Option<PathBuf>,
+    metrics: Arc<Mutex<Metrics>>,
+}
+
+impl AppState {
+    /// `updates` must be a receiver of the collector's snapshots; a task feeds the
+    /// metrics from another subscription of it.
+    pub fn new(
+        token: String,
+        latest: watch::Receiver<Arc<Snapshot>>,
+        updates: broadcast::Receiver<Arc<Snapshot>>,
+        history: Option<PathBuf>,
+    ) -> AppState {
+        let metrics = Arc::new(Mutex::new(Metrics::default()));
+        let mut rx = updates.resubscribe();
+        let m = Arc::clone(&metrics);
+        tokio::spawn(async move {
+            loop {
+                match rx.recv().await {
+                    Ok(s) => {
+                        if let Ok(mut m) = m.lock() {
+                            m.observe(&s);
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
+        AppState {
+            token: Arc::new(token),
+            latest,
+            updates: Arc::new(updates),
+            history,
+            metrics,
+        }
+    }
+}
+
+fn bad(msg: impl Into<String>) -> Response {
+    (StatusCode::BAD_REQUEST, format!("{}\n", msg.into())).into_response()
+}
+
+fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    h.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Lets a request through only with the token; one that brings it in the query gets
+/// the cookie, so the page's own requests need nothing more.
+async fn require_token(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let h = req.headers();
+    let query = req.uri().query();
+    let from_query = auth::presented(None, None, query).is_some_and(|t| auth::same(t, &st.token));
+    if !auth::authorized(
+        &st.token,
+        header_str(h, header::AUTHORIZATION),
+        header_str(h, header::COOKIE),
+        query,
+    ) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "missing or wrong token: open the URL that `hogwatch server` prints\n",
+        )
+            .into_response();
+    }
+    let mut resp = next.run(req).await;
+    if from_query {
+        if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(&st.token)) {
+            resp.headers_mut().insert(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+async fn snapshot(State(st): State<AppState>) -> Response {
+    let s = st.latest.borrow().clone();
+    match serde_json::to_string(&*s) {
+        Ok(j) => ([(header::CONTENT_TYPE, "application/json")], j).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
+}
+
+/// Opens the history read-only and runs `f` on a blocking thread.
+async fn with_history<T: Send + 'static>(
+    st: &AppState,
+    f: impl FnOnce(&crate::store::Store) -> Result<T, String> + Send + 'static,
+) -> Result<T, Response> {
+    let Some(dir) = st.history.clone() else {
+        return Err((StatusCode::NOT_FOUND, "history is off (--no-history)\n").into_response());
+    };
+    tokio::task::spawn_blocking(move || {
+        let store = crate::store::Store::open_reader(&dir, Zone::Local)
+            .map_err(|e| format!("cannot read the history: {e}"))?;
+        f(&store)
+    })
+    .await
+    .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response())?
+    .map_err(|e| (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response())
+}
+
+async fn apps(State(st): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let now = chrono::Utc::now().timestamp();
+    let limit = match q.get("limit").map(|v| v.parse::<usize>()) {
+        None => 100,
+        Some(Ok(n)) if (1..=10_000).contains(&n) => n,
+        Some(_) => return bad("limit: expected 1 to 10000"),
+    };
+    if let Err(e) = params::range(&q, now, None) {
+        return bad(e);
+    }
+    let result = with_history(&st, move |store| {
+        let first = store.first_ts().map_err(|e| e.to_string())?;
+        let (from, to) = params::range(&q, now, first)?;
+        let apps = store.top_apps(from, to, limit).map_err(|e| e.to_string())?;
+        Ok(serde_json::json!({ "from": from, "to": to, "apps": apps }))
+    })
+    .await;
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn history(State(st): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let now = chrono::Utc::now().timestamp();
+    let checked = (|| {
+        params::range(&q, now, None)?;
+        let points = params::points(&q)?;
+        let app = params::text(&q, "app")?.map(str::to_string);
+        let device = params::text(&q, "device")?.map(str::to_string);
+        if app.is_some() && device.is_some() {
+            return Err("give app= or device=, not both".to_string());
+        }
+        Ok((points, app, device))
+    })();
+    let (points, app, device) = match checked {
+        Ok(v) => v,
+        Err(e) => return bad(e),
+    };
+    let result = with_history(&st, move |store| {
+        let first = store.first_ts().map_err(|e| e.to_string())?;
+        let (from, to) = params::range(&q, now, first)?;
+        let subject = match (&app, &device) {
+            (Some(a), _) => {
+                // A name or a key; several apps of one name: the busiest.
+                let found = store.find_apps(a).map_err(|e| e.to_string())?;
+                match found.first() {
+                    Some((key, _)) => Subject::App(key.clone()),
+                    None => Subject::App(a.clone()),
+                }
+            }
+            (None, Some(d)) => Subject::Device(d.clone()),
+            (None, None) => Subject::Total,
+        };
+        let series = store
+            .series(&subject, from, to, points)
+            .map_err(|e| e.to_string())?;
+        Ok(serde_json::json!({
+            "from": from, "to": to, "app": app, "device": device, "series": series,
+        }))
+    })
+    .await;
+    match result {
+        Ok(v) => Json(v).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn metrics(State(st): State<AppState>) -> Response {
+    let text = st.metrics.lock().map(|m| m.render()).unwrap_or_default();
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
+}
+
+async fn live(State(st): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
+    if !auth::origin_ok(
+        header_str(&headers, header::ORIGIN),
+        header_str(&headers, header::HOST),
+    ) {
+        return (StatusCode::FORBIDDEN, "WebSocket from a foreign origin\n").into_response();
+    }
+    let rx = st.updates.resubscribe();
+    let first = st.latest.borrow().clone();
+    ws.on_upgrade(move |socket| stream(socket, rx, first))
+}
+
+/// Sends the latest snapshot, then every new one, until the client goes or the
+/// collector ends. A slow client skips snapshots rather than holding anyone up.
+async fn stream(
+    mut socket: WebSocket,
+    mut rx: broadcast::Receiver<Arc<Snapshot>>,
+    first: Arc<Snapshot>,
+) {
+    let send = |s: &Snapshot| serde_json::to_string(s).map(|j| Message::Text(j.into()));
+    if let Ok(m) = send(&first) {
+        if socket.send(m).await.is_err() {
+            return;
+        }
+    }
+    loop {
+        tokio::select! {
+            r = rx.recv() => match r {
+                Ok(s) => {
+                    let Ok(m) = send(&s) else { continue };
+                    if socket.send(m).await.is_err() {
+                        break;
+                    }
+                }
+                Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            msg = socket.recv() => match msg {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+}
+
+async fn index() -> Html<&'static str> {
+    Html(super::assets::INDEX)
+}
+
+/// The routes, all behind the token.
+pub fn router(st: AppState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/api/snapshot", get(snapshot))
+        .route("/api/apps", get(apps))
+        .route("/api/history", get(history))
+        .route("/api/live", get(live))
+        .route("/metrics", get(metrics))
+        .layer(middleware::from_fn_with_state(st.clone(), require_token))
+        .with_state(st)
+}
+
+/// Serves on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    st: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router(st).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+}
