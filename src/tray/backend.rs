@@ -94,6 +94,7 @@ async fn start_server(
     global: &Global,
     so: &ServerOptions,
     c: &mut crate::collect::collector::Collector,
+    alerts: tokio::sync::watch::Receiver<Vec<String>>,
 ) -> anyhow::Result<(String, tokio::sync::oneshot::Sender<()>)> {
     let dir = crate::config::xdg_dir("XDG_CONFIG_HOME", ".config")
         .ok_or_else(|| anyhow::anyhow!("no config directory for the dashboard token (set HOME)"))?;
@@ -126,6 +127,7 @@ async fn start_server(
         c.latest.clone(),
         c.subscribe(),
         global.history_dir(),
+        alerts,
     );
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -239,10 +241,11 @@ pub async fn run(
     };
     let mut rx = c.subscribe();
     let writer = global.spawn_history(&mut c);
+    let (alerts_tx, alerts_rx) = tokio::sync::watch::channel(Vec::new());
     let mut server_stop = None;
     let mut dashboard_url = None;
     if let Some(so) = &opts.server {
-        match start_server(&global, so, &mut c).await {
+        match start_server(&global, so, &mut c, alerts_rx).await {
             Ok((url, stop)) => {
                 eprintln!("hogwatch: dashboard at {url}");
                 dashboard_url = Some(url.clone());
@@ -291,9 +294,17 @@ pub async fn run(
                     let date = Zone::Local.date((s.ts / 1000) as i64);
                     let t = today.observe(&s, date);
                     alerts.observe(&s, t, clock.mono());
+                    let active = alerts.active((s.ts / 1000) as i64);
+                    alerts_tx.send_if_modified(|a| {
+                        let changed = *a != active;
+                        if changed {
+                            a.clone_from(&active);
+                        }
+                        changed
+                    });
                     let u = Update {
                         today: history.then(|| t.clone()),
-                        alerts: alerts.active((s.ts / 1000) as i64),
+                        alerts: active,
                         autostart,
                         snapshot: s,
                         history_problem: history_problem.clone(),

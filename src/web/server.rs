@@ -31,6 +31,8 @@ pub struct AppState {
     updates: Arc<broadcast::Receiver<Arc<Snapshot>>>,
     history: Option<PathBuf>,
     metrics: Arc<Mutex<Metrics>>,
+    /// The current alerts (menu lines), from the alert engine.
+    alerts: watch::Receiver<Vec<String>>,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
         latest: watch::Receiver<Arc<Snapshot>>,
         updates: broadcast::Receiver<Arc<Snapshot>>,
         history: Option<PathBuf>,
+        alerts: watch::Receiver<Vec<String>>,
     ) -> AppState {
         let metrics = Arc::new(Mutex::new(Metrics::default()));
         let mut rx = updates.resubscribe();
@@ -64,6 +67,7 @@ impl AppState {
             updates: Arc::new(updates),
             history,
             metrics,
+            alerts,
         }
     }
 }
@@ -197,6 +201,10 @@ async fn history(State(st): State<AppState>, Query(q): Query<HashMap<String, Str
     }
 }
 
+async fn alerts(State(st): State<AppState>) -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "alerts": *st.alerts.borrow() }))
+}
+
 async fn metrics(State(st): State<AppState>) -> Response {
     let text = st.metrics.lock().map(|m| m.render()).unwrap_or_default();
     (
@@ -266,6 +274,7 @@ pub fn router(st: AppState) -> Router {
         .route("/api/apps", get(apps))
         .route("/api/history", get(history))
         .route("/api/live", get(live))
+        .route("/api/alerts", get(alerts))
         .route("/metrics", get(metrics))
         .layer(middleware::from_fn_with_state(st.clone(), require_token))
         .with_state(st)
