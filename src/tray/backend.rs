@@ -350,9 +350,17 @@ pub async fn run(
                 probed = true;
                 if env::tray_host(bus.as_ref()).await == env::TrayHost::None {
                     let desktop = std::env::var("XDG_CURRENT_DESKTOP").unwrap_or_default();
-                    let msg = env::no_host_message(&desktop);
+                    let mut msg = env::no_host_message(&desktop);
+                    if let Some(url) = &dashboard_url {
+                        // Without an icon, the dashboard is the way in.
+                        msg.push_str(&format!("; the dashboard is at {url}"));
+                    }
                     tracing::warn!("{msg}");
-                    crate::notify::show("hogwatch: no tray to show its icon", &msg).await;
+                    let body = msg.clone();
+                    // Its own task: a slow notification server must not hold up refreshes.
+                    tokio::spawn(async move {
+                        crate::notify::show("hogwatch: no tray to show its icon", &body).await;
+                    });
                     sink.notice(Notice::NoTrayHost(msg));
                 }
             }
