@@ -3,10 +3,13 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: deps run build test lint unit bench clean
+.PHONY: deps package-deps run build test lint unit bench clean assets deb rpm package-check
 
 deps:
 	@.ci/deps
+
+package-deps:
+	@.ci/deps packaging
 
 build: deps
 	$(CARGO) build --release --locked
@@ -16,8 +19,9 @@ run: build
 	./target/release/hogwatch
 
 ## Every test: formatting, clippy, unit, property and integration tests (real nethogs,
-## real traffic in network namespaces: needs root, as on CI).
-test: deps lint unit
+## real traffic in network namespaces: needs root, as on CI), then the packages: built from
+## the release build, linted, installed, exercised and removed (package-check, as root).
+test: deps lint unit package-check
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -33,6 +37,34 @@ bench: deps
 	$(CARGO) bench --locked --bench history
 	benches/idle_cost.sh
 	benches/tray_cost.sh
+
+## Package assets in target/assets/: man pages and shell completions generated from the
+## clap definitions (examples/gen_assets.rs), hicolor PNGs rendered from icons/hogwatch.svg.
+ICON_SIZES := 16 24 32 48 64 128 256 512
+assets: package-deps
+	rm -rf target/assets
+	$(CARGO) run --locked --quiet --example gen_assets -- target/assets
+	gzip -9nf target/assets/man/*.1
+	for s in $(ICON_SIZES); do \
+	  mkdir -p target/assets/icons/$${s}x$${s} && \
+	  rsvg-convert -w $$s -h $$s -o target/assets/icons/$${s}x$${s}/hogwatch.png icons/hogwatch.svg \
+	  || exit 1; \
+	done
+
+## target/debian/hogwatch_*.deb and target/generate-rpm/hogwatch-*.rpm, from the release
+## build exactly as `build` left it (no rebuild, no strip; metadata in Cargo.toml).
+deb: package-deps build assets
+	rm -f target/debian/hogwatch_*.deb
+	$(CARGO) deb --no-build --no-strip --locked
+
+rpm: package-deps build assets
+	rm -f target/generate-rpm/hogwatch-*.rpm
+	$(CARGO) generate-rpm
+
+## lintian, desktop-file-validate, appstreamcli; install the .deb, run it, remove it; the
+## .rpm's file list (packaging/check.sh; needs root for apt-get).
+package-check: deb rpm
+	packaging/check.sh
 
 clean:
 	$(CARGO) clean

@@ -72,6 +72,9 @@ pub struct Global {
     /// Config file (default: $XDG_CONFIG_HOME/hogwatch/config.toml, written on first run).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Open the dashboard in the web browser (xdg-open) instead of a window of its own.
+    #[arg(long, global = true)]
+    pub browser: bool,
     /// The config file's settings (flags above override them); see `load_config`.
     #[arg(skip)]
     pub file: crate::config::Config,

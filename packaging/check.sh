@@ -1,0 +1,273 @@
+#!/usr/bin/env bash
+# `make package-check`: the .deb and .rpm that `make deb rpm` just built, checked for real.
+#
+#  1. The .deb: lintian (errors fail, warnings are printed; the README justifies each),
+#     Depends, desktop-file-validate on both desktop entries, appstreamcli validate --no-net
+#     on the metainfo, PNG sizes, man pages through man's own warnings, versions agreeing
+#     (Cargo.toml, the Debian changelog, the metainfo), the polkit policy's exec.path, and
+#     the binaries byte for byte those of target/release/ (built once, tested as shipped).
+#  2. The .rpm: `rpm -qlp` lists the same files as the .deb (up to the documented
+#     distribution differences), the same binaries, root-owned, with the same modes.
+#  3. Installed with `apt-get install ./hogwatch_*.deb` (root): `hogwatch --version`,
+#     `hogwatch doctor` (exit 0 or 1, names the installed helper), the helper at its libexec
+#     path (exit 2 on bad arguments), root-owned 0755 and not setuid, the installed policy's
+#     exec.path, man page and bash completion found; then `apt-get remove` and purge leave
+#     every path of the package as it was before (nothing left but user data).
+#
+# Leaves the machine as it found it, on failure too: the package and any dependency the
+# install pulled in are purged on exit. Refuses to run when hogwatch is already installed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+readonly HELPER=/usr/libexec/hogwatch/hogwatch-helper
+readonly POLICY=/usr/share/polkit-1/actions/org.hogwatch.helper.policy
+
+fail() {
+  echo "package-check: FAIL: $*" >&2
+  exit 1
+}
+step() {
+  printf '\n== %s (%ss)\n' "$*" "$SECONDS"
+}
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+[ -n "$version" ] || fail "no version in Cargo.toml"
+shopt -s nullglob
+debs=(target/debian/hogwatch_"$version"-*_*.deb)
+rpms=(target/generate-rpm/hogwatch-"$version"-*.rpm)
+shopt -u nullglob
+((${#debs[@]} == 1)) || fail "expected one target/debian/hogwatch_$version-*.deb, found ${#debs[@]} (run make deb)"
+((${#rpms[@]} == 1)) || fail "expected one target/generate-rpm/hogwatch-$version-*.rpm, found ${#rpms[@]} (run make rpm)"
+deb=${debs[0]}
+rpm=${rpms[0]}
+
+work=$(mktemp -d)
+installed_by_us=0
+cleanup() {
+  local status=$?
+  if ((installed_by_us)) && dpkg-query -W -f='${Status}' hogwatch 2>/dev/null | grep -qv 'not-installed'; then
+    echo "package-check: purging hogwatch (cleanup)" >&2
+    "${sudo_cmd[@]}" dpkg --purge hogwatch >/dev/null || status=1
+  fi
+  if [ -s "$work/pulled-in" ]; then
+    echo "package-check: purging what the install pulled in: $(tr '\n' ' ' <"$work/pulled-in")" >&2
+    # shellcheck disable=SC2046 # one package name per line
+    "${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=600 purge -y -q $(cat "$work/pulled-in") >/dev/null || status=1
+  fi
+  rm -rf "$work"
+  exit "$status"
+}
+trap cleanup EXIT
+
+# ---------------------------------------------------------------------------------------
+step "1. $deb"
+dpkg-deb --info "$deb" | sed -n '/Package:/,$p'
+
+depends=$(dpkg-deb --field "$deb" Depends)
+for need in nethogs libayatana-appindicator3-1 'pkexec | policykit-1'; do
+  # Exact alternatives, as dpkg writes them: ", " between, " | " within.
+  [[ ", $depends, " == *", $need, "* || ", $depends, " == *", $need (>="* ]] ||
+    fail "Depends lacks '$need': $depends"
+done
+# WebKitGTK only when the binary links it (the dashboard window; $auto then lists it).
+if readelf -d target/release/hogwatch | grep -q 'NEEDED.*libwebkit2gtk-4\.1'; then
+  [[ $depends == *libwebkit2gtk-4.1-0* ]] || fail "hogwatch links WebKitGTK but Depends lacks libwebkit2gtk-4.1-0: $depends"
+else
+  [[ $depends != *webkit* ]] || fail "Depends names WebKitGTK, which hogwatch does not link: $depends"
+fi
+
+echo "-- lintian (errors fail; warnings and info shown)"
+lintian_out=$work/lintian.txt
+set +e
+lintian --display-info --fail-on error "$deb" >"$lintian_out" 2>&1
+lintian_status=$?
+set -e
+cat "$lintian_out"
+((lintian_status == 0)) || fail "lintian reports errors (exit $lintian_status)"
+echo "lintian: $(grep -c '^E:' "$lintian_out" || true) errors, $(grep -c '^W:' "$lintian_out" || true) warnings, $(grep -c '^I:' "$lintian_out" || true) info"
+
+root=$work/deb
+dpkg-deb -x "$deb" "$root"
+
+echo "-- desktop-file-validate, appstreamcli validate --no-net (the files as shipped)"
+desktop-file-validate "$root/usr/share/applications/io.github.hogwatch.desktop"
+desktop-file-validate "$root/usr/share/hogwatch/hogwatch-autostart.desktop"
+grep -qx 'X-GNOME-Autostart-enabled=true' "$root/usr/share/hogwatch/hogwatch-autostart.desktop" ||
+  fail "the autostart entry lacks X-GNOME-Autostart-enabled=true"
+[ ! -e "$root/etc/xdg/autostart" ] || fail "the package must not start hogwatch at login by itself"
+appstreamcli validate --no-net --pedantic "$root/usr/share/metainfo/io.github.hogwatch.metainfo.xml"
+
+echo "-- versions"
+changelog_version=$(dpkg-parsechangelog -l packaging/debian/changelog -S Version)
+metainfo_version=$(sed -n 's/.*<release version="\([^"]*\)".*/\1/p' packaging/io.github.hogwatch.metainfo.xml | head -n 1)
+[ "${changelog_version%-*}" = "$version" ] || fail "packaging/debian/changelog is at $changelog_version, Cargo.toml at $version"
+[ "$metainfo_version" = "$version" ] || fail "the metainfo's newest release is $metainfo_version, Cargo.toml is at $version"
+[ "$(dpkg-deb --field "$deb" Version)" = "$changelog_version" ] || fail "the .deb's version is not the changelog's"
+echo "Cargo.toml $version, changelog $changelog_version, metainfo $metainfo_version"
+
+echo "-- binaries: byte for byte target/release/"
+for pair in usr/bin/hogwatch:target/release/hogwatch "${HELPER#/}":target/release/hogwatch-helper; do
+  packaged=$root/${pair%%:*}
+  built=${pair#*:}
+  cmp -s "$packaged" "$built" || fail "/${pair%%:*} in the .deb is not $built"
+  echo "/${pair%%:*} = $built ($(sha256sum <"$built" | cut -c1-16)…)"
+done
+
+echo "-- polkit policy"
+exec_paths() { # POLICY_FILE: every action's org.freedesktop.policykit.exec.path
+  python3 -c '
+import sys, xml.etree.ElementTree as ET
+for a in ET.parse(sys.argv[1]).getroot().iter("action"):
+    for n in a.iter("annotate"):
+        if n.get("key") == "org.freedesktop.policykit.exec.path":
+            print(n.text.strip())' "$1"
+}
+[ "$(exec_paths "$root$POLICY")" = "$HELPER" ] || fail "the packaged policy's exec.path is not $HELPER"
+[ -f "$root$HELPER" ] || fail "the policy's exec.path $HELPER is not in the package"
+cmp -s "$root$POLICY" packaging/org.hogwatch.helper.policy || fail "the packaged policy differs from packaging/"
+echo "exec.path $HELPER"
+
+echo "-- owners and modes in the .deb"
+dpkg-deb -c "$deb" | awk '$2 != "root/root" && $2 != "0/0" { bad = 1; print "not root/root: " $0 } END { exit bad }' ||
+  fail "files not owned by root in the .deb"
+helper_line=$(dpkg-deb -c "$deb" | awk -v p=".$HELPER" '$6 == p')
+[[ $helper_line =~ ^-rwxr-xr-x\ (root/root|0/0)\  ]] || fail "helper in the .deb is not -rwxr-xr-x root/root: $helper_line"
+if dpkg-deb -c "$deb" | awk '$1 ~ /^-/ && $1 ~ /[sS]/' | grep .; then fail "setuid/setgid files in the .deb"; fi
+echo "$helper_line"
+
+echo "-- icons: every hicolor PNG has its directory's size"
+for png in "$root"/usr/share/icons/hicolor/*/apps/hogwatch.png; do
+  dir=$(basename "$(dirname "$(dirname "$png")")")
+  size=$(file -b "$png" | sed -n 's/^PNG image data, \([0-9]*\) x \([0-9]*\),.*/\1x\2/p')
+  [ "$size" = "$dir" ] || fail "$png is $size"
+done
+find "$root/usr/share/icons/hicolor" -mindepth 1 -maxdepth 1 -printf '%f ' | tr ' ' '\n' | sort -V | tr '\n' ' '
+echo
+
+echo "-- man pages (man --warnings)"
+for page in "$root"/usr/share/man/man1/*.1.gz; do
+  warnings=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" 2>&1 >/dev/null || true)
+  [ -z "$warnings" ] || fail "$page: $warnings"
+done
+find "$root/usr/share/man" -type f -printf '%f ' && echo
+
+# ---------------------------------------------------------------------------------------
+step "2. $rpm"
+rpm -qpi "$rpm" | sed -n '1,/^Description/p'
+echo "-- Requires"
+rpm -qp --requires "$rpm" | tr '\n' ' '
+echo
+
+# Regular files and symlinks: dpkg-deb -c against rpm -qlp. The two documented differences
+# (Cargo.toml, [package.metadata.generate-rpm]): zsh's directory, and the distributions'
+# own places for the license/copyright and the Debian changelog.
+dpkg-deb -c "$deb" | awk '$1 ~ /^[-l]/ { sub(/^\./, "", $6); print $6 }' |
+  grep -v '^/usr/share/doc/hogwatch/' | sort >"$work/deb-files"
+rpm -qlp "$rpm" | grep -v '^/usr/share/licenses/hogwatch/' |
+  sed 's|^/usr/share/zsh/site-functions/|/usr/share/zsh/vendor-completions/|' | sort >"$work/rpm-files"
+if ! diff -u "$work/deb-files" "$work/rpm-files"; then
+  fail "rpm -qlp and the .deb list different files (- .deb, + .rpm)"
+fi
+echo "rpm -qlp: the same $(wc -l <"$work/deb-files") files as the .deb"
+# --dump: path size mtime digest mode owner group isconfig isdoc rdev symlink
+rpm -qp --dump "$rpm" | awk '$6 != "root" || $7 != "root" { bad = 1; print "not root:root: " $0 } END { exit bad }' ||
+  fail "files not owned by root in the .rpm"
+for pair in /usr/bin/hogwatch:target/release/hogwatch "$HELPER":target/release/hogwatch-helper; do
+  read -r digest mode < <(rpm -qp --dump "$rpm" | awk -v p="${pair%%:*}" '$1 == p { print $4, $5 }')
+  [ "$digest" = "$(sha256sum <"${pair#*:}" | cut -d' ' -f1)" ] || fail "${pair%%:*} in the .rpm is not ${pair#*:}"
+  [ "$mode" = 0100755 ] || fail "${pair%%:*} in the .rpm has mode $mode, not 0100755"
+done
+echo "binaries = target/release/, root:root, 0755"
+
+# ---------------------------------------------------------------------------------------
+step "3. apt-get install ./$deb"
+if dpkg-query -W -f='${Status}' hogwatch 2>/dev/null | grep -qv 'not-installed'; then
+  fail "hogwatch is already installed here ($(dpkg-query -W -f='${Version} ${Status}' hogwatch)); remove it first, this check installs and removes its own"
+fi
+mapfile -t paths < <(dpkg-deb -c "$deb" | awk '{ sub(/^\./, "", $6); sub(/\/$/, "", $6); if ($6 != "") print $6 }')
+for p in "${paths[@]}"; do
+  if [ -e "$p" ] || [ -L "$p" ]; then echo "$p"; fi
+done | sort >"$work/existed-before"
+dpkg-query -W -f='${Package}\n' | sort >"$work/packages-before"
+
+installed_by_us=1
+"${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "./$deb"
+dpkg-query -W -f='${Package}\n' | sort | comm -13 "$work/packages-before" - | grep -vx hogwatch >"$work/pulled-in" || true
+
+echo "-- hogwatch --version"
+got=$(hogwatch --version)
+echo "$got"
+[ "$got" = "hogwatch $version" ] || fail "hogwatch --version printed '$got'"
+[ "$(command -v hogwatch)" = /usr/bin/hogwatch ] || fail "hogwatch on PATH is $(command -v hogwatch), not /usr/bin/hogwatch"
+
+echo "-- hogwatch doctor (a throwaway home: it must not touch this user's files)"
+home=$work/home
+mkdir -p "$home"
+set +e
+HOME=$home XDG_CONFIG_HOME=$home/.config XDG_DATA_HOME=$home/.local/share XDG_RUNTIME_DIR='' \
+  /usr/bin/hogwatch doctor >"$work/doctor.txt" 2>&1
+doctor_status=$?
+set -e
+cat "$work/doctor.txt"
+((doctor_status == 0 || doctor_status == 1)) || fail "hogwatch doctor exited $doctor_status (0 or 1 expected)"
+grep -q "helper at $HELPER\$" "$work/doctor.txt" || fail "hogwatch doctor does not find the helper at $HELPER"
+echo "doctor: exit $doctor_status, helper found at $HELPER"
+
+echo "-- the helper at its libexec path"
+set +e
+"$HELPER" --interval 0 lo >"$work/helper.out" 2>&1
+helper_status=$?
+set -e
+((helper_status == 2)) || fail "$HELPER with invalid arguments exited $helper_status, not 2: $(cat "$work/helper.out")"
+echo "invalid arguments: exit 2 ($(head -n 1 "$work/helper.out"))"
+helper_version=$("$HELPER" --version)
+[[ $helper_version == *"$version"* ]] || fail "$HELPER --version printed '$helper_version'"
+echo "--version: $helper_version"
+read -r owner mode < <(stat -c '%U:%G %a' "$HELPER")
+[ "$owner" = root:root ] || fail "$HELPER is owned by $owner"
+[ "$mode" = 755 ] || fail "$HELPER has mode $mode (0755 expected, never setuid)"
+[ "$(stat -c '%a' /usr/libexec/hogwatch)" = 755 ] || fail "/usr/libexec/hogwatch is not 0755"
+cmp -s "$HELPER" target/release/hogwatch-helper || fail "the installed helper is not target/release/hogwatch-helper"
+echo "$(stat -c '%A %U:%G' "$HELPER") $HELPER = target/release/hogwatch-helper"
+
+echo "-- the installed polkit policy"
+[ "$(exec_paths "$POLICY")" = "$HELPER" ] || fail "$POLICY: exec.path is not $HELPER"
+echo "$POLICY: exec.path $HELPER"
+
+echo "-- man page, completion, desktop files"
+[ "$(man -w hogwatch)" = /usr/share/man/man1/hogwatch.1.gz ] || fail "man -w hogwatch: $(man -w hogwatch 2>&1)"
+bash -c 'source /usr/share/bash-completion/completions/hogwatch && complete -p hogwatch' >/dev/null ||
+  fail "the bash completion does not register for hogwatch"
+for f in /usr/share/applications/io.github.hogwatch.desktop /usr/share/hogwatch/hogwatch-autostart.desktop \
+  /usr/share/metainfo/io.github.hogwatch.metainfo.xml /usr/share/icons/hicolor/scalable/apps/hogwatch.svg; do
+  [ -f "$f" ] || fail "$f is not installed"
+done
+echo "man -w hogwatch, bash completion, desktop entry, autostart entry, metainfo, icons: ok"
+
+# ---------------------------------------------------------------------------------------
+step "4. apt-get remove, purge"
+dpkg -L hogwatch | grep -vx "/." | sort >"$work/listed"
+"${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=600 remove -y -q hogwatch
+left=()
+while read -r p; do
+  [ -e "$p" ] || [ -L "$p" ] || continue
+  grep -qxF "$p" "$work/existed-before" || left+=("$p")
+done <"$work/listed"
+((${#left[@]} == 0)) || fail "apt-get remove left: ${left[*]}"
+# The package is in no apt source: after `remove` only dpkg still knows it (if at all).
+"${sudo_cmd[@]}" dpkg --purge hogwatch
+installed_by_us=0
+if dpkg-query -W -f='${Status}' hogwatch 2>/dev/null | grep -qv 'not-installed'; then
+  fail "hogwatch is still known to dpkg after purge: $(dpkg-query -W -f='${Status}' hogwatch)"
+fi
+for p in "${paths[@]}"; do
+  [ -e "$p" ] || [ -L "$p" ] || continue
+  grep -qxF "$p" "$work/existed-before" || fail "after purge, $p is still there"
+done
+echo "removed: every one of the package's $(wc -l <"$work/listed") paths is as it was before the install"
+
+step "package-check: ok"
