@@ -3,6 +3,7 @@
 //! tray, saying why, rather than letting GTK or libayatana abort. Then tao's event loop
 //! (a GTK main loop) runs on this thread and the backend on a tokio runtime beside it:
 //! refreshes come in through an `EventLoopProxy`, menu clicks go out through a channel.
+//! "Open dashboard" shows the dashboard window (`window`) on this thread too.
 //! Nothing on this thread waits on D-Bus, the disk or the collector.
 
 use super::actions::{self, Action};
@@ -12,13 +13,14 @@ use super::icon;
 use super::menu::{MenuView, MAX_ROWS};
 use super::menu_model::{self, Group, MenuSettings, Ordering, Sort};
 use super::title;
+use super::window::DashboardWindow;
 use crate::cli::{Global, DEFAULT_PORT};
 use crate::clock::{Clock, SystemClock};
 use crate::instance::{self, Claim, Instance};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tao::event::{Event, StartCause};
-use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy};
+use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy, EventLoopWindowTarget};
 use tao::platform::run_return::EventLoopExtRunReturn;
 use tokio::sync::mpsc;
 use tray_icon::menu::MenuEvent;
@@ -174,6 +176,8 @@ struct Gui {
     quitting: Option<Instant>,
     /// The dashboard's URL (with the token) once its server listens.
     dashboard: Option<String>,
+    /// The dashboard's window (or the browser, with `--browser`).
+    window: DashboardWindow,
 }
 
 impl Gui {
@@ -223,7 +227,7 @@ impl Gui {
         }
     }
 
-    fn on_menu(&mut self, id: &str) {
+    fn on_menu(&mut self, id: &str, target: &EventLoopWindowTarget<UserEvent>) {
         let Some(action) = actions::parse(id) else {
             // Labels and details: a click restores nothing but check states.
             return;
@@ -243,10 +247,10 @@ impl Gui {
                     .requests
                     .send(Request::PauseAlerts(!self.settings.alerts_paused));
             }
-            Action::OpenDashboard => self.open_dashboard(None),
+            Action::OpenDashboard => self.open_dashboard(target, None),
             Action::ShowRow(slot) => {
                 let app = self.view.row_apps.get(*slot).cloned();
-                self.open_dashboard(app);
+                self.open_dashboard(target, app);
             }
             _ => {}
         }
@@ -259,8 +263,8 @@ impl Gui {
         self.refresh();
     }
 
-    /// Opens the dashboard (focused on `app`) in the browser; the backend starts it.
-    fn open_dashboard(&self, app: Option<String>) {
+    /// Shows the dashboard (focused on `app`) in its window, or in the browser.
+    fn open_dashboard(&mut self, target: &EventLoopWindowTarget<UserEvent>, app: Option<String>) {
         let Some(url) = &self.dashboard else {
             return;
         };
@@ -268,10 +272,12 @@ impl Gui {
             Some(a) => format!("{url}&app={}", crate::web::auth::url_encode(&a)),
             None => url.clone(),
         };
-        let _ = self.requests.send(Request::OpenUrl(url));
+        self.window.show(target, &url);
     }
 
     fn quit(&mut self) {
+        // The window goes at once; the backend may take a moment to stop.
+        self.window.close();
         if self.quitting.is_none() {
             self.quitting = Some(Instant::now() + QUIT_DEADLINE);
             let _ = self.requests.send(Request::Quit);
@@ -310,6 +316,7 @@ fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> 
     }));
 
     let settings = settings_of(&global);
+    let browser_only = global.browser;
     let view = MenuView::new(&settings)?;
     let icon_dir = instance
         .as_ref()
@@ -339,12 +346,13 @@ fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> 
         latest: None,
         last_icon: Vec::new(),
         last_title: String::new(),
+        window: DashboardWindow::new(browser_only, requests.clone()),
         requests,
         quitting: None,
         dashboard: None,
     };
     let mut failed = false;
-    event_loop.run_return(|event, _, flow| {
+    event_loop.run_return(|event, target, flow| {
         *flow = match gui.quitting {
             Some(deadline) => ControlFlow::WaitUntil(deadline),
             None => ControlFlow::Wait,
@@ -368,9 +376,12 @@ fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> 
                     gui.refresh();
                 }
             }
-            Event::UserEvent(UserEvent::Menu(e)) => gui.on_menu(e.id.as_ref()),
+            Event::UserEvent(UserEvent::Menu(e)) => gui.on_menu(e.id.as_ref(), target),
+            Event::WindowEvent {
+                window_id, event, ..
+            } => gui.window.on_event(window_id, &event),
             Event::UserEvent(UserEvent::Notice(n)) => match n {
-                Notice::OpenDashboard => gui.open_dashboard(None),
+                Notice::OpenDashboard => gui.open_dashboard(target, None),
                 Notice::Dashboard(url) => {
                     gui.dashboard = Some(url);
                     gui.view.enable_dashboard();
@@ -378,8 +389,10 @@ fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> 
                 Notice::NoTrayHost(msg) => tracing::warn!("{msg}"),
             },
             Event::UserEvent(UserEvent::Stopped) => {
-                // Drop the icon first: the host removes it at once.
+                // Drop the icon and the window first: the host removes the icon at once,
+                // WebKit ends its processes.
                 gui.tray = None;
+                gui.window.close();
                 *flow = ControlFlow::Exit;
             }
             _ => {}

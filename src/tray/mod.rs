@@ -11,7 +11,8 @@
 //! - `menu` — the muda menu, updated in place from the menu model;
 //! - `backend` — the async side: collector, history writer, single instance, signals;
 //! - `env` — display, libayatana and tray-host probes;
-//! - `autostart` — "Start at login" (an XDG autostart entry).
+//! - `autostart` — "Start at login" (an XDG autostart entry);
+//! - `window` — the dashboard window (tao + wry's WebKitGTK webview), or the browser.
 
 pub mod actions;
 pub mod app;
@@ -23,3 +24,4 @@ pub mod menu;
 pub mod menu_model;
 pub mod title;
 pub mod today;
+pub mod window;

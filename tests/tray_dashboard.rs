@@ -1,0 +1,565 @@
+//! The dashboard window end to end, under Xvfb with a private D-Bus session bus (the
+//! harness of `tests/tray.rs`): the menu is clicked over `com.canonical.dbusmenu` as a
+//! tray host would, the window is found and closed over X11 (x11rb) as a window manager
+//! would, WebKit's processes are found in /proc.
+//!
+//! * "Open dashboard" opens one top-level window titled "hogwatch" (about 1100×750) whose
+//!   webview loads the dashboard and shows its live figures (saved as
+//!   `target/test-artifacts/dashboard-window.png`; under this machine's C.UTF-8 locale,
+//!   which WebKit alone would hand the page as language "C"); opening again, or "Show in dashboard"
+//!   of a row, raises the same window (the latter loads its URL); closing it
+//!   (WM_DELETE_WINDOW) removes it and WebKit's web process exits; Quit exits in < 3 s.
+//!   hogwatch's RSS before, with the window and after is printed.
+//! * `--browser`: "Open dashboard" runs `xdg-open URL` (a stand-in that records its
+//!   argument: the only test double, everything else is real) and makes no window.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+use support::desktop::{artifacts_dir, Desktop, MenuNode};
+use support::home::Home;
+use support::tray_app::{item, quit, replay_argv, start_tray, write_replay, HOGWATCH};
+use support::{err, find_pids, pid_alive, wait_until, Result};
+use x11rb::connection::Connection as _;
+use x11rb::protocol::xproto::{
+    Atom, AtomEnum, ClientMessageEvent, ConnectionExt as _, EventMask, ImageFormat, MapState,
+    Window,
+};
+use x11rb::rust_connection::RustConnection;
+
+/// The window's title (the dashboard page's <title> too).
+const TITLE: &str = "hogwatch";
+/// What the app logs (at info) when the webview has loaded the page.
+const LOADED: &str = "dashboard window: loaded http://127.0.0.1:";
+/// What the app logs (at info) when "Open dashboard" finds the window open.
+const RAISED: &str = "dashboard window: raised";
+/// WebKit's helper processes (argv[0] ends so), children of the app.
+const WEB_PROCESS: &str = "WebKitWebProcess";
+const NETWORK_PROCESS: &str = "WebKitNetworkProcess";
+
+/// Generous for a first WebKit start on a busy 2-core machine.
+const WINDOW_TIMEOUT: Duration = Duration::from_secs(30);
+/// "Within a few seconds" after the window closes.
+const EXIT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[test]
+fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
+    let home = Home::new("hogwatch-dash-")?;
+    let desktop = Desktop::start(&home)?;
+    let work = tempfile::tempdir()?;
+    let source = format!("replay:{}", write_replay(work.path(), 300)?);
+    let mut argv = vec!["/usr/bin/env", "HOGWATCH_LOG=hogwatch=info"];
+    argv.extend(replay_argv(&source));
+    let (mut hog, tray) = start_tray(&desktop, "dash-window", &argv)?;
+    let pid = hog.pid();
+    let x = X::connect(desktop.display())?;
+
+    let menu = wait_dashboard_enabled(&tray)?;
+    let rss_before = rss(pid)?;
+    let rss_webkit_libs = library_rss_kib(pid, &["libwebkit2gtk", "libjavascriptcoregtk"]);
+    assert!(
+        x.windows_titled(pid)?.is_empty(),
+        "no window before Open dashboard"
+    );
+
+    // Open dashboard: one window, the page loaded and drawn.
+    let t0 = std::time::Instant::now();
+    tray.click(item(&menu, "Open dashboard")?.id)?;
+    let win = wait_until("the dashboard window", WINDOW_TIMEOUT, || {
+        x.windows_titled(pid).ok()?.into_iter().next()
+    })
+    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
+    let mapped = t0.elapsed();
+    let (w, h) = (win.width, win.height);
+    assert!(
+        (1000..=1200).contains(&w) && (680..=800).contains(&h),
+        "window size {w}×{h}, expected about 1100×750"
+    );
+    wait_until("the page to load", WINDOW_TIMEOUT, || {
+        hog.stderr_text().contains(LOADED).then_some(())
+    })
+    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
+    let loaded = t0.elapsed();
+    // Drawn: a blank webview (or a window not yet painted) is one colour; text is many.
+    let colours = wait_until("the page to be drawn", WINDOW_TIMEOUT, || {
+        x.distinct_colours(&win).ok().filter(|&n| n >= 16)
+    })
+    .map_err(|e| {
+        err(format!(
+            "{e} (colours: {:?})",
+            x.distinct_colours(&win).ok()
+        ))
+    })?;
+    let drawn = t0.elapsed();
+    x.wait_live(&win)
+        .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
+    let live = t0.elapsed();
+    let web = wait_until("WebKit's web process", WINDOW_TIMEOUT, || {
+        let p = children(pid, WEB_PROCESS);
+        (!p.is_empty()).then_some(p)
+    })?;
+    let network = children(pid, NETWORK_PROCESS);
+    desktop.screenshot(&artifacts_dir()?.join("dashboard-window.png"))?;
+    let rss_open = rss(pid)?;
+    let rss_web: u64 = web
+        .iter()
+        .filter_map(|&p| rss(p).ok())
+        .map(|r| r.total)
+        .sum();
+    let rss_network: u64 = network
+        .iter()
+        .filter_map(|&p| rss(p).ok())
+        .map(|r| r.total)
+        .sum();
+
+    // Open dashboard again: the same window, raised.
+    let menu = tray.layout()?;
+    tray.click(item(&menu, "Open dashboard")?.id)?;
+    wait_until("the window to be raised", Duration::from_secs(10), || {
+        (hog.stderr_text().matches(RAISED).count() >= 1).then_some(())
+    })?;
+    let wins = x.windows_titled(pid)?;
+    assert_eq!(wins.len(), 1, "one window after opening twice: {wins:?}");
+    assert_eq!(wins[0].id, win.id, "the same window");
+
+    // "Show in dashboard" of a row: the same window, now on that app's URL.
+    let menu = tray.wait_layout(Duration::from_secs(15), |m| {
+        m.find(|n| n.text() == "Show in dashboard" && n.enabled)
+            .is_some()
+    })?;
+    let show = menu
+        .find(|n| n.text() == "Show in dashboard" && n.enabled)
+        .map(|n| n.id)
+        .unwrap();
+    tray.click(show)?;
+    wait_until("the row's page to load", WINDOW_TIMEOUT, || {
+        let s = hog.stderr_text();
+        (s.matches(RAISED).count() >= 2 && s.matches(LOADED).count() >= 2).then_some(())
+    })
+    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
+    let wins = x.windows_titled(pid)?;
+    assert_eq!(
+        wins.len(),
+        1,
+        "one window after Show in dashboard: {wins:?}"
+    );
+    assert_eq!(wins[0].id, win.id, "the same window");
+
+    // Close it as a window manager does: the window goes, and WebKit's web process.
+    let t1 = std::time::Instant::now();
+    x.delete_window(win.id)?;
+    wait_until("the window to go", EXIT_TIMEOUT, || {
+        x.windows_titled(pid).ok()?.is_empty().then_some(())
+    })?;
+    wait_until("WebKit's web process to exit", EXIT_TIMEOUT, || {
+        web.iter().all(|&p| !pid_alive(p)).then_some(())
+    })
+    .map_err(|e| {
+        err(format!(
+            "{e}: still running {:?}",
+            children(pid, WEB_PROCESS)
+        ))
+    })?;
+    let web_gone = t1.elapsed();
+    // The network process belongs to the window's (ephemeral) web context, which goes
+    // with the webview.
+    let network_gone = wait_until("WebKit's network process to exit", EXIT_TIMEOUT, || {
+        network
+            .iter()
+            .all(|&p| !pid_alive(p))
+            .then_some(t1.elapsed())
+    });
+    assert!(
+        children(pid, WEB_PROCESS).is_empty(),
+        "no new web process after closing"
+    );
+    assert!(pid_alive(pid), "hogwatch keeps running without its window");
+    // Let the GUI thread finish the teardown before measuring.
+    let menu = tray.layout()?;
+    let rss_after = rss(pid)?;
+
+    eprintln!(
+        "[dashboard] window mapped after {mapped:?}, page loaded after {loaded:?}, drawn \
+         after {drawn:?} ({colours} colours), live after {live:?}; size {w}×{h}"
+    );
+    eprintln!(
+        "[dashboard] hogwatch VmRSS: before {rss_before}, of which WebKit's libraries \
+         {rss_webkit_libs} KiB; window open {rss_open} (+ web process {rss_web} KiB, network \
+         process {rss_network} KiB); after closing {rss_after}"
+    );
+    eprintln!(
+        "[dashboard] after closing: web process gone in {web_gone:?}; network process \
+         {network:?} {}",
+        match &network_gone {
+            Ok(d) => format!("gone in {d:?}"),
+            Err(_) => format!("still running after {EXIT_TIMEOUT:?}"),
+        }
+    );
+    network_gone?;
+
+    // Opening again after closing works (a new window), and Quit still exits in < 3 s
+    // with it open, WebKit's processes with it.
+    tray.click(item(&menu, "Open dashboard")?.id)?;
+    wait_until("the window to open again", WINDOW_TIMEOUT, || {
+        x.windows_titled(pid).ok()?.into_iter().next()
+    })?;
+    let webkit = wait_until("WebKit's processes again", WINDOW_TIMEOUT, || {
+        let web = children(pid, WEB_PROCESS);
+        let network = children(pid, NETWORK_PROCESS);
+        (!web.is_empty() && !network.is_empty()).then(|| [web, network].concat())
+    })?;
+    quit(&tray, &mut hog)?;
+    wait_until(
+        "WebKit's processes to exit after Quit",
+        EXIT_TIMEOUT,
+        || webkit.iter().all(|&p| !pid_alive(p)).then_some(()),
+    )?;
+    Ok(())
+}
+
+#[test]
+fn with_browser_open_dashboard_runs_xdg_open_and_makes_no_window() -> Result<()> {
+    let home = Home::new("hogwatch-dash-br-")?;
+    let desktop = Desktop::start(&home)?;
+    let work = tempfile::tempdir()?;
+    let source = format!("replay:{}", write_replay(work.path(), 300)?);
+    // The browser's stand-in: records the URL it was given, one line per call.
+    let bin = work.path().join("bin");
+    std::fs::create_dir_all(&bin)?;
+    let record = work.path().join("xdg-open.txt");
+    fake_xdg_open(&bin.join("xdg-open"), &record)?;
+    let path = format!(
+        "PATH={}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut argv = vec!["/usr/bin/env", path.as_str(), HOGWATCH, "--browser"];
+    argv.extend(replay_argv(&source).into_iter().skip(1));
+    let (mut hog, tray) = start_tray(&desktop, "dash-browser", &argv)?;
+    let pid = hog.pid();
+    let x = X::connect(desktop.display())?;
+
+    let menu = wait_dashboard_enabled(&tray)?;
+    tray.click(item(&menu, "Open dashboard")?.id)?;
+    let urls = wait_until("xdg-open to be run", Duration::from_secs(10), || {
+        let text = std::fs::read_to_string(&record).ok()?;
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        (!lines.is_empty()).then_some(lines)
+    })
+    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
+    assert_eq!(urls.len(), 1, "one call: {urls:?}");
+    let url = &urls[0];
+    assert!(
+        url.starts_with("http://127.0.0.1:") && url.contains("/?token=") && !url.contains("&app="),
+        "xdg-open got {url:?}"
+    );
+    // The token is the one the server prints.
+    assert!(
+        hog.stderr_text()
+            .contains(&format!("hogwatch: dashboard at {url}")),
+        "{url} is the dashboard's URL; stderr:\n{}",
+        hog.stderr_text()
+    );
+
+    // "Show in dashboard": the browser again, with the app.
+    let menu = tray.wait_layout(Duration::from_secs(15), |m| {
+        m.find(|n| n.text() == "Show in dashboard" && n.enabled)
+            .is_some()
+    })?;
+    let show = menu
+        .find(|n| n.text() == "Show in dashboard" && n.enabled)
+        .map(|n| n.id)
+        .unwrap();
+    tray.click(show)?;
+    let urls = wait_until("xdg-open to be run again", Duration::from_secs(10), || {
+        let text = std::fs::read_to_string(&record).ok()?;
+        let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+        (lines.len() >= 2).then_some(lines)
+    })?;
+    assert!(
+        urls[1].starts_with(&format!("{url}&app=")),
+        "Show in dashboard opened {:?}",
+        urls[1]
+    );
+
+    // No window and no WebKit: the GUI thread had decided before the backend ran xdg-open.
+    assert!(
+        x.windows_titled(pid)?.is_empty(),
+        "no window with --browser"
+    );
+    assert!(
+        children(pid, WEB_PROCESS).is_empty() && children(pid, NETWORK_PROCESS).is_empty(),
+        "no WebKit process with --browser"
+    );
+    quit(&tray, &mut hog)
+}
+
+/// Waits until the menu's "Open dashboard" is enabled (the server listens).
+fn wait_dashboard_enabled(tray: &support::desktop::TrayClient) -> Result<MenuNode> {
+    tray.wait_layout(Duration::from_secs(15), |m| {
+        m.find_text("Open dashboard").is_some_and(|n| n.enabled)
+    })
+}
+
+/// A shell script at `path` that appends its first argument to `record`.
+fn fake_xdg_open(path: &Path, record: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let script = format!(
+        "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+        record.display()
+    );
+    std::fs::write(path, script)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))?;
+    Ok(())
+}
+
+/// Resident memory of a process, KiB: `VmRSS`, and its anonymous and file-backed parts
+/// (mapped libraries count in the latter).
+struct Rss {
+    total: u64,
+    anon: u64,
+    file: u64,
+}
+
+impl std::fmt::Display for Rss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} KiB (anon {} KiB, file {} KiB)",
+            self.total, self.anon, self.file
+        )
+    }
+}
+
+/// Resident KiB of the mappings of `pid` whose file name contains one of `libs`.
+fn library_rss_kib(pid: u32, libs: &[&str]) -> u64 {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let mut counted = false;
+    let mut total = 0;
+    for line in smaps.lines() {
+        if let Some(kib) = line.strip_prefix("Rss:") {
+            if counted {
+                total += kib
+                    .split_whitespace()
+                    .next()
+                    .and_then(|n| n.parse::<u64>().ok())
+                    .unwrap_or(0);
+            }
+        } else if line
+            .split_whitespace()
+            .next()
+            .is_some_and(|a| a.contains('-'))
+        {
+            // A mapping's header: "start-end perms offset dev inode [path]".
+            counted = libs.iter().any(|l| line.contains(l));
+        }
+    }
+    total
+}
+
+fn rss(pid: u32) -> Result<Rss> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let field = |name: &str| -> Result<u64> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .ok_or_else(|| err(format!("no {name} for pid {pid}")))
+    };
+    Ok(Rss {
+        total: field("VmRSS")?,
+        anon: field("RssAnon")?,
+        file: field("RssFile")?,
+    })
+}
+
+/// The parent of a process.
+fn parent(pid: u32) -> Option<u32> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("PPid:"))
+        .and_then(|v| v.trim().parse().ok())
+}
+
+/// Live children of `pid` whose argv[0] ends with `name`.
+fn children(pid: u32, name: &str) -> Vec<u32> {
+    find_pids(|argv| argv[0].ends_with(name))
+        .into_iter()
+        .filter(|&p| parent(p) == Some(pid))
+        .collect()
+}
+
+/// A mapped top-level window.
+#[derive(Debug, Clone)]
+struct TopLevel {
+    id: Window,
+    x: i16,
+    y: i16,
+    width: u16,
+    height: u16,
+}
+
+/// An X connection to the test's display, doing what a window manager would.
+struct X {
+    conn: RustConnection,
+    root: Window,
+    net_wm_name: Atom,
+    net_wm_pid: Atom,
+    utf8: Atom,
+    wm_protocols: Atom,
+    wm_delete: Atom,
+}
+
+impl X {
+    fn connect(display: &str) -> Result<X> {
+        let (conn, screen) = x11rb::connect(Some(display))
+            .map_err(|e| err(format!("cannot connect to {display}: {e}")))?;
+        let root = conn.setup().roots[screen].root;
+        let atom = |name: &str| -> Result<Atom> {
+            Ok(conn
+                .intern_atom(false, name.as_bytes())
+                .map_err(|e| err(format!("InternAtom {name}: {e}")))?
+                .reply()
+                .map_err(|e| err(format!("InternAtom {name}: {e}")))?
+                .atom)
+        };
+        Ok(X {
+            net_wm_name: atom("_NET_WM_NAME")?,
+            net_wm_pid: atom("_NET_WM_PID")?,
+            utf8: atom("UTF8_STRING")?,
+            wm_protocols: atom("WM_PROTOCOLS")?,
+            wm_delete: atom("WM_DELETE_WINDOW")?,
+            conn,
+            root,
+        })
+    }
+
+    /// Mapped top-level windows of process `pid` (`_NET_WM_PID`) titled [`TITLE`]
+    /// (`_NET_WM_NAME`). No window manager runs: top-level windows are the root's children.
+    fn windows_titled(&self, pid: u32) -> Result<Vec<TopLevel>> {
+        let e = |what: &'static str| move |e: String| err(format!("X11 {what}: {e}"));
+        let tree = self
+            .conn
+            .query_tree(self.root)
+            .map_err(|x| e("QueryTree")(x.to_string()))?
+            .reply()
+            .map_err(|x| e("QueryTree")(x.to_string()))?;
+        let mut out = Vec::new();
+        for w in tree.children {
+            // A window may go between QueryTree and these requests: skip it.
+            let Ok(Ok(attrs)) = self.conn.get_window_attributes(w).map(|c| c.reply()) else {
+                continue;
+            };
+            if attrs.map_state != MapState::VIEWABLE {
+                continue;
+            }
+            let Ok(Ok(name)) = self
+                .conn
+                .get_property(false, w, self.net_wm_name, self.utf8, 0, 1024)
+                .map(|c| c.reply())
+            else {
+                continue;
+            };
+            if String::from_utf8_lossy(&name.value) != TITLE {
+                continue;
+            }
+            let Ok(Ok(owner)) = self
+                .conn
+                .get_property(false, w, self.net_wm_pid, AtomEnum::CARDINAL, 0, 1)
+                .map(|c| c.reply())
+            else {
+                continue;
+            };
+            if owner.value32().and_then(|mut v| v.next()) != Some(pid) {
+                continue;
+            }
+            let Ok(Ok(geo)) = self.conn.get_geometry(w).map(|c| c.reply()) else {
+                continue;
+            };
+            out.push(TopLevel {
+                id: w,
+                x: geo.x,
+                y: geo.y,
+                width: geo.width,
+                height: geo.height,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Distinct colours in the window's area of the screen.
+    fn distinct_colours(&self, w: &TopLevel) -> Result<usize> {
+        let colours: std::collections::HashSet<[u8; 3]> = self
+            .grab(w)?
+            .chunks_exact(4)
+            .map(|p| [p[0], p[1], p[2]])
+            .collect();
+        Ok(colours.len())
+    }
+
+    /// Waits until the page in `w` shows live figures: its pixels change twice after it
+    /// is drawn. A page that does not get the live feed is still once it has loaded (the
+    /// dashboard has no animation), while each refresh of the replay redraws figures.
+    fn wait_live(&self, w: &TopLevel) -> Result<()> {
+        let start = std::time::Instant::now();
+        let mut last = self.grab(w)?;
+        let mut changes = 0;
+        while changes < 2 {
+            if start.elapsed() > WINDOW_TIMEOUT {
+                return Err(err(format!(
+                    "the page did not change twice within {WINDOW_TIMEOUT:?} (changes: \
+                     {changes}): it does not get the live feed"
+                )));
+            }
+            // A refresh a second: no need to read 3 MB from the X server every 20 ms.
+            std::thread::sleep(Duration::from_millis(200));
+            let now = self.grab(w)?;
+            if now != last {
+                changes += 1;
+                last = now;
+            }
+        }
+        Ok(())
+    }
+
+    /// The pixels of the window's area of the screen, 4 bytes each.
+    fn grab(&self, w: &TopLevel) -> Result<Vec<u8>> {
+        let screen = &self.conn.setup().roots[0];
+        let x = w.x.max(0);
+        let y = w.y.max(0);
+        let width = w.width.min(screen.width_in_pixels.saturating_sub(x as u16));
+        let height = w
+            .height
+            .min(screen.height_in_pixels.saturating_sub(y as u16));
+        let img = self
+            .conn
+            .get_image(ImageFormat::Z_PIXMAP, self.root, x, y, width, height, !0)
+            .map_err(|e| err(format!("X11 GetImage: {e}")))?
+            .reply()
+            .map_err(|e| err(format!("X11 GetImage: {e}")))?;
+        // Depth 24 at 32 bits per pixel (Xvfb): the fourth byte is padding.
+        let mut data = img.data;
+        data.chunks_exact_mut(4).for_each(|p| p[3] = 0);
+        Ok(data)
+    }
+
+    /// What a window manager sends when the user closes a window: WM_DELETE_WINDOW.
+    fn delete_window(&self, w: Window) -> Result<()> {
+        let event = ClientMessageEvent::new(
+            32,
+            w,
+            self.wm_protocols,
+            [self.wm_delete, x11rb::CURRENT_TIME, 0, 0, 0],
+        );
+        self.conn
+            .send_event(false, w, EventMask::NO_EVENT, event)
+            .map_err(|e| err(format!("X11 SendEvent: {e}")))?;
+        self.conn
+            .flush()
+            .map_err(|e| err(format!("X11 flush: {e}")))?;
+        Ok(())
+    }
+}
