@@ -5,39 +5,17 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-use support::cli::{hog_argv, refs};
-use support::home::Home;
-use support::tray_app::{write_replay, HOGWATCH};
-use support::{err, wait_until, Child, Result};
-
-/// A free loopback port (bound and released; the server takes it right after).
-fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
+use support::dashboard::Server;
+use support::tray_app::write_replay;
+use support::{err, wait_until, Result};
 
 /// `GET path` with the token; (status, body).
-fn get(port: u16, path: &str, token: &str) -> Result<(u16, String)> {
-    let mut s = TcpStream::connect(("127.0.0.1", port))?;
-    s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
-    )?;
-    let mut out = String::new();
-    s.read_to_string(&mut out)?;
-    let status = out
-        .split_whitespace()
-        .nth(1)
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| err(format!("no HTTP status in {out:?}")))?;
-    let body = out.split_once("\r\n\r\n").map(|b| b.1).unwrap_or("");
-    Ok((status, body.to_string()))
+fn get(s: &Server, path: &str) -> Result<(u16, String)> {
+    let r = s.get(path)?;
+    Ok((r.status, r.body))
 }
 
 fn value(text: &str, series: &str) -> Option<u64> {
@@ -48,38 +26,13 @@ fn value(text: &str, series: &str) -> Option<u64> {
 
 #[test]
 fn promtool_accepts_the_metrics_and_counters_only_grow() -> Result<()> {
-    let home = Home::new("hogwatch-metrics-")?;
     let work = tempfile::tempdir()?;
-    let source = format!("replay:{}", write_replay(work.path(), 120)?);
-    let port = free_port()?.to_string();
-    let argv = hog_argv(
-        &[],
-        HOGWATCH,
-        &home,
-        &[
-            "server",
-            &port,
-            "--source",
-            &source,
-            "--replay-speed",
-            "1",
-            "--no-history",
-        ],
-    );
-    let hog = Child::spawn("metrics-server", None, &refs(&argv))?;
-    let url = wait_until("the dashboard URL", Duration::from_secs(20), || {
-        hog.stderr_text()
-            .lines()
-            .find_map(|l| l.strip_prefix("hogwatch: dashboard at "))
-            .map(str::to_string)
-    })?;
-    let token = url.split("token=").nth(1).unwrap().trim().to_string();
-    let port: u16 = port.parse().unwrap();
-
+    let replay = write_replay(work.path(), 120)?;
+    let hog = Server::start("metrics-server", replay.as_ref(), None)?;
     let series =
         r#"hogwatch_app_bytes_total{app="bigdown",key="/usr/bin/bigdown",direction="down"}"#;
     let first = wait_until("bigdown's counter", Duration::from_secs(15), || {
-        let (code, body) = get(port, "/metrics", &token).ok()?;
+        let (code, body) = get(&hog, "/metrics").ok()?;
         (code == 200 && value(&body, series).is_some_and(|v| v > 0)).then_some(body)
     })?;
     assert!(first.contains(r#"hogwatch_device_bytes_total{device="wlan0",direction="up"}"#));
@@ -102,7 +55,7 @@ fn promtool_accepts_the_metrics_and_counters_only_grow() -> Result<()> {
 
     // A later scrape: every counter is at least what it was.
     let later = wait_until("a later scrape", Duration::from_secs(10), || {
-        let (_, body) = get(port, "/metrics", &token).ok()?;
+        let (_, body) = get(&hog, "/metrics").ok()?;
         (value(&body, series)? > value(&first, series)?).then_some(body)
     })?;
     for line in first.lines().filter(|l| l.contains("_bytes_total{")) {
@@ -112,6 +65,13 @@ fn promtool_accepts_the_metrics_and_counters_only_grow() -> Result<()> {
         assert!(after >= before, "{name} went from {before} to {after}");
     }
     // Without the token: 401.
-    assert_eq!(get(port, "/metrics", "wrong")?.0, 401);
+    let wrong = hog.request(
+        &format!(
+            "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: Bearer wrong",
+            hog.port
+        ),
+        b"",
+    )?;
+    assert_eq!(wrong.status, 401);
     Ok(())
 }

@@ -39,6 +39,11 @@ pub enum Subject {
     Total,
     App(String),
     Device(String),
+    /// One app's traffic on one device.
+    AppOnDevice {
+        app: String,
+        device: String,
+    },
 }
 
 /// One point of a series: `None` where hogwatch was not collecting (a gap, not zero).
@@ -288,29 +293,38 @@ impl Store {
             .unwrap_or(Tier::Day);
         let per_point = (span + tier.secs() * max_points - 1) / (tier.secs() * max_points);
         let k = per_point.max(1);
-        let (sql, key) = match subject {
+        // ?3 and ?4: the app's or device's id (-1 when unknown: no rows), or NULL.
+        let (sql, key, device) = match subject {
             Subject::Total => (
-                format!("SELECT ts, sum(up), sum(down) FROM dev_{} WHERE device != 0 AND ts >= ?1 AND ts < ?2 AND ?3 IS NULL GROUP BY ts", tier.name()),
+                format!("SELECT ts, sum(up), sum(down) FROM dev_{} WHERE device != 0 AND ts >= ?1 AND ts < ?2 AND ?3 IS NULL AND ?4 IS NULL GROUP BY ts", tier.name()),
+                None,
                 None,
             ),
             Subject::Device(d) => (
-                format!("SELECT ts, up, down FROM dev_{} WHERE ts >= ?1 AND ts < ?2 AND device = ?3", tier.name()),
+                format!("SELECT ts, up, down FROM dev_{} WHERE ts >= ?1 AND ts < ?2 AND device = ?3 AND ?4 IS NULL", tier.name()),
                 Some(self.device_id(d)?.unwrap_or(-1)),
+                None,
             ),
             Subject::App(a) => (
-                format!("SELECT ts, sum(up), sum(down) FROM app_{} WHERE app = ?3 AND ts >= ?1 AND ts < ?2 GROUP BY ts", tier.name()),
+                format!("SELECT ts, sum(up), sum(down) FROM app_{} WHERE app = ?3 AND ts >= ?1 AND ts < ?2 AND ?4 IS NULL GROUP BY ts", tier.name()),
                 Some(self.app_id(a)?.unwrap_or(-1)),
+                None,
+            ),
+            Subject::AppOnDevice { app, device } => (
+                format!("SELECT ts, up, down FROM app_{} WHERE app = ?3 AND ts >= ?1 AND ts < ?2 AND device = ?4", tier.name()),
+                Some(self.app_id(app)?.unwrap_or(-1)),
+                Some(self.device_id(device)?.unwrap_or(-1)),
             ),
         };
         let start = tier.floor(from, &zone);
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let rows: HashMap<i64, (i64, i64)> = stmt
-            .query_map(params![start, to, key], |r| {
+            .query_map(params![start, to, key, device], |r| {
                 Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
             })?
             .collect::<rusqlite::Result<_>>()?;
         let sessions = self.sessions(start, to)?;
-        let needs_per_process = matches!(subject, Subject::App(_));
+        let needs_per_process = matches!(subject, Subject::App(_) | Subject::AppOnDevice { .. });
         let covered = |a: i64, b: i64| {
             sessions
                 .iter()

@@ -261,7 +261,16 @@ mod tests {
         let mut m = Metrics::default();
         m.observe(&snap(&[(1, "we\"ird\\name\nx", 5)], 5));
         let text = m.render();
-        assert!(text.contains(r#"app="we\"ird\\name\nx""#), "{text}");
+        // The display name is made printable (a control character becomes U+FFFD); the
+        // key is kept as it is, escaped.
+        assert!(
+            text.contains("app=\"we\\\"ird\\\\name\u{fffd}x\""),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#"key="/usr/bin/we\"ird\\name\nx""#),
+            "{text}"
+        );
         assert!(text.lines().all(|l| !l.is_empty()));
     }
 }

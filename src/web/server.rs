@@ -158,14 +158,11 @@ async fn apps(State(st): State<AppState>, Query(q): Query<HashMap<String, String
 
 async fn history(State(st): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
     let now = chrono::Utc::now().timestamp();
-    let checked = (|| {
+    let checked = (|| -> Result<_, String> {
         params::range(&q, now, None)?;
         let points = params::points(&q)?;
         let app = params::text(&q, "app")?.map(str::to_string);
         let device = params::text(&q, "device")?.map(str::to_string);
-        if app.is_some() && device.is_some() {
-            return Err("give app= or device=, not both".to_string());
-        }
         Ok((points, app, device))
     })();
     let (points, app, device) = match checked {
@@ -176,12 +173,16 @@ async fn history(State(st): State<AppState>, Query(q): Query<HashMap<String, Str
         let first = store.first_ts().map_err(|e| e.to_string())?;
         let (from, to) = params::range(&q, now, first)?;
         let subject = match (&app, &device) {
-            (Some(a), _) => {
-                // A name or a key; several apps of one name: the busiest.
+            (Some(a), d) => {
+                // A name or a key; several apps of one name: the first by key.
                 let found = store.find_apps(a).map_err(|e| e.to_string())?;
-                match found.first() {
-                    Some((key, _)) => Subject::App(key.clone()),
-                    None => Subject::App(a.clone()),
+                let key = found.first().map_or_else(|| a.clone(), |(k, _)| k.clone());
+                match d {
+                    Some(d) => Subject::AppOnDevice {
+                        app: key,
+                        device: d.clone(),
+                    },
+                    None => Subject::App(key),
                 }
             }
             (None, Some(d)) => Subject::Device(d.clone()),
@@ -262,13 +263,55 @@ async fn stream(
     }
 }
 
-async fn index() -> Html<&'static str> {
-    Html(super::assets::INDEX)
+/// The page's policy: scripts, styles and connections only from this server (names on
+/// the page are untrusted text), and no framing by other sites. The live socket's URL is
+/// named too: older WebKit does not let `'self'` cover `ws:`.
+fn content_security_policy(host: Option<&str>) -> String {
+    let ws = host
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".:-[]".contains(&b))
+        })
+        .map(|h| format!(" ws://{h}"))
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; connect-src 'self'{ws}; object-src 'none'; base-uri 'none'; \
+         form-action 'none'; frame-ancestors 'none'"
+    )
+}
+
+async fn index(headers: HeaderMap) -> Response {
+    let csp = content_security_policy(header_str(&headers, header::HOST));
+    let mut resp = Html(super::assets::INDEX).into_response();
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+/// One embedded file; `no-cache` so that a new binary's page is never mixed with an old
+/// one's cached script.
+fn asset(a: &'static super::assets::Asset) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, a.content_type),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        a.body,
+    )
+        .into_response()
 }
 
 /// The routes, all behind the token.
 pub fn router(st: AppState) -> Router {
-    Router::new()
+    let mut files = Router::new();
+    for a in super::assets::FILES {
+        files = files.route(a.path, get(move || async move { asset(a) }));
+    }
+    files
         .route("/", get(index))
         .route("/api/snapshot", get(snapshot))
         .route("/api/apps", get(apps))

@@ -32,6 +32,11 @@ impl Home {
         Ok(Home { dir })
     }
 
+    /// The HOME directory (XDG_CONFIG_HOME is its `config`).
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
     /// `NAME=value` assignments for env(1).
     pub fn env(&self) -> Vec<String> {
         let p = self.dir.path().display();

@@ -19,11 +19,14 @@
 //! * [`notifications`]: a test-owned desktop notification server on a private bus
 //!   ([`notifications::NotificationServer`]): records every `Notify`, emits
 //!   `ActionInvoked` as if the user clicked a button, and can be stopped mid-test.
+//! * [`dashboard`]: a real `hogwatch server` on a replay ([`dashboard::Server`]) and raw
+//!   HTTP requests to it.
 //!
 //! Nothing here sleeps to pace a test: waits are for a condition, with a deadline.
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod dashboard;
 pub mod desktop;
 pub mod home;
 pub mod netns;

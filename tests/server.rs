@@ -1,0 +1,372 @@
+//! The dashboard server's doors, against a real `hogwatch server` on a two-device replay (no
+//! browser): every route wants the token (none or a wrong one: 401, however presented);
+//! the live WebSocket refuses a foreign Origin (403) and streams snapshots to its own;
+//! bad query parameters and garbage requests get a 4xx while the server keeps serving and
+//! never panics; the page's files come with their content types and the page with its
+//! security policy; `/api/history` gives one app's traffic on one device.
+
+mod support;
+
+use futures_util::StreamExt;
+use std::time::Duration;
+use support::dashboard::Server;
+use support::tray_app::write_replay;
+use support::{err, wait_until, Result};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::http::HeaderValue;
+use tokio_tungstenite::tungstenite::{self, Message};
+
+const ROUTES: [&str; 11] = [
+    "/",
+    "/app.js",
+    "/style.css",
+    "/uplot.js",
+    "/uplot.css",
+    "/api/snapshot",
+    "/api/history?range=5m",
+    "/api/apps?range=1h",
+    "/api/alerts",
+    "/metrics",
+    "/api/live",
+];
+
+fn replay_server(tag: &str, work: &tempfile::TempDir, history: bool) -> Result<Server> {
+    let replay = write_replay(work.path(), 600)?;
+    let data = work.path().join("data");
+    Server::start(tag, replay.as_ref(), history.then_some(data.as_path()))
+}
+
+fn get_as(s: &Server, target: &str, credentials: &str) -> Result<u16> {
+    let head = format!(
+        "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{}{credentials}",
+        s.port
+    );
+    Ok(s.request(&head, b"")?.status)
+}
+
+#[test]
+fn every_route_wants_the_token() -> Result<()> {
+    let work = tempfile::tempdir()?;
+    let mut s = replay_server("srv-token", &work, true)?;
+    let wrong = "0".repeat(64);
+    for route in ROUTES {
+        let sep = if route.contains('?') { '&' } else { '?' };
+        for (how, credentials, target) in [
+            ("no token", String::new(), route.to_string()),
+            (
+                "a wrong bearer token",
+                format!("\r\nAuthorization: Bearer {wrong}"),
+                route.to_string(),
+            ),
+            (
+                "a wrong cookie",
+                format!("\r\nCookie: hogwatch_token={wrong}"),
+                route.to_string(),
+            ),
+            (
+                "a wrong ?token=",
+                String::new(),
+                format!("{route}{sep}token={wrong}"),
+            ),
+            (
+                "the token without its first character",
+                format!("\r\nAuthorization: Bearer {}", &s.token[1..]),
+                route.to_string(),
+            ),
+        ] {
+            let status = get_as(&s, &target, &credentials)?;
+            assert_eq!(status, 401, "GET {target} with {how}");
+        }
+    }
+    // The right token, each way (the socket is checked in its own test).
+    for route in ROUTES.iter().filter(|r| **r != "/api/live") {
+        let sep = if route.contains('?') { '&' } else { '?' };
+        assert_eq!(
+            s.get(route)?.status,
+            200,
+            "GET {route} with the bearer token"
+        );
+        let cookie = format!("\r\nCookie: theme=dark; hogwatch_token={}", s.token);
+        assert_eq!(
+            get_as(&s, route, &cookie)?,
+            200,
+            "GET {route} with the cookie"
+        );
+        let target = format!("{route}{sep}token={}", s.token);
+        assert_eq!(get_as(&s, &target, "")?, 200, "GET {target}");
+    }
+    // Opening the printed URL sets the cookie the page's own requests use.
+    let r = s.request(
+        &format!(
+            "GET /?token={} HTTP/1.1\r\nHost: 127.0.0.1:{}",
+            s.token, s.port
+        ),
+        b"",
+    )?;
+    let cookie = r.header("set-cookie").unwrap_or_default();
+    assert!(
+        cookie.starts_with(&format!("hogwatch_token={};", s.token))
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict"),
+        "Set-Cookie: {cookie:?}"
+    );
+    s.expect_alive("the token checks")
+}
+
+#[test]
+fn the_page_and_its_files_have_their_types_and_the_page_its_policy() -> Result<()> {
+    let work = tempfile::tempdir()?;
+    let mut s = replay_server("srv-files", &work, false)?;
+    for (route, ctype, needle) in [
+        ("/", "text/html", "<script type=\"module\" src=\"app.js\">"),
+        ("/app.js", "text/javascript", "new WebSocket("),
+        ("/chart.js", "text/javascript", "export class Chart"),
+        ("/table.js", "text/javascript", "export class Table"),
+        ("/format.js", "text/javascript", "export const bytes"),
+        ("/style.css", "text/css", "prefers-color-scheme: dark"),
+        ("/uplot.js", "text/javascript", "uPlot"),
+        ("/uplot.css", "text/css", ".uplot"),
+    ] {
+        let r = s.get(route)?;
+        assert_eq!(r.status, 200, "GET {route}");
+        let got = r.header("content-type").unwrap_or_default();
+        assert!(got.starts_with(ctype), "{route}: Content-Type {got:?}");
+        assert!(r.body.contains(needle), "{route} lacks {needle:?}");
+        if route != "/" {
+            assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        }
+    }
+    let csp = s.get("/")?;
+    let csp = csp.header("content-security-policy").unwrap_or_default();
+    for part in [
+        "default-src 'self'",
+        &format!("connect-src 'self' ws://127.0.0.1:{}", s.port),
+        "frame-ancestors 'none'",
+    ] {
+        assert!(csp.contains(part), "CSP {csp:?} lacks {part:?}");
+    }
+    // A Host header that is not a host name does not get into the policy.
+    let r = s.request(
+        &format!(
+            "GET / HTTP/1.1\r\nHost: evil.example; script-src *\r\nAuthorization: Bearer {}",
+            s.token
+        ),
+        b"",
+    )?;
+    let csp = r.header("content-security-policy").unwrap_or_default();
+    assert!(
+        !csp.contains("evil") && !csp.contains("script-src"),
+        "CSP {csp:?}"
+    );
+    s.expect_alive("the files")
+}
+
+/// Opens `/api/live` with `origin` and the token in the cookie (as a browser would).
+async fn open_live(
+    s: &Server,
+    origin: Option<&str>,
+    token: &str,
+) -> std::result::Result<
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    tungstenite::Error,
+> {
+    let mut req = format!("ws://127.0.0.1:{}/api/live", s.port).into_client_request()?;
+    let h = req.headers_mut();
+    if let Some(o) = origin {
+        h.insert(
+            "Origin",
+            HeaderValue::from_str(o).map_err(tungstenite::http::Error::from)?,
+        );
+    }
+    let cookie = format!("hogwatch_token={token}");
+    h.insert(
+        "Cookie",
+        HeaderValue::from_str(&cookie).map_err(tungstenite::http::Error::from)?,
+    );
+    let (ws, _) = tokio_tungstenite::connect_async(req).await?;
+    Ok(ws)
+}
+
+fn refused_with(r: std::result::Result<impl Sized, tungstenite::Error>) -> Option<u16> {
+    match r {
+        Err(tungstenite::Error::Http(resp)) => Some(resp.status().as_u16()),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_socket_serves_only_its_own_origin() -> Result<()> {
+    let work = tempfile::tempdir()?;
+    let mut s = replay_server("srv-ws", &work, false)?;
+    let own = format!("http://127.0.0.1:{}", s.port);
+    let token = s.token.clone();
+    for origin in [
+        "http://evil.example",
+        "null",
+        &format!("http://127.0.0.1:{}.evil.example", s.port),
+        &format!("http://localhost:{}", s.port + 1),
+    ] {
+        let r = open_live(&s, Some(origin), &token).await;
+        assert_eq!(refused_with(r), Some(403), "Origin {origin}");
+    }
+    assert_eq!(
+        refused_with(open_live(&s, Some(&own), &"0".repeat(64)).await),
+        Some(401),
+        "own origin, wrong token"
+    );
+    let mut ws = open_live(&s, Some(&own), &token)
+        .await
+        .map_err(|e| err(format!("own origin refused: {e}")))?;
+    // The first message is the latest snapshot; wait for one with the replay's apps.
+    let snapshot = tokio::time::timeout(Duration::from_secs(15), async {
+        while let Some(m) = ws.next().await {
+            let Ok(Message::Text(t)) = m else { continue };
+            let v: serde_json::Value = serde_json::from_str(&t).ok()?;
+            let names: Vec<&str> = v["processes"]
+                .as_array()?
+                .iter()
+                .filter_map(|p| p["app_name"].as_str())
+                .collect();
+            if names.contains(&"uploader") {
+                return Some(v);
+            }
+        }
+        None
+    })
+    .await
+    .ok()
+    .flatten()
+    .ok_or_else(|| err("no snapshot with the replay's apps on the live socket"))?;
+    assert!(snapshot["ts"].as_u64().is_some_and(|t| t > 0));
+    assert_eq!(snapshot["mode"], "replay");
+    drop(ws);
+    s.expect_alive("the WebSocket checks")
+}
+
+#[test]
+fn bad_parameters_are_a_400_and_the_server_goes_on() -> Result<()> {
+    let work = tempfile::tempdir()?;
+    let mut s = replay_server("srv-params", &work, true)?;
+    let long = "x".repeat(5000);
+    for target in [
+        "/api/history?range=2h",
+        "/api/history?range=",
+        "/api/history?range=5M",
+        "/api/history?points=abc",
+        "/api/history?points=0",
+        "/api/history?points=-1",
+        "/api/history?points=2001",
+        "/api/history?points=99999999999999999999999",
+        "/api/history?from=200&to=100",
+        "/api/history?from=100&to=100",
+        "/api/history?from=x",
+        "/api/history?to=5",
+        "/api/history?from=-99999999999999&to=1",
+        "/api/history?from=99999999999999999999999",
+        "/api/history?from=1e9",
+        &format!("/api/history?range=5m&app={long}"),
+        &format!("/api/history?range=5m&device={long}"),
+        "/api/history?range=%FF%FE",
+        "/api/history?range=5m%00",
+        "/api/apps?limit=0",
+        "/api/apps?limit=abc",
+        "/api/apps?limit=10001",
+        "/api/apps?range=forever",
+    ] {
+        let r = s.get(target)?;
+        assert_eq!(
+            r.status,
+            400,
+            "GET {}: {}",
+            &target[..target.len().min(80)],
+            r.body
+        );
+        assert!(!r.body.trim().is_empty(), "{target}: a 400 says why");
+    }
+    // Odd but valid: an unknown app or device is an empty series, not an error.
+    for target in [
+        "/api/history?range=5m&app=%E2%80%AEnobody%0A",
+        "/api/history?range=all&device=none&points=1",
+        "/api/history?from=0&to=1",
+    ] {
+        assert_eq!(s.get(target)?.status, 200, "GET {target}");
+    }
+    // Garbage on the wire: an answer, if any, is a 4xx; never a crash.
+    let junk: [&[u8]; 5] = [
+        b"GET /api/history?range=\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"\x00\x01\x02 garbage \xff\r\n\r\n",
+        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer \xff\xfe\xfd\r\n\r\n",
+        b"POST /api/snapshot HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 99999999999\r\n\r\n{",
+        b"GET /api/history HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: hogwatch_token=\r\n\r\n",
+    ];
+    for raw in junk {
+        if let Ok(r) = s.send_raw(raw) {
+            assert!(
+                (400..500).contains(&r.status),
+                "{raw:?} got {} {}",
+                r.status,
+                r.body
+            );
+        }
+    }
+    let huge = format!("/api/history?range=5m&app={}", "y".repeat(200_000));
+    if let Ok(r) = s.get(&huge) {
+        assert!(
+            (400..500).contains(&r.status),
+            "a 200 kB app= got {}",
+            r.status
+        );
+    }
+    s.expect_alive("bad parameters")?;
+    let snap = s.get_json("/api/snapshot")?;
+    assert!(snap["processes"].is_array(), "still serving: {snap}");
+    Ok(())
+}
+
+/// Sum of `key` over a series' points (gaps count nothing).
+fn sum(v: &serde_json::Value, key: &str) -> u64 {
+    v["series"]["points"]
+        .as_array()
+        .map(|ps| ps.iter().filter_map(|p| p[key].as_u64()).sum())
+        .unwrap_or(0)
+}
+
+#[test]
+fn history_gives_one_apps_traffic_on_one_device() -> Result<()> {
+    let work = tempfile::tempdir()?;
+    let mut s = replay_server("srv-appdev", &work, true)?;
+    let q = |app: &str, device: &str| -> Result<serde_json::Value> {
+        s.get_json(&format!("/api/history?range=5m&app={app}&device={device}"))
+    };
+    // History is flushed every 5 s: wait for the uploader's first bytes on wlan0.
+    wait_until(
+        "the uploader's history on wlan0",
+        Duration::from_secs(30),
+        || {
+            q("uploader", "wlan0")
+                .ok()
+                .filter(|v| sum(v, "up_bytes") > 0)
+        },
+    )?;
+    // Between two flushes the answers agree: the uploader moves everything on wlan0,
+    // nothing on eth0; bigdown the other way round.
+    let (on_wlan, all, on_eth) =
+        wait_until("two reads between flushes", Duration::from_secs(30), || {
+            let a = q("uploader", "wlan0").ok()?;
+            let b = s.get_json("/api/history?range=5m&app=uploader").ok()?;
+            let c = q("uploader", "eth0").ok()?;
+            let again = q("uploader", "wlan0").ok()?;
+            (sum(&a, "up_bytes") == sum(&again, "up_bytes")).then_some((a, b, c))
+        })?;
+    assert_eq!(on_wlan["app"], "uploader");
+    assert_eq!(on_wlan["device"], "wlan0");
+    assert_eq!(sum(&on_wlan, "up_bytes"), sum(&all, "up_bytes"));
+    assert_eq!(sum(&on_eth, "up_bytes") + sum(&on_eth, "down_bytes"), 0);
+    let big_eth = q("%2Fusr%2Fbin%2Fbigdown", "eth0")?;
+    assert!(
+        sum(&big_eth, "down_bytes") > 0,
+        "bigdown on eth0 by its key: {big_eth}"
+    );
+    assert_eq!(sum(&q("bigdown", "wlan0")?, "down_bytes"), 0);
+    s.expect_alive("history queries")
+}
