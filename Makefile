@@ -35,6 +35,7 @@ unit:
 bench: deps
 	$(CARGO) bench --locked --bench core
 	$(CARGO) bench --locked --bench history
+	$(CARGO) bench --locked --bench ws_load
 	benches/idle_cost.sh
 	benches/tray_cost.sh
 

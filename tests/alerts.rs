@@ -122,7 +122,10 @@ fn a_rate_and_a_quota_notify_once_and_mute_holds_across_a_restart() -> Result<()
         assert_eq!(c.app_name, "hogwatch");
         assert_eq!(
             c.action_pairs(),
-            vec![("mute-1h".to_string(), "Mute for 1 hour".to_string())]
+            vec![
+                ("open-dashboard".to_string(), "Open dashboard".to_string()),
+                ("mute-1h".to_string(), "Mute for 1 hour".to_string())
+            ]
         );
     }
     // The menu lists both alerts.

@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 pub const ACTION_MUTE: &str = "mute-1h";
+pub const ACTION_DASHBOARD: &str = "open-dashboard";
 const SEND_FOR: Duration = Duration::from_secs(5);
 /// Notifications whose actions are still remembered (older ids are forgotten).
 const REMEMBERED: usize = 64;
@@ -21,6 +22,8 @@ const REMEMBERED: usize = 64;
 pub enum Reply {
     /// "Mute for 1 hour" on a notification about these rules.
     Mute(Vec<String>),
+    /// "Open dashboard".
+    OpenDashboard,
 }
 
 const IFACE: &str = "org.freedesktop.Notifications";
@@ -76,7 +79,9 @@ pub async fn run(
                 let mut n = notify_rust::Notification::new();
                 n.appname("hogwatch").summary(&summary).icon("network-transmit-receive");
                 if with_actions {
-                    n.body(&body).action(ACTION_MUTE, "Mute for 1 hour");
+                    n.body(&body)
+                        .action(ACTION_DASHBOARD, "Open dashboard")
+                        .action(ACTION_MUTE, "Mute for 1 hour");
                 } else {
                     n.body(&format!("{body}\nMute alerts from the hogwatch menu (Pause alerts)."));
                 }
@@ -99,10 +104,16 @@ pub async fn run(
             }
             Some(msg) = next_signal(&mut signals) => {
                 let Ok((id, key)) = msg.body().deserialize::<(u32, String)>() else { continue };
-                if key == ACTION_MUTE {
-                    if let Some(rules) = sent.get(&id) {
+                // Only our own notifications' buttons count.
+                let Some(rules) = sent.get(&id) else { continue };
+                match key.as_str() {
+                    ACTION_MUTE => {
                         let _ = replies.send(Reply::Mute(rules.clone()));
                     }
+                    ACTION_DASHBOARD => {
+                        let _ = replies.send(Reply::OpenDashboard);
+                    }
+                    _ => {}
                 }
             }
         }

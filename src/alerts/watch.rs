@@ -91,9 +91,10 @@ impl Alerts {
         self.save();
     }
 
-    /// The user's answer to a notification.
+    /// The user's answer to a notification ("Open dashboard" is the caller's).
     pub fn reply(&mut self, r: Reply, now_s: i64) {
         match r {
+            Reply::OpenDashboard => {}
             Reply::Mute(rules) => {
                 for rule in rules {
                     tracing::info!("alerts of {rule:?} muted for an hour");

@@ -28,7 +28,7 @@ impl Sink for LogSink {
     }
     fn notice(&self, n: Notice) -> bool {
         if n == Notice::OpenDashboard {
-            tracing::info!("another hogwatch asked for the dashboard; it got the URL");
+            tracing::info!("the dashboard was asked for: its URL is in the log above");
         }
         true
     }

@@ -325,7 +325,12 @@ pub async fn run(
                 Some(Request::OpenUrl(url)) => open_url(&url),
                 Some(Request::Quit) | None => break,
             },
-            Some(reply) = replies.recv() => alerts.reply(reply, chrono::Utc::now().timestamp()),
+            Some(reply) = replies.recv() => {
+                if reply == crate::alerts::notifier::Reply::OpenDashboard {
+                    sink.notice(Notice::OpenDashboard);
+                }
+                alerts.reply(reply, chrono::Utc::now().timestamp());
+            }
             Some(problem) = crate::store::writer::next_problem(&mut history_status) => {
                 if !problem.is_empty() {
                     tracing::warn!("history: {}", crate::text::printable(&problem));
