@@ -269,29 +269,8 @@ start_bus() {
 panel_config() { # one panel at the top of the screen, holding only the systray
   local dir=$RUN_DIR/config/xfce4/xfconf/xfce-perchannel-xml
   mkdir -p -- "$dir"
-  cat >"$dir/xfce4-panel.xml" <<'EOF'
-<?xml version="1.0" encoding="UTF-8"?>
-<channel name="xfce4-panel" version="1.0">
-  <property name="configver" type="int" value="2"/>
-  <property name="panels" type="array">
-    <value type="int" value="1"/>
-    <property name="panel-1" type="empty">
-      <property name="position" type="string" value="p=6;x=0;y=0"/>
-      <property name="length" type="uint" value="100"/>
-      <property name="position-locked" type="bool" value="true"/>
-      <property name="size" type="uint" value="28"/>
-      <property name="plugin-ids" type="array">
-        <value type="int" value="1"/>
-      </property>
-    </property>
-  </property>
-  <property name="plugins" type="empty">
-    <property name="plugin-1" type="string" value="systray">
-      <property name="square-icons" type="bool" value="true"/>
-    </property>
-  </property>
-</channel>
-EOF
+  # The same panel as the tests' (one systray plugin, 24 px icons).
+  cp -- "$ROOT/tests/support/xfce4-panel.xml" "$dir/xfce4-panel.xml"
 }
 
 watcher() { # watcher PROPERTY: a property of the panel's StatusNotifierWatcher

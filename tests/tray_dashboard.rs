@@ -18,7 +18,7 @@ mod support;
 
 use std::path::Path;
 use std::time::Duration;
-use support::desktop::{artifacts_dir, Desktop, MenuNode};
+use support::desktop::{artifacts_dir, Desktop, MenuNode, TrayClient};
 use support::home::Home;
 use support::tray_app::{item, quit, replay_argv, start_tray, write_replay, HOGWATCH};
 use support::{err, find_pids, pid_alive, wait_until, Result};
@@ -125,15 +125,7 @@ fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
     assert_eq!(wins[0].id, win.id, "the same window");
 
     // "Show in dashboard" of a row: the same window, now on that app's URL.
-    let menu = tray.wait_layout(Duration::from_secs(15), |m| {
-        m.find(|n| n.text() == "Show in dashboard" && n.enabled)
-            .is_some()
-    })?;
-    let show = menu
-        .find(|n| n.text() == "Show in dashboard" && n.enabled)
-        .map(|n| n.id)
-        .unwrap();
-    tray.click(show)?;
+    click_show_in_dashboard(&tray)?;
     wait_until("the row's page to load", WINDOW_TIMEOUT, || {
         let s = hog.stderr_text();
         (s.matches(RAISED).count() >= 2 && s.matches(LOADED).count() >= 2).then_some(())
@@ -264,15 +256,7 @@ fn with_browser_open_dashboard_runs_xdg_open_and_makes_no_window() -> Result<()>
     );
 
     // "Show in dashboard": the browser again, with the app.
-    let menu = tray.wait_layout(Duration::from_secs(15), |m| {
-        m.find(|n| n.text() == "Show in dashboard" && n.enabled)
-            .is_some()
-    })?;
-    let show = menu
-        .find(|n| n.text() == "Show in dashboard" && n.enabled)
-        .map(|n| n.id)
-        .unwrap();
-    tray.click(show)?;
+    click_show_in_dashboard(&tray)?;
     let urls = wait_until("xdg-open to be run again", Duration::from_secs(10), || {
         let text = std::fs::read_to_string(&record).ok()?;
         let lines: Vec<String> = text.lines().map(str::to_owned).collect();
@@ -562,4 +546,14 @@ impl X {
             .map_err(|e| err(format!("X11 flush: {e}")))?;
         Ok(())
     }
+}
+
+/// Clicks the first row's "Show in dashboard" once the dashboard server enabled it.
+fn click_show_in_dashboard(tray: &TrayClient) -> Result<()> {
+    let enabled_show = |m: &MenuNode| {
+        m.find(|n| n.text() == "Show in dashboard" && n.enabled)
+            .map(|n| n.id)
+    };
+    let menu = tray.wait_layout(Duration::from_secs(15), |m| enabled_show(m).is_some())?;
+    tray.click(enabled_show(&menu).ok_or_else(|| err("no enabled Show in dashboard"))?)
 }

@@ -570,31 +570,7 @@ fn start_xvfb() -> Result<(Child, String)> {
 /// row at this height. The systray plugin of 4.18 hosts StatusNotifierItems (it owns
 /// `org.kde.StatusNotifierWatcher`) and XEmbed icons alike, and runs out of process
 /// (`wrapper-2.0`, a bus peer).
-const PANEL_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<channel name="xfce4-panel" version="1.0">
-  <property name="configver" type="int" value="2"/>
-  <property name="panels" type="array">
-    <value type="int" value="1"/>
-    <property name="panel-1" type="empty">
-      <property name="position" type="string" value="p=6;x=0;y=0"/>
-      <property name="length" type="uint" value="100"/>
-      <property name="position-locked" type="bool" value="true"/>
-      <property name="size" type="uint" value="32"/>
-      <property name="icon-size" type="uint" value="24"/>
-      <property name="plugin-ids" type="array">
-        <value type="int" value="1"/>
-      </property>
-    </property>
-  </property>
-  <property name="plugins" type="empty">
-    <property name="plugin-1" type="string" value="systray">
-      <property name="icon-size" type="int" value="24"/>
-      <property name="square-icons" type="bool" value="true"/>
-      <property name="single-row" type="bool" value="true"/>
-    </property>
-  </property>
-</channel>
-"#;
+const PANEL_XML: &str = include_str!("xfce4-panel.xml");
 
 /// Escape until no popup is mapped (one menu level per key).
 fn close_menus(x: &XSession) -> Result<()> {
