@@ -370,3 +370,44 @@ fn history_gives_one_apps_traffic_on_one_device() -> Result<()> {
     assert_eq!(sum(&q("bigdown", "wlan0")?, "down_bytes"), 0);
     s.expect_alive("history queries")
 }
+
+#[test]
+fn a_non_loopback_bind_says_loudly_that_the_data_is_on_the_network() -> Result<()> {
+    let home = support::home::Home::new("hogwatch-bind-")?;
+    let work = tempfile::tempdir()?;
+    let source = format!("replay:{}", write_replay(work.path(), 2)?);
+    let port = support::dashboard::free_port()?.to_string();
+    let argv = support::cli::hog_argv(
+        &[],
+        support::tray_app::HOGWATCH,
+        &home,
+        &[
+            "server",
+            &port,
+            "--bind",
+            "0.0.0.0",
+            "--source",
+            &source,
+            "--replay-speed",
+            "0",
+            "--no-history",
+        ],
+    );
+    let out = support::run(&support::cli::refs(&argv), Duration::from_secs(30))?;
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "WARNING: listening on 0.0.0.0:{port}, not loopback: the data is visible on the network"
+        )),
+        "{}",
+        out.stderr
+    );
+    // The printed URL is one a local browser can open.
+    assert!(
+        out.stderr
+            .contains(&format!("dashboard at http://127.0.0.1:{port}/?token=")),
+        "{}",
+        out.stderr
+    );
+    Ok(())
+}
