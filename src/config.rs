@@ -244,8 +244,16 @@ pub fn parse(text: &str, origin: &str) -> (Config, Vec<String>) {
         ("history", &["max_mb", "retention", "billing_day"]),
         ("alerts", &["enabled", "max_per_minute", "rule"]),
     ]);
-    let (alerts, more) = crate::alerts::rules::parse(&table, origin);
-    c.alerts = alerts;
+    if let Some(v) = r.boolean("alerts", "enabled") {
+        c.alerts.enabled = v;
+    }
+    if let Some(v) = r.int("alerts", "max_per_minute", 1, 60) {
+        c.alerts.max_per_minute = v as u32;
+    }
+    let (rules, more) = crate::alerts::rules::parse(&table, origin);
+    if let Some(rules) = rules {
+        c.alerts.rules = rules;
+    }
     problems.extend(more);
     (c, problems)
 }

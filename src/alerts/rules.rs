@@ -148,53 +148,31 @@ pub fn parse_size(text: &str, rate: bool) -> Result<f64, String> {
     }
 }
 
-/// Reads `[alerts]`; problems name the rule and the key.
-pub fn parse(table: &Table, origin: &str) -> (AlertConfig, Vec<String>) {
-    let mut cfg = AlertConfig::default();
+/// Reads the rules of `[alerts]` (`[[alerts.rule]]`); `None` when there are none in the
+/// file (the default rules apply). Problems name the rule and the key. The section's
+/// other keys (`enabled`, `max_per_minute`) are read with the rest of the config file.
+pub fn parse(table: &Table, origin: &str) -> (Option<Vec<Rule>>, Vec<String>) {
     let mut problems = Vec::new();
-    let Some(section) = table.get("alerts") else {
-        return (cfg, problems);
-    };
-    let Some(section) = section.as_table() else {
-        problems.push(format!(
-            "{origin}: [alerts] must be a table; using the defaults"
-        ));
-        return (cfg, problems);
-    };
-    for (key, value) in section {
-        match key.as_str() {
-            "enabled" => match value.as_bool() {
-                Some(b) => cfg.enabled = b,
-                None => problems.push(format!(
-                    "{origin}: alerts.enabled = {value}: expected true or false; using true"
-                )),
-            },
-            "max_per_minute" => match value.as_integer() {
-                Some(n) if (1..=60).contains(&n) => cfg.max_per_minute = n as u32,
-                _ => problems.push(format!(
-                    "{origin}: alerts.max_per_minute = {value}: expected 1 to 60; using {DEFAULT_MAX_PER_MINUTE}"
-                )),
-            },
-            // Other keys are reported with the rest of the file's unknown keys.
-            _ => {}
-        }
-    }
-    let Some(rules) = section.get("rule") else {
-        return (cfg, problems);
+    let Some(rules) = table
+        .get("alerts")
+        .and_then(Value::as_table)
+        .and_then(|a| a.get("rule"))
+    else {
+        return (None, problems);
     };
     let Some(rules) = rules.as_array() else {
         problems.push(format!(
             "{origin}: alerts.rule must be [[alerts.rule]] tables; using the default rules"
         ));
-        return (cfg, problems);
+        return (None, problems);
     };
-    cfg.rules.clear();
+    let mut out = Vec::new();
     let mut names = std::collections::HashSet::new();
     for (i, r) in rules.iter().enumerate() {
         match rule(r, i) {
             Ok(Some(rule)) => {
                 if names.insert(rule.name.clone()) {
-                    cfg.rules.push(rule);
+                    out.push(rule);
                 } else {
                     problems.push(format!(
                         "{origin}: alert rule {:?}: another rule has this name; this one is skipped",
@@ -206,7 +184,7 @@ pub fn parse(table: &Table, origin: &str) -> (AlertConfig, Vec<String>) {
             Err(e) => problems.push(format!("{origin}: {e}; this rule is skipped")),
         }
     }
-    (cfg, problems)
+    (Some(out), problems)
 }
 
 /// One rule; `Ok(None)` when it is switched off (`enabled = false`).
@@ -378,9 +356,10 @@ fn rule(v: &Value, index: usize) -> Result<Option<Rule>, String> {
 mod tests {
     use super::*;
 
+    /// The alert settings of a whole config file (as the app reads them).
     fn parse_text(text: &str) -> (AlertConfig, Vec<String>) {
-        let table: Table = text.parse().unwrap();
-        parse(&table, "config.toml")
+        let (c, problems) = crate::config::parse(text, "config.toml");
+        (c.alerts, problems)
     }
 
     #[test]
