@@ -76,14 +76,17 @@ pub async fn run(
                     actions = Some(capabilities(c).await.is_some_and(|caps| caps.iter().any(|x| x == "actions")));
                 }
                 let with_actions = actions == Some(true);
-                let mut n = notify_rust::Notification::new();
-                n.appname("hogwatch").summary(&summary).icon("network-transmit-receive");
-                if with_actions {
-                    n.body(&body)
-                        .action(ACTION_DASHBOARD, "Open dashboard")
-                        .action(ACTION_MUTE, "Mute for 1 hour");
+                let mut n = if with_actions {
+                    crate::notify::notification(&summary, &body)
                 } else {
-                    n.body(&format!("{body}\nMute alerts from the hogwatch menu (Pause alerts)."));
+                    crate::notify::notification(
+                        &summary,
+                        &format!("{body}\nMute alerts from the hogwatch menu (Pause alerts)."),
+                    )
+                };
+                if with_actions {
+                    n.action(ACTION_DASHBOARD, "Open dashboard")
+                        .action(ACTION_MUTE, "Mute for 1 hour");
                 }
                 match tokio::time::timeout(SEND_FOR, n.show_async()).await {
                     Ok(Ok(handle)) => {

@@ -77,11 +77,12 @@ impl Alerts {
     pub fn observe(&mut self, s: &Snapshot, day: &Today, now: Mono) {
         let now_s = (s.ts / 1000) as i64;
         let key = billing_month_start(Zone::Local.date(now_s), self.billing_day);
-        let month = self.month.observe(s, key).clone();
+        // Disjoint fields: the month's totals are lent to the engine, not copied.
+        let month = self.month.observe(s, key);
         let inp = Inputs {
             snapshot: s,
             day,
-            month: &month,
+            month,
             now,
             now_s,
         };

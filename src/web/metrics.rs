@@ -23,7 +23,11 @@ pub struct Metrics {
     /// Bytes of the apps without a series of their own (up, down).
     other: (u64, u64),
     last_apps: HashMap<String, (u64, u64)>,
-    last: Option<Snapshot>,
+    /// From the latest snapshot: unattributed (up, down) bytes, total (up, down) rate,
+    /// per-process data or not.
+    unattributed: (u64, u64),
+    rates: (f64, f64),
+    per_process: bool,
 }
 
 impl Default for Metrics {
@@ -33,7 +37,9 @@ impl Default for Metrics {
             exported: BTreeMap::new(),
             other: (0, 0),
             last_apps: HashMap::new(),
-            last: None,
+            unattributed: (0, 0),
+            rates: (0.0, 0.0),
+            per_process: false,
         }
     }
 }
@@ -56,7 +62,7 @@ fn finite(x: f64) -> f64 {
 impl Metrics {
     pub fn observe(&mut self, s: &Snapshot) {
         // One never-ending "day": the tracker only ever adds deltas.
-        let t = self.totals.observe(s, NaiveDate::MIN).clone();
+        let t = self.totals.observe(s, NaiveDate::MIN);
         let names: HashMap<&str, &str> = s
             .processes
             .iter()
@@ -85,8 +91,10 @@ impl Metrics {
             self.other.0 = self.other.0.saturating_add(v.0.saturating_sub(prev.0));
             self.other.1 = self.other.1.saturating_add(v.1.saturating_sub(prev.1));
         }
-        self.last_apps = t.apps;
-        self.last = Some(s.clone());
+        self.last_apps.clone_from(&t.apps);
+        self.unattributed = (s.unattributed.up_bytes, s.unattributed.down_bytes);
+        self.rates = (finite(s.total.up_rate), finite(s.total.down_rate));
+        self.per_process = matches!(s.mode, Mode::PerProcess | Mode::Replay);
     }
 
     /// The exposition text.
@@ -129,9 +137,7 @@ impl Metrics {
             "Bytes an app sent (up) and received (down) since hogwatch started; the busiest apps by name, the rest as app=\"other\".",
             apps,
         );
-        let (un_up, un_down) = self.last.as_ref().map_or((0, 0), |s| {
-            (s.unattributed.up_bytes, s.unattributed.down_bytes)
-        });
+        let (un_up, un_down) = self.unattributed;
         let _ = writeln!(out, "# HELP hogwatch_unattributed_bytes Device bytes no process accounts for, since hogwatch started.");
         let _ = writeln!(out, "# TYPE hogwatch_unattributed_bytes gauge");
         let _ = writeln!(
@@ -147,9 +153,7 @@ impl Metrics {
             "# HELP hogwatch_rate_bytes_per_second Current total rate over all monitored devices."
         );
         let _ = writeln!(out, "# TYPE hogwatch_rate_bytes_per_second gauge");
-        let (up, down) = self.last.as_ref().map_or((0.0, 0.0), |s| {
-            (finite(s.total.up_rate), finite(s.total.down_rate))
-        });
+        let (up, down) = self.rates;
         let _ = writeln!(
             out,
             "hogwatch_rate_bytes_per_second{{direction=\"up\"}} {up}"
@@ -158,10 +162,7 @@ impl Metrics {
             out,
             "hogwatch_rate_bytes_per_second{{direction=\"down\"}} {down}"
         );
-        let per_process = self
-            .last
-            .as_ref()
-            .is_some_and(|s| matches!(s.mode, Mode::PerProcess | Mode::Replay));
+        let per_process = self.per_process;
         let _ = writeln!(out, "# HELP hogwatch_per_process 1 when per-process data is collected, 0 in totals-only mode.");
         let _ = writeln!(out, "# TYPE hogwatch_per_process gauge");
         let _ = writeln!(out, "hogwatch_per_process {}", u8::from(per_process));
