@@ -135,12 +135,13 @@ fn the_menu_follows_a_replay_and_quit_exits() -> Result<()> {
     tray.click(item(&filtered, "All devices")?.id)?;
     tray.wait_layout(Duration::from_secs(5), |m| row(m, "bigdown").is_some())?;
 
-    // Sorting by transfer keeps bigdown first (it moved the most).
+    // Sorting by transfer. The clicked check item ticks itself in GTK at once; the other
+    // choices are unticked when hogwatch handles the click a moment later, so wait for
+    // the whole state.
     tray.click(item(&filtered, "Transferred since start")?.id)?;
     let by_total = tray.wait_layout(Duration::from_secs(5), |m| {
-        m.find_text("Transferred since start")
-            .and_then(MenuNode::checked)
-            .unwrap_or(false)
+        let checked = |t| m.find_text(t).and_then(MenuNode::checked);
+        checked("Transferred since start") == Some(true) && checked("Current rate") == Some(false)
     })?;
     assert_eq!(item(&by_total, "Current rate")?.checked(), Some(false));
 
@@ -158,20 +159,28 @@ fn the_menu_follows_a_replay_and_quit_exits() -> Result<()> {
     let entry = desktop.home_dir().join("config/autostart/hogwatch.desktop");
     let menu = tray.layout()?;
     assert_eq!(item(&menu, "Start at login")?.checked(), Some(false));
+    // The check item ticks itself in GTK at once; the file is written by hogwatch's
+    // backend a moment later: wait for the file, then for the menu.
     tray.click(item(&menu, "Start at login")?.id)?;
-    let menu = tray.wait_layout(Duration::from_secs(5), |m| {
-        m.find_text("Start at login").and_then(MenuNode::checked) == Some(true)
+    let text = wait_until("the autostart entry", Duration::from_secs(5), || {
+        std::fs::read_to_string(&entry).ok()
     })?;
-    let text = std::fs::read_to_string(&entry)?;
     assert!(
         text.starts_with("[Desktop Entry]") && text.contains(&format!("Exec={HOGWATCH}\n")),
         "{text}"
     );
+    let menu = tray.wait_layout(Duration::from_secs(5), |m| {
+        m.find_text("Start at login").and_then(MenuNode::checked) == Some(true)
+    })?;
     tray.click(item(&menu, "Start at login")?.id)?;
+    wait_until(
+        "the autostart entry removed",
+        Duration::from_secs(5),
+        || (!entry.exists()).then_some(()),
+    )?;
     tray.wait_layout(Duration::from_secs(5), |m| {
         m.find_text("Start at login").and_then(MenuNode::checked) == Some(false)
     })?;
-    assert!(!entry.exists(), "{} removed", entry.display());
 
     // No tray host on this desktop: hogwatch says so.
     wait_until("the no-tray-host message", Duration::from_secs(10), || {
