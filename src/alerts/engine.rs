@@ -277,8 +277,11 @@ impl Engine {
                 .or_insert_with(|| Machine::new(for_s, rule.cooldown_s));
             let step = m.step(value, above, inp.now);
             let active_key = format!("{}\u{0}{key}", rule.name);
-            if let Step::Fire { since } = step {
-                fresh.push(self.rate_alert(rule, &name, value, above, inp.now.since(since)));
+            if let Step::Fire { .. } = step {
+                // The message names the rule's hold time: that is what has held. (The
+                // measured time is one refresh longer or shorter, as ticks fall.)
+                let held_ms = for_s.saturating_mul(1000);
+                fresh.push(self.rate_alert(rule, &name, value, above, held_ms));
             }
             let m = &self.machines[&(i, key.clone())];
             if m.is_active() {
