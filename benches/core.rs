@@ -1,12 +1,14 @@
-//! Core benchmarks: parser throughput and one accountant refresh with 5,000 processes.
+//! Core benchmarks: parser throughput and one accountant refresh (sample applied, snapshot
+//! and what moved built) with 5,000 processes.
 //! `cargo bench --bench core`; criterion prints the median time per iteration and the
 //! throughput (elements/s = lines/s for the parser).
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use hogwatch::clock::Mono;
-use hogwatch::collect::accountant::{Accountant, AccountantConfig, NoProcs};
-use hogwatch::collect::blocks::Block;
-use hogwatch::collect::trace::{parse_line, Record};
+use hogwatch::collect::accountant::{Accountant, AccountantConfig};
+use hogwatch::collect::lookup::NoProcs;
+use hogwatch::collect::nethogs::trace::parse_line;
+use hogwatch::collect::sample::{DeviceSample, ProcessCount, UnattributedCount};
 use std::hint::black_box;
 
 fn parser(c: &mut Criterion) {
@@ -34,24 +36,23 @@ fn parser(c: &mut Criterion) {
     g.finish();
 }
 
-fn block_of(n: u32, at: u64, scale: f64) -> Block {
-    Block {
+fn block_of(n: u32, at: u64, scale: u64) -> DeviceSample {
+    DeviceSample {
+        device: "eth0".into(),
         at: Mono(at),
         processes: (1..=n)
-            .map(|pid| Record {
+            .map(|pid| ProcessCount {
                 name: format!("/usr/lib/app{}/bin/worker", pid % 97),
                 pid,
                 uid: 1000,
-                sent: f64::from(pid) * scale,
-                received: f64::from(pid) * 3.0 * scale,
+                sent: u64::from(pid) * scale,
+                received: u64::from(pid) * 3 * scale,
             })
             .collect(),
-        unattributed: vec![Record {
-            name: "unknown TCP".into(),
-            pid: 0,
-            uid: 0,
+        unattributed: vec![UnattributedCount {
+            label: "unknown TCP".into(),
             sent: scale,
-            received: 0.0,
+            received: 0,
         }],
     }
 }
@@ -65,22 +66,19 @@ fn accountant(c: &mut Criterion) {
             || {
                 let mut a = Accountant::new(AccountantConfig::default());
                 a.set_devices(&["eth0".into()]);
-                a.generation_start("eth0", Mono(0));
+                a.epoch("eth0", Mono(0));
                 a.observe_counters("eth0", 0, 0, Mono(0));
                 for i in 1..=3u64 {
-                    a.apply_block(
-                        "eth0",
-                        &block_of(N, i * 1000, i as f64 * 100.0),
-                        &mut NoProcs,
-                    );
+                    a.apply(&block_of(N, i * 1000, i * 100), &mut NoProcs);
                     a.observe_counters("eth0", i * 10_000_000, i * 5_000_000, Mono(i * 1000));
+                    a.refresh(Mono(i * 1000), 0);
                 }
-                let next = block_of(N, 4000, 400.0);
+                let next = block_of(N, 4000, 400);
                 (a, next)
             },
             |(mut a, next)| {
-                a.apply_block("eth0", &next, &mut NoProcs);
-                black_box(a.snapshot(Mono(4000), 0));
+                a.apply(&next, &mut NoProcs);
+                black_box(a.refresh(Mono(4000), 0));
                 a
             },
             BatchSize::LargeInput,

@@ -2,7 +2,7 @@
 //! History store benchmark (no criterion: a few long scenarios, figures printed).
 //! `cargo bench --bench history`.
 //!
-//! 1. A simulated day of 1 Hz snapshots for 200 apps, through `DeltaTracker` into
+//! 1. A simulated day of 1 Hz refreshes for 200 apps, through `Batcher` into
 //!    batches flushed every 5 s of simulated time with `Store::write`, and
 //!    `enforce_limits` every 60 flushes — the history writer's work, minus tokio.
 //! 2. A synthetic year for 500 apps (batches built directly, one per simulated hour),
@@ -15,8 +15,8 @@
 //! nothing passes or fails. `HISTORY_BENCH_PLANS=1` prints SQLite's query plans for the
 //! main queries (they are printed anyway when a query misses its aim).
 
-use hogwatch::model::{DeviceUsage, Mode, ProcessUsage, Snapshot, Usage};
-use hogwatch::store::batch::{Batch, DeltaTracker};
+use hogwatch::model::{AppMoved, DeviceMoved, Mode, Moved, Refresh, Snapshot};
+use hogwatch::store::batch::{Batch, Batcher};
 use hogwatch::store::db::FILE_NAME;
 use hogwatch::store::query::Subject;
 use hogwatch::store::tiers::{Tier, Zone, TIERS};
@@ -244,26 +244,6 @@ struct DayReport {
 /// A flush slower than this (WAL auto-checkpoint and its fsyncs, usually).
 const SLOW_FLUSH: Duration = Duration::from_millis(2);
 
-fn process(i: usize) -> ProcessUsage {
-    let (app, app_name) = app_key(i);
-    ProcessUsage {
-        id: i as u64 + 1,
-        pid: 2000 + i as u32,
-        name: app_name.clone(),
-        exe: app.clone(),
-        cmdline: format!("{app} --some-flag"),
-        uid: 1000,
-        user: "user".into(),
-        app,
-        app_name,
-        devices: vec![DeviceUsage {
-            name: DEVICE.into(),
-            usage: Usage::default(),
-        }],
-        usage: Usage::default(),
-    }
-}
-
 fn simulate_day() -> DayReport {
     let tmp = tempfile::tempdir().unwrap();
     let zone = Zone::Local;
@@ -271,17 +251,16 @@ fn simulate_day() -> DayReport {
     let mut rng = Rng(0xDA7_5EED);
     let mut r = DayReport::default();
 
-    // One snapshot, advanced in place every simulated second (the collector builds a
-    // new one each refresh; the writer only reads it).
-    let mut snap = Snapshot::empty(Mode::PerProcess, "");
-    snap.interval_ms = 1000;
-    snap.processes = (0..DAY_APPS).map(process).collect();
-    snap.devices = vec![DeviceUsage {
-        name: DEVICE.into(),
-        usage: Usage::default(),
-    }];
+    // One refresh, rebuilt in place every simulated second: what each app moved (the
+    // collector computes it; the writer only adds it up).
+    let names: Vec<(String, String)> = (0..DAY_APPS).map(app_key).collect();
+    let mut refresh = Refresh {
+        snapshot: Snapshot::empty(Mode::PerProcess, ""),
+        moved: Moved::default(),
+    };
+    refresh.snapshot.interval_ms = 1000;
     let mut burst = vec![0u64; DAY_APPS];
-    let mut tracker = DeltaTracker::default();
+    let mut batcher = Batcher::default();
     let mut batch = Batch::default();
     let mut write_times = Vec::new();
     let mut limit_times = Vec::new();
@@ -293,9 +272,11 @@ fn simulate_day() -> DayReport {
     for s in 0..DAY {
         let ts = DAY_START + s;
         let t0 = Instant::now();
-        snap.ts = ts as u64 * 1000;
-        let mut total = Usage::default();
-        for (i, p) in snap.processes.iter_mut().enumerate() {
+        refresh.snapshot.ts = ts as u64 * 1000;
+        let m = &mut refresh.moved;
+        m.apps.clear();
+        let (mut dev_up, mut dev_down) = (0u64, 0u64);
+        for (i, (app, name)) in names.iter().enumerate() {
             let (up, down) = if i < DAY_BUSY {
                 (rng.range(200, 20_000), rng.range(1_000, 400_000))
             } else if burst[i] > 0 {
@@ -307,30 +288,42 @@ fn simulate_day() -> DayReport {
                 }
                 (0, 0)
             };
-            active_total += u64::from(up + down > 0);
-            let u = &mut p.devices[0].usage;
-            u.up_bytes += up;
-            u.down_bytes += down;
-            u.up_rate = up as f64;
-            u.down_rate = down as f64;
-            p.usage = *u;
-            total.add(u);
+            if up + down == 0 {
+                continue;
+            }
+            active_total += 1;
+            (dev_up, dev_down) = (dev_up + up, dev_down + down);
+            m.apps.push(AppMoved {
+                app: app.clone(),
+                name: name.clone(),
+                up,
+                down,
+                devices: vec![DeviceMoved {
+                    name: DEVICE.into(),
+                    up,
+                    down,
+                }],
+            });
         }
         // Unattributed: a little now and then, sometimes shrinking (nethogs caught up).
-        let un = &mut snap.unattributed;
+        (m.unattributed_up, m.unattributed_down) = (0, 0);
         if rng.chance(0.05) {
-            un.up_bytes += rng.below(2_000);
-            un.down_bytes += rng.below(20_000);
+            m.unattributed_up = rng.below(2_000) as i64;
+            m.unattributed_down = rng.below(20_000) as i64;
         } else if rng.chance(0.005) {
-            un.down_bytes -= un.down_bytes.min(rng.below(5_000));
+            m.unattributed_down = -(rng.below(5_000) as i64);
         }
-        total.add(&snap.unattributed);
-        snap.devices[0].usage = total;
-        snap.total = total;
+        dev_up += m.unattributed_up.max(0) as u64;
+        dev_down += m.unattributed_down.max(0) as u64;
+        m.devices = vec![DeviceMoved {
+            name: DEVICE.into(),
+            up: dev_up,
+            down: dev_down,
+        }];
         r.generate += t0.elapsed();
 
         let t1 = Instant::now();
-        tracker.observe(&snap, &mut batch);
+        batcher.add(&refresh, &mut batch);
         r.observe += t1.elapsed();
         r.snapshots += 1;
 
@@ -401,7 +394,7 @@ fn print_day(r: &DayReport) {
         secs(r.wall)
     );
     println!("    building snapshots  {}", secs(r.generate));
-    println!("    DeltaTracker        {}", secs(r.observe));
+    println!("    Batcher             {}", secs(r.observe));
     println!(
         "    Store::write        {}   per flush: median {}, p99 {}, max {}",
         secs(r.write),

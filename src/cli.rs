@@ -1,10 +1,11 @@
-//! The command line (clap). Parsing and validation only; `main.rs` dispatches.
+//! The command line (clap). Parsing and validation only: `main.rs` dispatches, and
+//! `app::settings` resolves the flags over the config file.
 
-use crate::collect::accountant::AccountantConfig;
-use crate::collect::collector::{Options, Source};
-use crate::collect::privilege::Elevate;
 use crate::collect::procfs::valid_device_name;
+use crate::collect::sample::Elevate;
+use crate::collect::source::SourceSpec;
 use crate::store::Retention;
+use crate::units::parse_duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -41,7 +42,7 @@ pub struct Global {
     pub elevate: Elevate,
     /// Where data comes from: `nethogs`, or `replay:FILE` (a recording or raw nethogs output).
     #[arg(long, global = true, default_value = "nethogs", value_parser = parse_source)]
-    pub source: Source,
+    pub source: SourceSpec,
     /// Refresh interval in whole seconds (1–60) [config: monitor.interval, default 1].
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=60))]
     pub interval: Option<u64>,
@@ -75,30 +76,9 @@ pub struct Global {
     /// Open the dashboard in the web browser (xdg-open) instead of a window of its own.
     #[arg(long, global = true)]
     pub browser: bool,
-    /// The config file's settings (flags above override them); see `load_config`.
+    /// The config file's settings, read by `main` (flags above override them).
     #[arg(skip)]
     pub file: crate::config::Config,
-}
-
-/// A duration like `90s`, `5m`, `24h`, `30d`, `1w`, in seconds.
-pub fn parse_duration(s: &str) -> Result<i64, String> {
-    let t = s.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (n, unit) = t.split_at(split);
-    let n: i64 = n
-        .parse()
-        .map_err(|_| format!("expected a duration like 30m, 24h or 7d, got {s:?}"))?;
-    let mult = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => return Err(format!("unknown unit in {s:?}: use s, m, h, d or w")),
-    };
-    n.checked_mul(mult)
-        .filter(|v| *v > 0 && *v <= 100 * 365 * 86_400)
-        .ok_or_else(|| format!("duration out of range: {s:?}"))
 }
 
 fn parse_retention(s: &str) -> Result<Retention, String> {
@@ -136,7 +116,7 @@ fn parse_devices(s: &str) -> Result<Devices, String> {
     Ok(Devices(list))
 }
 
-fn parse_source(s: &str) -> Result<Source, String> {
+fn parse_source(s: &str) -> Result<SourceSpec, String> {
     s.parse()
 }
 
@@ -238,113 +218,4 @@ pub struct TopArgs {
     /// Record what the collector receives to FILE, for `--source replay:FILE`.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
-}
-
-impl Global {
-    /// Reads the config file (`--config`, else the default path) into `self.file`;
-    /// `create` writes the defaults there on first run. Returns the problems found, one
-    /// line each (key, value, and that the default is used).
-    pub fn load_config(&mut self, create: bool) -> Vec<String> {
-        let (path, create) = match &self.config {
-            Some(p) => (Some(p.clone()), false),
-            None => (crate::config::default_path(), create),
-        };
-        let Some(path) = path else {
-            return Vec::new();
-        };
-        let loaded = crate::config::load(&path, create);
-        if loaded.created {
-            tracing::info!("wrote the default config to {}", path.display());
-        }
-        self.file = loaded.config;
-        loaded.problems
-    }
-
-    pub fn interval(&self) -> u64 {
-        self.interval.unwrap_or(self.file.interval)
-    }
-
-    pub fn billing_day(&self) -> u32 {
-        self.billing_day.unwrap_or(self.file.billing_day)
-    }
-
-    pub fn history_max_mb(&self) -> u64 {
-        self.history_max_mb.unwrap_or(self.file.history_max_mb)
-    }
-
-    /// Explicit devices: the flag, else the config's list; `None` follows all devices.
-    pub fn devices(&self) -> Option<Vec<String>> {
-        match &self.devices {
-            Some(d) => Some(d.0.clone()),
-            None if !self.file.devices.is_empty() => Some(self.file.devices.clone()),
-            None => None,
-        }
-    }
-
-    /// The history directory: --data-dir, else $XDG_DATA_HOME/hogwatch, else
-    /// ~/.local/share/hogwatch.
-    pub fn data_dir(&self) -> Option<PathBuf> {
-        if let Some(d) = &self.data_dir {
-            return Some(d.clone());
-        }
-        crate::config::xdg_dir("XDG_DATA_HOME", ".local/share")
-    }
-
-    /// Where this run writes history, if anywhere: live runs do unless --no-history;
-    /// replays only into an explicit --data-dir (never into the user's real history).
-    pub fn history_dir(&self) -> Option<PathBuf> {
-        if self.no_history {
-            return None;
-        }
-        match self.source {
-            Source::Nethogs => self.data_dir(),
-            Source::Replay(_) => self.data_dir.clone(),
-        }
-    }
-
-    /// History file settings from the command line.
-    pub fn store_config(&self) -> crate::store::StoreConfig {
-        crate::store::StoreConfig {
-            retention: self.history_retention.unwrap_or(Retention {
-                fine: self.file.retention.0,
-                minute: self.file.retention.1,
-                hour: self.file.retention.2,
-            }),
-            max_bytes: self.history_max_mb().saturating_mul(1024 * 1024),
-            zone: crate::store::tiers::Zone::Local,
-        }
-    }
-
-    /// Starts the history writer on `c`'s snapshots, when this run writes history.
-    pub fn spawn_history(
-        &self,
-        c: &mut crate::collect::collector::Collector,
-    ) -> Option<crate::store::writer::Writer> {
-        let dir = self.history_dir()?;
-        Some(crate::store::writer::spawn(
-            c.subscribe(),
-            crate::store::writer::WriterOptions {
-                dir,
-                store: self.store_config(),
-                flush_every: std::time::Duration::from_secs(5),
-            },
-        ))
-    }
-
-    /// Collector options from the command line.
-    pub fn collector_options(&self, record: Option<PathBuf>) -> Options {
-        Options {
-            source: self.source.clone(),
-            devices: self.devices(),
-            include_loopback: self.include_loopback || self.file.include_loopback,
-            interval_s: self.interval(),
-            elevate: self.elevate,
-            record,
-            replay_speed: self.replay_speed,
-            accountant: AccountantConfig {
-                idle_evict_ms: self.idle_evict * 1000,
-                ..AccountantConfig::default()
-            },
-        }
-    }
 }

@@ -1,7 +1,7 @@
 //! Time as the cores see it: a monotonic millisecond count and a wall clock, injected.
 //!
 //! Cores never read the system clock themselves; the edges pass `Mono` values in, so
-//! tests and replays drive time explicitly.
+//! tests and replays drive time explicitly. `sleep_until_opt` is the edges' optional timer.
 
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
@@ -41,6 +41,13 @@ impl Default for SystemClock {
     }
 }
 
+impl SystemClock {
+    /// The instant a `Mono` of this clock names (for timers).
+    pub fn instant(&self, m: Mono) -> Instant {
+        self.origin + std::time::Duration::from_millis(m.0)
+    }
+}
+
 impl Clock for SystemClock {
     fn mono(&self) -> Mono {
         Mono(self.origin.elapsed().as_millis() as u64)
@@ -51,5 +58,13 @@ impl Clock for SystemClock {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0)
+    }
+}
+
+/// Sleeps until `t`; forever when `None` (an optional timer as a `select!` arm).
+pub async fn sleep_until_opt(t: Option<tokio::time::Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
     }
 }

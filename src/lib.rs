@@ -1,25 +1,25 @@
 //! hogwatch: per-process network bandwidth monitor for the Linux desktop.
 //!
-//! The pipeline, one module a stage:
-//! - `collect` — helper (root) → nethogs lines → parser → accountant → `Snapshot`,
-//!   plus /proc and device counters; one collector feeds every consumer.
-//! - `model` — the snapshot every consumer reads (the public JSON shape).
-//! - `store` — history in tiered SQLite buckets, written from the snapshots.
-//! - `cmd` — the terminal front ends: `top`, `doctor`, `history`.
-//! - `tray` — the tray applet: pure view-model (icon pixels, title, menu model) and the
-//!   tao/tray-icon wiring around it; `cmd::headless` runs the same backend without a tray.
-//! - `instance` — one hogwatch per user; `notify` — desktop notifications.
-//! - `cli` — the command line; `units` and `text` format numbers and untrusted names;
-//!   `clock` is the injected time.
+//! Top to bottom (each layer imports only the ones below it):
+//! - front ends — `tray` (the applet), `cmd` (`top`, `server`, `doctor`, `history`);
+//! - `app` — the running core, once per user: collector, history writer, totals, alerts,
+//!   dashboard server and the socket other front ends attach to;
+//! - consumers — `store` (history in tiered SQLite buckets), `alerts` (rules →
+//!   notifications), `web` (the dashboard's HTTP API, WebSocket and /metrics);
+//! - `collect` — the collection seam and its backends (`collect/nethogs/`, replay):
+//!   counts → accountant (where bytes become rates) → `Refresh` (snapshot + what moved);
+//! - pure parts — `model` (snapshot, what moved, period totals), `units` (sizes, rates,
+//!   durations; down before up), `text` (untrusted names made safe), `clock` (injected
+//!   time), `config` (the file), `cli` (the command line), `notify` (notifications).
 #![forbid(unsafe_code)]
 
 pub mod alerts;
+pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod cmd;
 pub mod collect;
 pub mod config;
-pub mod instance;
 pub mod model;
 pub mod notify;
 pub mod store;

@@ -16,7 +16,7 @@ fn main() -> ExitCode {
         .init();
     // Front ends that collect write the default config on first run; the others only read.
     let collects = matches!(cli.command, None | Some(Cmd::Top(_)) | Some(Cmd::Server(_)));
-    for problem in cli.global.load_config(collects) {
+    for problem in load_config(&mut cli.global, collects) {
         eprintln!("hogwatch: {}", hogwatch::text::printable(&problem));
     }
     // The tray runs its own threads: tao's event loop must own this (the main) thread.
@@ -55,4 +55,23 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Reads the config file (`--config`, else the default path) into `global.file`; `create`
+/// writes the defaults there on first run. Returns the problems found, one line each (key,
+/// value, and that the default is used).
+fn load_config(global: &mut hogwatch::cli::Global, create: bool) -> Vec<String> {
+    let (path, create) = match &global.config {
+        Some(p) => (Some(p.clone()), false),
+        None => (hogwatch::config::default_path(), create),
+    };
+    let Some(path) = path else {
+        return Vec::new();
+    };
+    let loaded = hogwatch::config::load(&path, create);
+    if loaded.created {
+        tracing::info!("wrote the default config to {}", path.display());
+    }
+    global.file = loaded.config;
+    loaded.problems
 }

@@ -903,10 +903,10 @@ fn recording_replays_to_the_same_totals() -> Result<()> {
         return Err(err(format!(
             "PRODUCT BUG: byte totals of live run and replay agree, but the replay lost what \
              /proc said about the processes (recorded as `proc` items).\n  live:   {:?}\n  \
-             replay: {:?}\n(likely cause: `proc` items are recorded while the block that \
-             needs them is applied, at the same t and after its helper lines, so the replay \
-             applies the block before it learns the details; see src/collect/collector.rs \
-             run_replay and src/collect/pipeline.rs RecordingLookup)",
+             replay: {:?}\n(likely cause: `proc` items are recorded while the sample that \
+             needs them is applied, at the same t and after it, so the replay applies the \
+             sample before it learns the details; see src/collect/replay/format.rs \
+             `comes_last` and src/collect/pipeline.rs RecordingLookup)",
             identity(last_live),
             identity(last_replay)
         )));

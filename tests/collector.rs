@@ -1,15 +1,21 @@
-//! One collector, many consumers: every subscriber sees every snapshot, in order.
+//! One collector, many consumers: every consumer that subscribed before the start gets
+//! every refresh, in order, none skipped — even when the source (a replay at full speed)
+//! could outrun them; viewers that join later get what comes after; what each refresh
+//! moved adds up to the snapshots' cumulative figures; `stop` ends a replay early.
 
 use hogwatch::collect::accountant::AccountantConfig;
-use hogwatch::collect::collector::{self, Options, Source};
-use hogwatch::collect::privilege::Elevate;
-use hogwatch::model::Snapshot;
+use hogwatch::collect::collector::{Collector, Options};
+use hogwatch::collect::sample::Elevate;
+use hogwatch::collect::source::SourceSpec;
+use hogwatch::model::Refresh;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-fn replay_options(fixture: &str) -> Options {
+fn replay_options(fixture: &str, speed: f64) -> Options {
     Options {
-        source: Source::Replay(
+        source: SourceSpec::Replay(
             PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("tests/fixtures/nethogs")
                 .join(fixture),
@@ -19,77 +25,120 @@ fn replay_options(fixture: &str) -> Options {
         interval_s: 1,
         elevate: Elevate::None,
         record: None,
-        replay_speed: 0.0,
+        replay_speed: speed,
         accountant: AccountantConfig::default(),
     }
 }
 
-async fn drain(mut rx: tokio::sync::broadcast::Receiver<Arc<Snapshot>>) -> Vec<Arc<Snapshot>> {
+async fn drain(mut rx: tokio::sync::mpsc::Receiver<Arc<Refresh>>) -> Vec<Arc<Refresh>> {
     let mut out = Vec::new();
-    loop {
-        match rx.recv().await {
-            Ok(s) => out.push(s),
-            Err(tokio::sync::broadcast::error::RecvError::Closed) => return out,
-            Err(e) => panic!("consumer lost snapshots: {e}"),
-        }
+    while let Some(r) = rx.recv().await {
+        out.push(r);
     }
+    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_consumer_gets_every_snapshot() {
-    let mut opts = replay_options("trace_multidev_both.txt");
-    // 20× speed: ~0.6 s in all, so consumers that join a moment late still see most of it.
-    opts.replay_speed = 20.0;
-    let mut c = collector::start(opts).expect("starts");
-    let consumers: Vec<_> = (0..5).map(|_| tokio::spawn(drain(c.subscribe()))).collect();
-    let latest = c.latest.clone();
+async fn every_consumer_gets_every_refresh_even_from_a_full_speed_replay() {
+    // Speed 0: the replay runs as fast as the consumers take it; one of them is slow.
+    let mut c = Collector::new(replay_options("trace_multidev_both.txt", 0.0)).expect("opens");
+    let fast: Vec<_> = (0..4).map(|_| tokio::spawn(drain(c.subscribe()))).collect();
+    let mut slow_rx = c.subscribe();
+    let slow = tokio::spawn(async move {
+        let mut out = Vec::new();
+        while let Some(r) = slow_rx.recv().await {
+            tokio::task::yield_now().await;
+            out.push(r);
+        }
+        out
+    });
+    let latest = c.latest();
+    let running = c.start();
     let mut seen = Vec::new();
-    for h in consumers {
+    for h in fast {
         seen.push(h.await.expect("consumer task"));
     }
+    seen.push(slow.await.expect("slow consumer"));
     let first = &seen[0];
-    assert!(first.len() >= 5, "{} snapshots", first.len());
-    // The first subscriber exists before the collector starts; later ones join while it
-    // runs. Each gets every snapshot published after it subscribed: a suffix of the first's.
+    assert!(first.len() >= 5, "{} refreshes", first.len());
     for other in &seen[1..] {
-        assert!(!other.is_empty() && other.len() <= first.len());
-        let tail = &first[first.len() - other.len()..];
-        for (a, b) in tail.iter().zip(other) {
-            assert!(
-                Arc::ptr_eq(a, b),
-                "the very same snapshot, in order, none missed"
-            );
+        assert_eq!(other.len(), first.len(), "none skipped");
+        for (a, b) in first.iter().zip(other) {
+            assert!(Arc::ptr_eq(a, b), "the very same refresh, in order");
         }
     }
-    // The latest-value channel ends on the last published snapshot.
+    // The latest-value channel ends on the last published refresh.
     let last = first.last().expect("some");
-    let now = latest.borrow().clone();
-    assert!(
-        Arc::ptr_eq(&now, last),
-        "latest {:?} vs last {:?}",
-        (now.ts, now.processes.len()),
-        (last.ts, last.processes.len())
-    );
-    // Three python3 processes, each with its final cumulative totals from the trace.
-    let mut pids: Vec<u32> = last.processes.iter().map(|p| p.pid).collect();
+    assert!(Arc::ptr_eq(&latest.borrow().clone(), last));
+    // Three python3 processes with their final totals from the trace, and what moved
+    // adds up to them, refresh after refresh.
+    let mut pids: Vec<u32> = last.snapshot.processes.iter().map(|p| p.pid).collect();
     pids.sort();
     assert_eq!(pids, vec![30514, 30515, 30516]);
-    drop(c);
+    let mut moved: HashMap<u64, (u64, u64)> = HashMap::new();
+    let mut dev_moved = (0u64, 0u64);
+    for r in first {
+        for m in &r.moved.processes {
+            let e = moved.entry(m.id).or_default();
+            *e = (e.0 + m.up, e.1 + m.down);
+        }
+        for d in &r.moved.devices {
+            dev_moved = (dev_moved.0 + d.up, dev_moved.1 + d.down);
+        }
+    }
+    for p in &last.snapshot.processes {
+        assert_eq!(
+            moved.get(&p.id).copied().unwrap_or_default(),
+            (p.usage.up_bytes, p.usage.down_bytes),
+            "pid {}",
+            p.pid
+        );
+    }
+    assert_eq!(
+        dev_moved,
+        (last.snapshot.total.up_bytes, last.snapshot.total.down_bytes)
+    );
+    running.stop().await.expect("ran without failing");
+}
+
+#[tokio::test]
+async fn a_late_viewer_gets_what_comes_after() {
+    let c = Collector::new(replay_options("trace_v5_gbps.txt", 4.0)).expect("opens");
+    let running = c.start();
+    let mut viewer = running.watch();
+    let first = tokio::time::timeout(Duration::from_secs(5), viewer.recv()).await;
+    assert!(
+        matches!(first, Ok(Ok(_))),
+        "a refresh within the first seconds"
+    );
+    running.stop().await.expect("ran without failing");
 }
 
 #[tokio::test]
 async fn stop_ends_a_replay_early() {
-    let mut opts = replay_options("trace_v5_gbps.txt");
-    opts.replay_speed = 1.0; // ~30 s of recorded time: stop must not wait for it
-    let mut c = collector::start(opts).expect("starts");
+    // ~30 s of recorded time: stop must not wait for it.
+    let mut c = Collector::new(replay_options("trace_v5_gbps.txt", 1.0)).expect("opens");
     let mut rx = c.subscribe();
-    let first = tokio::time::timeout(std::time::Duration::from_secs(5), rx.recv()).await;
+    let running = c.start();
+    let first = tokio::time::timeout(Duration::from_secs(5), rx.recv()).await;
     assert!(
-        matches!(first, Ok(Ok(_))),
-        "a snapshot within the first recorded second"
+        matches!(first, Ok(Some(_))),
+        "a refresh within the first recorded second"
     );
-    tokio::time::timeout(std::time::Duration::from_secs(5), c.stop())
+    // The consumer stops reading; the collector must not wait for it to stop.
+    tokio::time::timeout(Duration::from_secs(5), running.stop())
         .await
         .expect("stop returns promptly")
         .expect("the collector ran without failing");
+}
+
+#[tokio::test]
+async fn a_missing_replay_file_fails_at_once() {
+    let e = Collector::new(replay_options("no-such-fixture.txt", 1.0))
+        .err()
+        .expect("an error");
+    assert!(
+        format!("{e:#}").contains("cannot open replay file"),
+        "{e:#}"
+    );
 }

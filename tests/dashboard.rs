@@ -20,7 +20,7 @@ mod support;
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use fantoccini::{Client, ClientBuilder, Locator};
-use hogwatch::collect::record::{Item, FORMAT_VERSION};
+use hogwatch::collect::replay::format::{Item, FORMAT_VERSION};
 use hogwatch::store::batch::Batch;
 use hogwatch::store::{Store, StoreConfig};
 use hogwatch::units;

@@ -612,7 +612,7 @@ impl Model {
         let mut b = Batch::default();
         let mut lo = i64::MAX;
         let mut hi = i64::MIN;
-        // As the writer's batches (DeltaTracker): an app's bytes also moved on its
+        // As the writer's batches (what moved, per app on a device): an app's bytes also moved on its
         // device, which may carry more (other apps, unattributed traffic).
         let app_devices = spec
             .apps

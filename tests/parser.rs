@@ -2,8 +2,8 @@
 #![allow(clippy::expect_used)] // test helpers outside #[test] fns
 
 use hogwatch::clock::Mono;
-use hogwatch::collect::blocks::BlockAssembler;
-use hogwatch::collect::trace::{parse_line, Record, TraceLine};
+use hogwatch::collect::nethogs::blocks::BlockAssembler;
+use hogwatch::collect::nethogs::trace::{parse_line, Record, TraceLine};
 use proptest::prelude::*;
 use std::path::PathBuf;
 

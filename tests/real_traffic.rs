@@ -20,6 +20,7 @@ mod support;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
+use support::home::Home;
 use support::snapshot::{ProcUsage, Snapshot};
 use support::{
     err, json_u64, nethogs_pids_for, parse_event, require_root_and_nethogs, tcpgen_path, unix_ms,
@@ -36,27 +37,17 @@ struct Hogwatch {
     devices: Vec<String>,
     /// The test's deadline: caps every wait.
     deadline: Deadline,
-    _state: tempfile::TempDir,
+    _home: Home,
 }
 
 impl Hogwatch {
-    /// Starts hogwatch in `ns` on `devices` for at most `count` refreshes, with its
-    /// config/data/state directories in a fresh temporary directory.
+    /// Starts hogwatch in `ns` on `devices` for at most `count` refreshes, with a fresh
+    /// temporary HOME (its own XDG directories, so its own collector: tests running in
+    /// parallel never attach to each other).
     fn start(ns: &str, devices: &[&str], count: u32, deadline: Deadline) -> Result<Hogwatch> {
-        let state = tempfile::tempdir()?;
-        let dir = |sub: &str| -> Result<String> {
-            let p = state.path().join(sub);
-            std::fs::create_dir_all(&p)?;
-            Ok(p.to_string_lossy().into_owned())
-        };
-        let (config, data, cache, st) =
-            (dir("config")?, dir("data")?, dir("cache")?, dir("state")?);
-        let env = [
-            ("XDG_CONFIG_HOME", config.as_str()),
-            ("XDG_DATA_HOME", data.as_str()),
-            ("XDG_CACHE_HOME", cache.as_str()),
-            ("XDG_STATE_HOME", st.as_str()),
-        ];
+        let home = Home::new("hogwatch-traffic-")?;
+        let pairs = home.env();
+        let env: Vec<(&str, &str)> = pairs.iter().filter_map(|kv| kv.split_once('=')).collect();
         let devs = devices.join(",");
         let count = count.to_string();
         let argv = [
@@ -79,7 +70,7 @@ impl Hogwatch {
             snaps: Vec::new(),
             devices: devices.iter().map(|d| (*d).to_owned()).collect(),
             deadline,
-            _state: state,
+            _home: home,
         })
     }
 

@@ -116,7 +116,7 @@ fn the_menu_follows_a_replay_and_quit_exits() -> Result<()> {
     assert_ne!(drawn, idle, "the icon shows activity");
     let label = tray.label()?;
     assert!(
-        label.starts_with('↑') && rates(&label).is_some(),
+        label.starts_with('↓') && rates(&label).is_some(),
         "panel label {label:?}"
     );
 

@@ -9,8 +9,8 @@ use super::quota;
 use super::rules::{AlertConfig, Direction, Kind, Period, Rule, Subject};
 use crate::clock::Mono;
 use crate::model::Snapshot;
+use crate::model::Totals;
 use crate::store::tiers::Zone;
-use crate::tray::today::Today;
 use crate::units;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
@@ -48,9 +48,9 @@ pub enum Delivery {
 /// What the engine looks at, once per refresh.
 pub struct Inputs<'a> {
     pub snapshot: &'a Snapshot,
-    /// Today's and this billing month's totals (history before this run + this run).
-    pub day: &'a Today,
-    pub month: &'a Today,
+    /// Totals's and this billing month's totals (history before this run + this run).
+    pub day: &'a Totals,
+    pub month: &'a Totals,
     pub now: Mono,
     /// Wall-clock Unix seconds.
     pub now_s: i64,
@@ -359,7 +359,7 @@ impl Engine {
     }
 
     /// Bytes of the period for the rule's subject, in its direction.
-    fn quota_used(&self, rule: &Rule, totals: &Today) -> u64 {
+    fn quota_used(&self, rule: &Rule, totals: &Totals) -> u64 {
         let (up, down) = match &rule.subject {
             Subject::App(n) => totals
                 .apps

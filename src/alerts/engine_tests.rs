@@ -5,9 +5,9 @@
 use super::engine::{Delivery, Engine, Inputs, Persisted};
 use super::rules::{AlertConfig, Direction, Kind, Period, Rule, Subject};
 use crate::clock::Mono;
+use crate::model::Totals;
 use crate::model::{Mode, ProcessUsage, Snapshot, Usage};
 use crate::store::tiers::Zone;
-use crate::tray::today::Today;
 use chrono::NaiveDate;
 use std::collections::{HashMap, HashSet};
 
@@ -111,7 +111,7 @@ fn feed(
     c: &mut Clock,
     secs: u64,
     s: &Snapshot,
-    day: &Today,
+    day: &Totals,
 ) -> Vec<(u64, Delivery)> {
     let mut out = Vec::new();
     for _ in 0..secs {
@@ -143,7 +143,7 @@ fn a_total_rate_rule_fires_after_its_hold_time_with_a_clear_message() {
         Persisted::default(),
     );
     let mut c = Clock::new();
-    let none = Today::default();
+    let none = Totals::default();
     // First above at t = 1 s: the condition has held 30 s at t = 31 s, not before.
     assert!(feed(&mut e, &mut c, 30, &snap(&[("curl", 12.0)]), &none).is_empty());
     let d = feed(&mut e, &mut c, 1, &snap(&[("curl", 12.0)]), &none);
@@ -172,7 +172,7 @@ fn an_any_app_rule_names_the_app_and_tracks_apps_apart() {
         Persisted::default(),
     );
     let mut c = Clock::new();
-    let none = Today::default();
+    let none = Totals::default();
     // Two apps at 3 MiB/s each: the total is above 5, no app is.
     assert!(feed(&mut e, &mut c, 30, &snap(&[("a", 3.0), ("b", 3.0)]), &none).is_empty());
     let d = feed(&mut e, &mut c, 11, &snap(&[("a", 3.0), ("b", 8.0)]), &none);
@@ -190,7 +190,7 @@ fn a_storm_is_one_summary_and_the_rate_limit_holds_the_rest() {
         .collect();
     let mut e = engine(rules, Persisted::default());
     let mut c = Clock::new();
-    let none = Today::default();
+    let none = Totals::default();
     let d = feed(&mut e, &mut c, 6, &snap(&[("x", 50.0)]), &none);
     assert_eq!(d.len(), 1, "{d:?}");
     match &d[0].1 {
@@ -218,7 +218,7 @@ fn over_the_limit_alerts_wait_and_come_as_one_summary() {
         .collect();
     let mut e = engine(rules, Persisted::default());
     let mut c = Clock::new();
-    let none = Today::default();
+    let none = Totals::default();
     // Apps taking turns above the threshold: one new episode every 2 s.
     let mut got = Vec::new();
     for i in 0..10 {
@@ -241,9 +241,9 @@ fn quota_levels_fire_once_per_period_also_after_a_restart() {
     let plan = quota("Plan", Period::Month, 50 * GB);
     let mut e = engine(vec![plan.clone()], Persisted::default());
     let mut c = Clock::new();
-    let mut month = Today {
+    let mut month = Totals {
         total: (12 * GB, 30 * GB),
-        ..Today::default()
+        ..Totals::default()
     };
     let d = feed(&mut e, &mut c, 1, &snap(&[]), &month);
     assert_eq!(d.len(), 1);
@@ -293,17 +293,17 @@ fn an_app_quota_counts_that_app_only() {
     r.subject = Subject::App("firefox".into());
     let mut e = engine(vec![r], Persisted::default());
     let mut c = Clock::new();
-    let day = Today {
+    let day = Totals {
         total: (0, 9 * GB),
         apps: HashMap::from([
             ("/usr/bin/firefox".to_string(), (0, GB)),
             ("/usr/bin/curl".to_string(), (0, 8 * GB)),
         ]),
-        ..Today::default()
+        ..Totals::default()
     };
     // The name is learned from the snapshot; 1 GB of 2 GB is under 80%.
     assert!(feed(&mut e, &mut c, 5, &snap(&[("firefox", 0.1)]), &day).is_empty());
-    let more = Today {
+    let more = Totals {
         apps: HashMap::from([("/usr/bin/firefox".to_string(), (0, 2 * GB))]),
         ..day
     };
@@ -321,7 +321,7 @@ fn mutes_and_the_pause_silence_but_keep_the_menu_line() {
         Persisted::default(),
     );
     let mut c = Clock::new();
-    let none = Today::default();
+    let none = Totals::default();
     e.mute("Big", c.wall + 3600);
     assert!(e.muted("Big", c.wall));
     assert!(feed(&mut e, &mut c, 10, &snap(&[("x", 20.0)]), &none).is_empty());
@@ -365,7 +365,7 @@ fn new_apps_after_warm_up_only_and_once() {
         Mono(0),
     );
     let mut c = Clock::new();
-    let none = Today::default();
+    let none = Totals::default();
     // In the warm-up: apps are learned silently.
     assert!(feed(
         &mut e,

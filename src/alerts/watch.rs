@@ -1,14 +1,13 @@
-//! The alerts' place in the running app: the engine fed with each snapshot and the
-//! day's and billing month's totals, its state saved beside the history when it changes,
+//! The alerts' place in the running app: the engine fed with each refresh and the day's
+//! and billing month's totals, its state saved beside the history when it changes,
 //! deliveries handed to the notifier task, and the user's "Mute for 1 hour" taken back.
 
 use super::engine::{Engine, Inputs, Persisted};
 use super::notifier::{self, Reply};
 use super::state;
 use crate::clock::Mono;
-use crate::model::Snapshot;
+use crate::model::{PeriodTotals, Refresh, Totals};
 use crate::store::tiers::{billing_month_start, Zone};
-use crate::tray::today::{Today, TodayTracker};
 use std::collections::HashSet;
 use std::path::PathBuf;
 use tokio::sync::mpsc;
@@ -18,7 +17,7 @@ pub const MUTE_S: i64 = 3600;
 
 pub struct Alerts {
     engine: Engine,
-    month: TodayTracker,
+    month: PeriodTotals,
     billing_day: u32,
     state_dir: Option<PathBuf>,
     deliveries: mpsc::UnboundedSender<super::engine::Delivery>,
@@ -27,7 +26,7 @@ pub struct Alerts {
 /// What history holds from before this run: this billing month's totals and the apps it
 /// has seen (`None` without history).
 pub struct Prior {
-    pub month: Today,
+    pub month: Totals,
     pub known_apps: Option<HashSet<String>>,
 }
 
@@ -65,7 +64,7 @@ impl Alerts {
         let key = billing_month_start(Zone::Local.date(now_s), billing_day);
         let alerts = Alerts {
             engine,
-            month: TodayTracker::new(prior.month, key),
+            month: PeriodTotals::new(prior.month, key),
             billing_day,
             state_dir,
             deliveries,
@@ -74,13 +73,13 @@ impl Alerts {
     }
 
     /// Evaluates the rules on this refresh (`day`: today's totals) and sends what is due.
-    pub fn observe(&mut self, s: &Snapshot, day: &Today, now: Mono) {
-        let now_s = (s.ts / 1000) as i64;
+    pub fn observe(&mut self, r: &Refresh, day: &Totals, now: Mono) {
+        let now_s = r.unix_s();
         let key = billing_month_start(Zone::Local.date(now_s), self.billing_day);
         // Disjoint fields: the month's totals are lent to the engine, not copied.
-        let month = self.month.observe(s, key);
+        let month = self.month.add(&r.moved, key);
         let inp = Inputs {
-            snapshot: s,
+            snapshot: &r.snapshot,
             day,
             month,
             now,

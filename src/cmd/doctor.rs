@@ -1,10 +1,11 @@
 //! `hogwatch doctor`: checks what per-process monitoring needs and prints the exact
 //! fix for each problem. Exit status is non-zero when per-process monitoring cannot work.
 
+use crate::app::Settings;
 use crate::cli::Global;
 use crate::collect::collector::live_devices;
-use crate::collect::privilege::{self, Probes, Route, CAPS_FIX};
-use crate::collect::probe;
+use crate::collect::nethogs::privilege::{self, Probes, Route, CAPS_FIX};
+use crate::collect::nethogs::probe;
 use crate::collect::procfs;
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
@@ -173,6 +174,7 @@ async fn sudo_nopass() -> bool {
 }
 
 pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
+    let settings = Settings::new(global);
     let p = probe::probe();
     let mut checks = Vec::new();
     match &p.nethogs {
@@ -206,7 +208,7 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
     checks.extend(priv_checks);
 
     let all = procfs::list_devices(Path::new("/sys/class/net"));
-    let monitored = live_devices(&global.collector_options(None));
+    let monitored = live_devices(&settings.collector);
     for d in &all {
         let state = if d.up { "up" } else { "down" };
         let role = if monitored.contains(&d.name) {
@@ -259,7 +261,7 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
     }
 
     checks.extend(config_checks(global));
-    checks.extend(history_checks(global));
+    checks.extend(history_checks(&settings));
 
     let failed = checks.iter().any(|c| c.level == Level::Fail);
     for c in &checks {
@@ -319,9 +321,9 @@ fn config_checks(global: &Global) -> Vec<Check> {
 
 /// Where history goes, how big it is, who writes it, and whether a corrupt file was
 /// moved aside. History problems never make per-process monitoring fail: warnings only.
-fn history_checks(global: &Global) -> Vec<Check> {
+fn history_checks(settings: &Settings) -> Vec<Check> {
     use crate::store::db::FILE_NAME;
-    let Some(dir) = global.data_dir() else {
+    let Some(dir) = settings.data_dir.clone() else {
         return vec![check(
             Level::Warn,
             "history: no data directory (HOME and XDG_DATA_HOME unset)",
@@ -349,7 +351,7 @@ fn history_checks(global: &Global) -> Vec<Check> {
                     "history at {} ({}, cap {} MiB)",
                     path.display(),
                     crate::units::bytes(size),
-                    global.history_max_mb()
+                    settings.history_max_mb
                 ),
                 None,
             ));
@@ -384,7 +386,7 @@ fn history_checks(global: &Global) -> Vec<Check> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::privilege::Elevate;
+    use crate::collect::nethogs::privilege::Elevate;
 
     fn base() -> Probes {
         Probes {

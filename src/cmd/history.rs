@@ -1,12 +1,13 @@
 //! `hogwatch history`: totals from the history file per app, device, local day or
 //! billing month, as a table, CSV or JSON. Reads while the applet writes.
 
-use crate::cli::{parse_duration, Format, Global, GroupBy, HistoryArgs};
+use crate::cli::{Format, Global, GroupBy, HistoryArgs};
 use crate::store::query::{PeriodTotal, Subject};
 use crate::store::tiers::Zone;
 use crate::store::Store;
 use crate::text::truncate;
 use crate::units::bytes;
+use crate::units::parse_duration;
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone};
 use serde_json::json;
@@ -100,7 +101,8 @@ fn iso(ts: i64) -> String {
 }
 
 pub fn run(global: &Global, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
-    let Some(dir) = global.data_dir() else {
+    let settings = crate::app::Settings::new(global);
+    let Some(dir) = settings.data_dir.clone() else {
         bail!("no history directory: set HOME or XDG_DATA_HOME, or pass --data-dir");
     };
     let store = Store::open_reader(&dir, Zone::Local)
@@ -122,7 +124,7 @@ pub fn run(global: &Global, args: &HistoryArgs) -> anyhow::Result<ExitCode> {
     let out = render(
         &store,
         args,
-        global.billing_day(),
+        settings.billing_day,
         from,
         to,
         apps.as_deref(),

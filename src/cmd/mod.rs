@@ -1,9 +1,8 @@
-//! Front ends without the tray: `top` (live table or JSON), `doctor`, `history`,
-//! `server` (the dashboard for a browser), and `headless` (what `server` and plain
-//! `hogwatch` without a tray run).
+//! Terminal front ends: `top` (live table or JSON), `server` (the dashboard for a
+//! browser), `doctor`, `history`. Like the tray, `top` and `server` run the core
+//! (`app`) or attach to the one that runs.
 
 pub mod doctor;
-pub mod headless;
 pub mod history;
 pub mod server;
 pub mod top;

@@ -1,14 +1,16 @@
-//! `hogwatch top`: a live table in the terminal, or one JSON snapshot per refresh.
+//! `hogwatch top`: a live table in the terminal, or one JSON snapshot per refresh. It
+//! attaches to the hogwatch that runs for this user (the tray, `hogwatch server`) and shows
+//! its collector's refreshes; only when none runs does it collect by itself. The table's
+//! header says which.
 
+use crate::app::{self, CoreOptions, Link, Opened, Role, Settings, WhenRunning};
 use crate::cli::{Global, SortBy, TopArgs};
-use crate::collect::collector;
 use crate::model::{Mode, ProcessUsage, Snapshot};
 use crate::text::truncate;
-use crate::units::{bytes, rate};
+use crate::units::{bytes, rate, rates, sizes, DOWN, UP};
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
-use tokio::sync::broadcast::error::RecvError;
 
 /// Processes in display order.
 pub fn sorted(s: &Snapshot, sort: SortBy) -> Vec<&ProcessUsage> {
@@ -35,19 +37,19 @@ fn mode_line(s: &Snapshot) -> &'static str {
     }
 }
 
-/// Renders the table for one snapshot: header, devices, up to `rows` processes, and the
-/// unattributed row. Names are untrusted and made printable.
-pub fn render(s: &Snapshot, sort: SortBy, rows: usize, width: usize) -> String {
+/// Renders the table for one snapshot: header (with `origin`: where the figures come
+/// from), devices, up to `rows` processes, and the unattributed row. Names are untrusted
+/// and made printable.
+pub fn render(s: &Snapshot, origin: &str, sort: SortBy, rows: usize, width: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "hogwatch [{}]  ↑ {} ↓ {}   total ↑ {} ↓ {}",
+        "hogwatch [{}]  {}   total {}",
         mode_line(s),
-        rate(s.total.up_rate),
-        rate(s.total.down_rate),
-        bytes(s.total.up_bytes),
-        bytes(s.total.down_bytes),
+        rates(s.total.down_rate, s.total.up_rate),
+        sizes(s.total.down_bytes, s.total.up_bytes),
     );
+    let _ = writeln!(out, "{}", truncate(origin, width.max(20)));
     if !s.status.is_empty() {
         let _ = writeln!(
             out,
@@ -60,10 +62,9 @@ pub fn render(s: &Snapshot, sort: SortBy, rows: usize, width: usize) -> String {
         .iter()
         .map(|d| {
             format!(
-                "{} ↑ {} ↓ {}",
+                "{} {}",
                 truncate(&d.name, 15),
-                rate(d.usage.up_rate),
-                rate(d.usage.down_rate)
+                rates(d.usage.down_rate, d.usage.up_rate)
             )
         })
         .collect();
@@ -73,7 +74,13 @@ pub fn render(s: &Snapshot, sort: SortBy, rows: usize, width: usize) -> String {
     let _ = writeln!(
         out,
         "{:>7} {:<9} {:<11} {:>11} {:>11} {:>10} {:>10}  NAME",
-        "PID", "USER", "DEVICE", "↑ RATE", "↓ RATE", "↑ TOTAL", "↓ TOTAL"
+        "PID",
+        "USER",
+        "DEVICE",
+        format!("{DOWN} RATE"),
+        format!("{UP} RATE"),
+        format!("{DOWN} TOTAL"),
+        format!("{UP} TOTAL")
     );
     let name_width = width.saturating_sub(78).max(12);
     for p in sorted(s, sort).into_iter().take(rows) {
@@ -84,10 +91,10 @@ pub fn render(s: &Snapshot, sort: SortBy, rows: usize, width: usize) -> String {
             p.pid,
             truncate(&p.user, 9),
             truncate(&devices.join(","), 11),
-            rate(p.usage.up_rate),
             rate(p.usage.down_rate),
-            bytes(p.usage.up_bytes),
+            rate(p.usage.up_rate),
             bytes(p.usage.down_bytes),
+            bytes(p.usage.up_bytes),
             truncate(&p.name, name_width),
         );
     }
@@ -98,10 +105,10 @@ pub fn render(s: &Snapshot, sort: SortBy, rows: usize, width: usize) -> String {
         "-",
         "-",
         "-",
-        rate(u.up_rate),
         rate(u.down_rate),
-        bytes(u.up_bytes),
+        rate(u.up_rate),
         bytes(u.down_bytes),
+        bytes(u.up_bytes),
     );
     out
 }
@@ -116,67 +123,93 @@ fn terminal_size() -> (usize, usize) {
     (get("COLUMNS", 120), get("LINES", 30))
 }
 
-/// Resolves on SIGTERM, so `kill` stops the helper in order as Ctrl-C does.
-async fn terminated() {
-    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        Ok(mut s) => {
-            s.recv().await;
-        }
-        Err(_) => std::future::pending().await,
+/// Where the figures come from, for the header: this process's collector, or the
+/// running hogwatch's it is attached to.
+fn origin(link: &Link) -> String {
+    if link.local {
+        format!("collecting here ({})", link.about.source)
+    } else {
+        format!(
+            "attached to {} (pid {}): no collector of its own",
+            link.about.role.name(),
+            link.about.pid
+        )
     }
 }
 
-/// Runs `top` until `--count` refreshes, Ctrl-C, or the end of a replay.
+/// Runs `top` until `--count` refreshes, Ctrl-C, or the end of the stream (a replay is
+/// over, the hogwatch it is attached to stopped).
 pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
-    let mut c = collector::start(global.collector_options(args.record.clone()))?;
-    let mut rx = c.subscribe();
-    let writer = global.spawn_history(&mut c);
-    let mut history_status = writer.as_ref().map(|w| w.status.clone());
+    let mut settings = Settings::new(global);
+    settings.collector.record = args.record.clone();
+    let opts = CoreOptions {
+        role: Role::Top,
+        server: None,
+        alerts: false,
+        exit_when_source_ends: true,
+    };
+    let mut link = match app::open(settings, opts, WhenRunning::Attach).await? {
+        Opened::Local(l) | Opened::Attached(l) => l,
+        Opened::HandedOver(answer) => {
+            anyhow::bail!("hogwatch already runs and cannot be attached to: {answer}")
+        }
+    };
+    let origin = origin(&link);
     let tty = std::io::stdout().is_terminal() && !args.json;
+    if !tty {
+        eprintln!("hogwatch: {origin}");
+    }
     let (width, height) = terminal_size();
     let rows = args.rows.unwrap_or(if tty {
-        height.saturating_sub(6).max(5)
+        height.saturating_sub(7).max(5)
     } else {
         20
     });
     let mut seen = 0u64;
     let mut last_status = String::new();
+    let mut last_problem = String::new();
+    // SIGTERM stops the collector in order, as Ctrl-C does.
+    let mut signals = app::signals::StopSignals::new();
     loop {
-        let snap = tokio::select! {
-            r = rx.recv() => match r {
-                Ok(s) => s,
-                Err(RecvError::Lagged(n)) => {
-                    tracing::warn!("terminal too slow: skipped {n} refreshes");
-                    continue;
-                }
-                Err(RecvError::Closed) => break,
+        let update = tokio::select! {
+            u = link.updates.recv() => match u {
+                Some(u) => u,
+                None => break,
             },
-            _ = tokio::signal::ctrl_c() => break,
-            _ = terminated() => break,
-            Some(problem) = crate::store::writer::next_problem(&mut history_status) => {
-                if !problem.is_empty() {
-                    eprintln!("hogwatch: {}", crate::text::printable(&problem));
-                }
-                continue;
-            }
+            _ = signals.recv() => break,
         };
+        if update.history_problem != last_problem {
+            if !update.history_problem.is_empty() {
+                eprintln!(
+                    "hogwatch: {}",
+                    crate::text::printable(&update.history_problem)
+                );
+            }
+            last_problem.clone_from(&update.history_problem);
+        }
+        let snap = &update.refresh.snapshot;
+        // An attached top starts with the core's latest refresh, which may be its
+        // placeholder from before the first one.
+        if snap.ts == 0 {
+            continue;
+        }
         if !tty && !args.json && snap.status != last_status && !snap.status.is_empty() {
             eprintln!("hogwatch: {}", crate::text::printable(&snap.status));
         }
         last_status.clone_from(&snap.status);
         let mut stdout = std::io::stdout().lock();
         let written = if args.json {
-            serde_json::to_string(&*snap)
+            serde_json::to_string(snap)
                 .map_err(std::io::Error::other)
                 .and_then(|j| writeln!(stdout, "{j}"))
         } else if tty {
             write!(
                 stdout,
                 "\x1b[H\x1b[2J{}",
-                render(&snap, args.sort, rows, width)
+                render(snap, &origin, args.sort, rows, width)
             )
         } else {
-            writeln!(stdout, "{}", render(&snap, args.sort, rows, width))
+            writeln!(stdout, "{}", render(snap, &origin, args.sort, rows, width))
         };
         // A closed pipe (`| head`) ends top quietly.
         if written.and_then(|_| stdout.flush()).is_err() {
@@ -187,12 +220,8 @@ pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
             break;
         }
     }
-    let stopped = c.stop().await;
-    // The collector's channel is closed now: the writer flushes what is left and ends.
-    if let Some(w) = writer {
-        w.finish().await;
-    }
-    stopped?;
+    // Stops the collector this top runs (its history is flushed), or detaches.
+    link.stop().await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -233,8 +262,8 @@ mod tests {
             proc(1, "slow-but-big", 10.0, 9_000_000),
             proc(2, "fast\x1b[2J", 5000.0, 1000),
         ];
-        let by_rate = render(&s, SortBy::Rate, 10, 120);
-        let by_total = render(&s, SortBy::Total, 10, 120);
+        let by_rate = render(&s, "collecting here (nethogs)", SortBy::Rate, 10, 120);
+        let by_total = render(&s, "", SortBy::Total, 10, 120);
         let pos = |t: &str, n: &str| t.find(n).unwrap_or(usize::MAX);
         assert!(pos(&by_rate, "fast") < pos(&by_rate, "slow-but-big"));
         assert!(pos(&by_total, "slow-but-big") < pos(&by_total, "fast"));
@@ -244,6 +273,16 @@ mod tests {
         );
         assert!(by_rate.contains("(unattributed)"));
         assert!(by_rate.contains("8.58 MiB"));
-        assert_eq!(render(&s, SortBy::Rate, 1, 120).matches("eth0").count(), 1);
+        assert_eq!(
+            render(&s, "", SortBy::Rate, 1, 120).matches("eth0").count(),
+            1
+        );
+        assert!(by_rate.contains("collecting here (nethogs)"));
+        // Down before up, in the header and the columns.
+        let header = by_rate
+            .lines()
+            .find(|l| l.contains("PID"))
+            .unwrap_or_default();
+        assert!(header.find("↓ RATE") < header.find("↑ RATE"), "{header}");
     }
 }

@@ -1,56 +1,29 @@
-//! Where bytes become rates: nethogs' cumulative totals → per-process and per-device
-//! deltas, totals and rates, against hogwatch's own monotonic clock. Pure: time, /proc
-//! and device counters come in as arguments.
+//! Where bytes become rates: a source's cumulative counts (per process and device, see
+//! `sample`) → per-process and per-device deltas, totals and rates, against hogwatch's
+//! own monotonic clock — and, beside each snapshot, what moved since the previous one.
+//! Pure: time, /proc and device counters come in as arguments.
 //!
 //! Invariants:
-//! - Deltas are never negative. Each (device, pid) line keeps a baseline per nethogs
-//!   generation; a new generation (`generation_start`) or a counter that went down
-//!   starts again from zero, so a restart never counts a byte twice.
-//! - A pid whose start time (or nethogs name) changed is a new process (pid reuse).
+//! - Deltas are never negative. Each (device, pid) count keeps a baseline per source
+//!   epoch; a new epoch (`epoch`) or a count that went down starts again from zero, so a
+//!   restarted backend never counts a byte twice.
+//! - A pid whose start time (or source name) changed is a new process (pid reuse).
 //! - Unattributed = device bytes − bytes attributed on that device, never negative.
+//! - What a refresh reports as moved adds up, refresh after refresh, to the cumulative
+//!   figures of its snapshot: both come from the same deltas.
 //! - Idle processes leave the live table after `idle_evict_ms`; baselines live only as
-//!   long as the nethogs generation that reported them, so memory stays bounded.
+//!   long as the epoch that reported them, so memory stays bounded.
 
 use super::app::{app_of, App};
-use super::blocks::Block;
+use super::lookup::ProcLookup;
 use super::rate::{RateWindow, DEFAULT_WINDOW_MS};
+use super::sample::{DeviceSample, ProcessCount};
 use crate::clock::Mono;
-use crate::model::{DeviceUsage, Mode, ProcessUsage, Snapshot, Usage};
+use crate::model::{
+    AppMoved, DeviceMoved, DeviceUsage, Mode, Moved, ProcessMoved, ProcessUsage, Refresh, Snapshot,
+    Usage,
+};
 use std::collections::{BTreeMap, HashMap};
-
-/// What the accountant may learn about a live process (from /proc, or nothing in replay).
-pub trait ProcLookup {
-    /// Start time of the process (clock ticks after boot), `None` when it is gone.
-    fn start_time(&mut self, pid: u32) -> Option<u64>;
-    /// Executable, argv and start time; `None` when unreadable or gone.
-    fn details(&mut self, pid: u32) -> Option<ProcDetails>;
-    /// User name for a uid, `None` when unknown.
-    fn user_name(&mut self, uid: u32) -> Option<String>;
-}
-
-/// Facts about one process read once, when it is first seen.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ProcDetails {
-    pub start_time: u64,
-    pub exe: String,
-    pub argv: Vec<String>,
-}
-
-/// A lookup that knows nothing: for replays and tests.
-#[derive(Debug, Default)]
-pub struct NoProcs;
-
-impl ProcLookup for NoProcs {
-    fn start_time(&mut self, _: u32) -> Option<u64> {
-        None
-    }
-    fn details(&mut self, _: u32) -> Option<ProcDetails> {
-        None
-    }
-    fn user_name(&mut self, _: u32) -> Option<String> {
-        None
-    }
-}
 
 #[derive(Debug, Clone, Copy)]
 pub struct AccountantConfig {
@@ -72,6 +45,8 @@ impl Default for AccountantConfig {
 struct Flow {
     up: u64,
     down: u64,
+    /// Bytes added since the last refresh (what it reports as moved).
+    pending: (u64, u64),
     window: RateWindow,
 }
 
@@ -114,16 +89,19 @@ struct Device {
     /// Device bytes when the last nethogs block was applied, for a coherent difference.
     bytes_at_block: (u64, u64),
     attributed: (u64, u64),
-    /// nethogs' own pid-0 lines, used for device totals when no counters exist (replay).
-    nethogs_unattributed: (u64, u64),
-    nethogs_window: RateWindow,
+    /// The source's own unattributed counts, used for device totals when no counters
+    /// exist (a replay of raw nethogs output).
+    source_unattributed: (u64, u64),
+    source_window: RateWindow,
+    /// Device bytes (up, down) at the last refresh, for what moved since.
+    reported: (u64, u64),
     baselines: HashMap<u32, (u64, u64)>,
     unattributed_baselines: HashMap<String, (u64, u64)>,
-    generation_at: Option<Mono>,
-    last_block: Option<Mono>,
+    epoch_at: Option<Mono>,
+    last_sample: Option<Mono>,
 }
 
-/// Per-process and per-device accounting over nethogs blocks and device counters.
+/// Per-process and per-device accounting over a source's samples and device counters.
 #[derive(Debug)]
 pub struct Accountant {
     cfg: AccountantConfig,
@@ -132,6 +110,8 @@ pub struct Accountant {
     by_pid: HashMap<u32, u64>,
     next_id: u64,
     last_snapshot: Option<Mono>,
+    /// The unattributed figure (up, down) at the last refresh.
+    reported_unattributed: (u64, u64),
 }
 
 /// `cur − prev` for a cumulative counter; a counter that went down was reset, and what
@@ -142,6 +122,12 @@ pub fn counter_delta(prev: u64, cur: u64) -> u64 {
     } else {
         cur
     }
+}
+
+/// `cur − prev` of a figure that may shrink (the unattributed difference), saturating.
+fn signed_delta(prev: u64, cur: u64) -> i64 {
+    let d = i128::from(cur) - i128::from(prev);
+    d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 /// Adds to a byte counter; input (a recording, a broken nethogs) may claim absurd
@@ -170,6 +156,7 @@ impl Accountant {
             by_pid: HashMap::new(),
             next_id: 0,
             last_snapshot: None,
+            reported_unattributed: (0, 0),
         }
     }
 
@@ -187,13 +174,13 @@ impl Accountant {
         }
     }
 
-    /// A new nethogs run for `dev` began: its totals start again from zero.
-    pub fn generation_start(&mut self, dev: &str, at: Mono) {
+    /// The source's counts for `dev` start again from zero (a new epoch).
+    pub fn epoch(&mut self, dev: &str, at: Mono) {
         let d = self.device(dev);
         d.baselines.clear();
         d.unattributed_baselines.clear();
-        d.generation_at = Some(at);
-        d.last_block = None;
+        d.epoch_at = Some(at);
+        d.last_sample = None;
     }
 
     /// A /proc/net/dev reading for `dev`: received (`rx`) is down, transmitted is up.
@@ -208,16 +195,17 @@ impl Accountant {
         d.window.push(at, d.up_bytes, d.down_bytes, window_ms);
     }
 
-    /// Applies one complete nethogs block for `dev`.
-    pub fn apply_block(&mut self, dev: &str, block: &Block, procs: &mut dyn ProcLookup) {
-        let at = block.at;
+    /// Applies one sample: a device's cumulative counts per process at `sample.at`.
+    pub fn apply(&mut self, sample: &DeviceSample, procs: &mut dyn ProcLookup) {
+        let dev = sample.device.as_str();
+        let at = sample.at;
         let window_ms = self.cfg.rate_window_ms;
         let rate_base = {
             let d = self.device(dev);
-            d.last_block.or(d.generation_at)
+            d.last_sample.or(d.epoch_at)
         };
-        for r in &block.processes {
-            let cur = (r.sent_bytes(), r.received_bytes());
+        for r in &sample.processes {
+            let cur = (r.sent, r.received);
             let d = self.device(dev);
             let base = d.baselines.entry(r.pid).or_insert((0, 0));
             let delta = (counter_delta(base.0, cur.0), counter_delta(base.1, cur.1));
@@ -239,28 +227,30 @@ impl Accountant {
             }
             add(&mut flow.up, delta.0);
             add(&mut flow.down, delta.1);
+            add(&mut flow.pending.0, delta.0);
+            add(&mut flow.pending.1, delta.1);
             if active {
                 p.last_active = at;
             }
         }
         let d = self.device(dev);
-        for r in &block.unattributed {
-            let cur = (r.sent_bytes(), r.received_bytes());
+        for r in &sample.unattributed {
+            let cur = (r.sent, r.received);
             let base = d
                 .unattributed_baselines
-                .entry(r.name.clone())
+                .entry(r.label.clone())
                 .or_insert((0, 0));
-            add(&mut d.nethogs_unattributed.0, counter_delta(base.0, cur.0));
-            add(&mut d.nethogs_unattributed.1, counter_delta(base.1, cur.1));
+            add(&mut d.source_unattributed.0, counter_delta(base.0, cur.0));
+            add(&mut d.source_unattributed.1, counter_delta(base.1, cur.1));
             *base = cur;
         }
-        d.last_block = Some(at);
+        d.last_sample = Some(at);
         d.bytes_at_block = (d.up_bytes, d.down_bytes);
-        let nh = (
-            d.attributed.0.saturating_add(d.nethogs_unattributed.0),
-            d.attributed.1.saturating_add(d.nethogs_unattributed.1),
+        let seen = (
+            d.attributed.0.saturating_add(d.source_unattributed.0),
+            d.attributed.1.saturating_add(d.source_unattributed.1),
         );
-        d.nethogs_window.push(at, nh.0, nh.1, window_ms);
+        d.source_window.push(at, seen.0, seen.1, window_ms);
         // Every flow on this device gets a sample, moving or not, so idle rates decay.
         for p in self.procs.values_mut() {
             if let Some((_, f)) = p.flows.iter_mut().find(|(d, _)| d == dev) {
@@ -274,7 +264,7 @@ impl Accountant {
     /// idle process's unchanged line must not come back).
     fn resolve(
         &mut self,
-        r: &super::trace::Record,
+        r: &ProcessCount,
         active: bool,
         at: Mono,
         procs: &mut dyn ProcLookup,
@@ -325,7 +315,7 @@ impl Accountant {
         self.procs.len()
     }
 
-    /// nethogs lines tracked for deltas (bounded by what the current nethogs runs report).
+    /// Counts tracked for deltas (bounded by what the sources' current epochs report).
     pub fn tracked_lines(&self) -> usize {
         self.devices
             .values()
@@ -333,8 +323,93 @@ impl Accountant {
             .sum()
     }
 
+    /// The refresh at `now`: the snapshot (processes idle for too long leave it) and what
+    /// moved since the previous refresh.
+    pub fn refresh(&mut self, now: Mono, wall_ms: u64) -> Refresh {
+        let mut moved = self.drain_moved();
+        let snapshot = self.snapshot(now, wall_ms);
+        let un = (
+            snapshot.unattributed.up_bytes,
+            snapshot.unattributed.down_bytes,
+        );
+        moved.unattributed_up = signed_delta(self.reported_unattributed.0, un.0);
+        moved.unattributed_down = signed_delta(self.reported_unattributed.1, un.1);
+        self.reported_unattributed = un;
+        Refresh { snapshot, moved }
+    }
+
+    /// What moved since the last call: every flow's pending bytes (taken, so a process
+    /// evicted next still reports its last bytes) and each device's counter growth.
+    fn drain_moved(&mut self) -> Moved {
+        let mut moved = Moved::default();
+        let mut apps: BTreeMap<&str, AppMoved> = BTreeMap::new();
+        for (&id, p) in self.procs.iter_mut() {
+            let (mut up, mut down) = (0u64, 0u64);
+            for (dev, f) in p.flows.iter_mut() {
+                let (u, d) = std::mem::take(&mut f.pending);
+                if (u, d) == (0, 0) {
+                    continue;
+                }
+                add(&mut up, u);
+                add(&mut down, d);
+                let app = apps.entry(p.app.key.as_str()).or_insert_with(|| AppMoved {
+                    app: p.app.key.clone(),
+                    name: p.app.name.clone(),
+                    ..AppMoved::default()
+                });
+                add(&mut app.up, u);
+                add(&mut app.down, d);
+                match app.devices.iter_mut().find(|m| &m.name == dev) {
+                    Some(m) => {
+                        add(&mut m.up, u);
+                        add(&mut m.down, d);
+                    }
+                    None => app.devices.push(DeviceMoved {
+                        name: dev.clone(),
+                        up: u,
+                        down: d,
+                    }),
+                }
+            }
+            if (up, down) != (0, 0) {
+                moved.processes.push(ProcessMoved {
+                    id,
+                    pid: p.pid,
+                    app: p.app.key.clone(),
+                    up,
+                    down,
+                });
+            }
+        }
+        moved.processes.sort_by_key(|m| m.id);
+        moved.apps = apps.into_values().collect();
+        for (name, d) in self.devices.iter_mut() {
+            let now = if d.counters.is_some() {
+                (d.up_bytes, d.down_bytes)
+            } else {
+                (
+                    d.attributed.0.saturating_add(d.source_unattributed.0),
+                    d.attributed.1.saturating_add(d.source_unattributed.1),
+                )
+            };
+            let (up, down) = (
+                counter_delta(d.reported.0, now.0),
+                counter_delta(d.reported.1, now.1),
+            );
+            d.reported = now;
+            if (up, down) != (0, 0) {
+                moved.devices.push(DeviceMoved {
+                    name: name.clone(),
+                    up,
+                    down,
+                });
+            }
+        }
+        moved
+    }
+
     /// Builds the snapshot at `now`, evicting processes idle for too long.
-    pub fn snapshot(&mut self, now: Mono, wall_ms: u64) -> Snapshot {
+    fn snapshot(&mut self, now: Mono, wall_ms: u64) -> Snapshot {
         let evict_ms = self.cfg.idle_evict_ms;
         let window_ms = self.cfg.rate_window_ms;
         let by_pid = &mut self.by_pid;
@@ -408,19 +483,19 @@ impl Accountant {
                 };
                 (usage, unatt)
             } else {
-                // No counters (a replay without them): nethogs' own view of the device.
-                let (up_rate, down_rate) = d.nethogs_window.rates(now, window_ms);
+                // No counters (a replay without them): the source's own view of the device.
+                let (up_rate, down_rate) = d.source_window.rates(now, window_ms);
                 let usage = Usage {
                     up_rate,
                     down_rate,
-                    up_bytes: d.attributed.0.saturating_add(d.nethogs_unattributed.0),
-                    down_bytes: d.attributed.1.saturating_add(d.nethogs_unattributed.1),
+                    up_bytes: d.attributed.0.saturating_add(d.source_unattributed.0),
+                    down_bytes: d.attributed.1.saturating_add(d.source_unattributed.1),
                 };
                 let unatt = Usage {
                     up_rate: rate_difference(up_rate, attributed_rate.0),
                     down_rate: rate_difference(down_rate, attributed_rate.1),
-                    up_bytes: d.nethogs_unattributed.0,
-                    down_bytes: d.nethogs_unattributed.1,
+                    up_bytes: d.source_unattributed.0,
+                    down_bytes: d.source_unattributed.1,
                 };
                 (usage, unatt)
             };

@@ -1,22 +1,22 @@
-//! Collection: from the privileged helper's lines (or a replay) to snapshots.
+//! Collection: from a source's counts to refreshes (snapshot + what moved).
 //!
-//! `trace` parses nethogs lines, `blocks` frames them into refreshes, `accountant`
-//! turns cumulative totals into per-process deltas and rates (where bytes become
-//! rates), `rate` keeps the windows, `app` groups processes into apps, `procfs` reads
-//! /proc and /sys, `protocol` parses the helper's output, `privilege` + `probe` choose
-//! how the helper runs, `launch` starts it, `record` writes and reads replays,
-//! `pipeline` ties the pure parts together and `collector` runs it on tokio.
+//! The seam: `source` — where data comes from, one variant per backend, each a task that
+//! sends `sample::Event`s (cumulative per-process, per-device counts with identity).
+//! Backends and recordings, one folder each: `nethogs/` (the privileged helper running
+//! nethogs), `replay/` (recordings, and their format).
+//! Backend-neutral: `pipeline` applies events, `accountant` turns counts into deltas,
+//! rates and what moved (where bytes become rates), `rate` keeps the windows, `app`
+//! groups processes into apps, `lookup` + `procfs` ask /proc and /sys, and `collector`
+//! runs it all on tokio and publishes each refresh to every consumer.
 
 pub mod accountant;
 pub mod app;
-pub mod blocks;
 pub mod collector;
-pub mod launch;
+pub mod lookup;
+pub mod nethogs;
 pub mod pipeline;
-pub mod privilege;
-pub mod probe;
 pub mod procfs;
-pub mod protocol;
 pub mod rate;
-pub mod record;
-pub mod trace;
+pub mod replay;
+pub mod sample;
+pub mod source;

@@ -2,7 +2,7 @@
 //! device list. Everything here is untrusted input: unreadable or odd files give `None`
 //! or are skipped, never a panic.
 
-use super::accountant::{ProcDetails, ProcLookup};
+use super::lookup::{ProcDetails, ProcLookup};
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -36,13 +36,7 @@ pub fn parse_passwd(text: &str) -> HashMap<u32, String> {
         .collect()
 }
 
-/// One device's counters from /proc/net/dev.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DevCounters {
-    pub name: String,
-    pub rx_bytes: u64,
-    pub tx_bytes: u64,
-}
+pub use super::sample::DevCounters;
 
 /// Parses /proc/net/dev: two header lines, then `name: rx_bytes … (8 rx fields) tx_bytes …`.
 pub fn parse_net_dev(text: &str) -> Vec<DevCounters> {
@@ -109,6 +103,17 @@ pub fn valid_device_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b':' | b'@' | b'-'))
+}
+
+/// One uid of a /proc/PID/status text (`Uid: real effective saved fs`; 0 = real).
+pub fn status_uid(status: &str, which: usize) -> Option<u32> {
+    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
+    line.split_ascii_whitespace().nth(1 + which)?.parse().ok()
+}
+
+/// The effective uid, from /proc/self/status.
+pub fn effective_uid() -> Option<u32> {
+    status_uid(&fs::read_to_string("/proc/self/status").ok()?, 1)
 }
 
 /// /proc-backed process lookup with a cached user table.

@@ -1,11 +1,9 @@
-//! From snapshots to history deltas: what moved since the previous snapshot, per app ×
-//! device, per device, and unattributed, gathered into fine buckets until a flush.
-//! Pure: snapshots in, a batch out.
+//! From refreshes to history cells: what each refresh moved (per app × device, per
+//! device, unattributed — computed once by the collector) gathered into fine buckets
+//! until a flush, and the spans of time the collector ran. Pure: refreshes in, a batch out.
 
 use super::tiers::{Tier, Zone, FINE_SECS};
-// Cumulative figures never go down within a run; if one did, count what it shows.
-use crate::collect::accountant::counter_delta as delta;
-use crate::model::{Mode, Snapshot};
+use crate::model::{Mode, Refresh};
 use std::collections::{BTreeMap, HashMap};
 
 /// Key of an app row: (fine bucket start, app key, device).
@@ -90,67 +88,51 @@ impl Batch {
     }
 }
 
-/// Remembers the previous snapshot's cumulative figures to turn the next into deltas.
+/// Adds refreshes to batches; remembers when the previous one came, for coverage.
 #[derive(Debug, Default)]
-pub struct DeltaTracker {
-    procs: HashMap<(u64, String), (u64, u64)>,
-    devices: HashMap<String, (u64, u64)>,
-    unattributed: (u64, u64),
+pub struct Batcher {
     last_ts: Option<i64>,
 }
 
-impl DeltaTracker {
-    /// Adds what `snap` moved since the previous snapshot into `batch`.
-    pub fn observe(&mut self, snap: &Snapshot, batch: &mut Batch) {
-        let ts = (snap.ts / 1000) as i64;
+fn add(to: &mut (u64, u64), up: u64, down: u64) {
+    *to = (to.0.saturating_add(up), to.1.saturating_add(down));
+}
+
+impl Batcher {
+    /// Adds what `r` moved into `batch`, in the fine bucket of its time.
+    pub fn add(&mut self, r: &Refresh, batch: &mut Batch) {
+        let snap = &r.snapshot;
+        let ts = r.unix_s();
         let bucket = Tier::Fine.floor(ts, &Zone::utc());
-        let mut seen = HashMap::with_capacity(self.procs.len());
-        for p in &snap.processes {
-            for d in &p.devices {
-                let key = (p.id, d.name.clone());
-                let prev = self.procs.get(&key).copied().unwrap_or((0, 0));
-                let (du, dd) = (
-                    delta(prev.0, d.usage.up_bytes),
-                    delta(prev.1, d.usage.down_bytes),
-                );
-                if du > 0 || dd > 0 {
-                    let e = batch
-                        .apps
-                        .entry((bucket, p.app.clone(), d.name.clone()))
-                        .or_default();
-                    *e = (e.0.saturating_add(du), e.1.saturating_add(dd));
+        for a in &r.moved.apps {
+            for d in &a.devices {
+                add(
                     batch
-                        .app_names
-                        .entry(p.app.clone())
-                        .or_insert_with(|| p.app_name.clone());
-                }
-                seen.insert(key, (d.usage.up_bytes, d.usage.down_bytes));
+                        .apps
+                        .entry((bucket, a.app.clone(), d.name.clone()))
+                        .or_default(),
+                    d.up,
+                    d.down,
+                );
             }
+            batch
+                .app_names
+                .entry(a.app.clone())
+                .or_insert_with(|| a.name.clone());
         }
-        // Processes that left the live table moved nothing since (they were idle).
-        self.procs = seen;
-        for d in &snap.devices {
-            let prev = self.devices.get(&d.name).copied().unwrap_or((0, 0));
-            let (du, dd) = (
-                delta(prev.0, d.usage.up_bytes),
-                delta(prev.1, d.usage.down_bytes),
+        for d in &r.moved.devices {
+            add(
+                batch.devices.entry((bucket, d.name.clone())).or_default(),
+                d.up,
+                d.down,
             );
-            if du > 0 || dd > 0 {
-                let e = batch.devices.entry((bucket, d.name.clone())).or_default();
-                *e = (e.0.saturating_add(du), e.1.saturating_add(dd));
-            }
-            self.devices
-                .insert(d.name.clone(), (d.usage.up_bytes, d.usage.down_bytes));
         }
-        let u = (snap.unattributed.up_bytes, snap.unattributed.down_bytes);
-        let du = u.0 as i64 - self.unattributed.0 as i64;
-        let dd = u.1 as i64 - self.unattributed.1 as i64;
+        let (du, dd) = (r.moved.unattributed_up, r.moved.unattributed_down);
         if du != 0 || dd != 0 {
             let e = batch.unattributed.entry(bucket).or_default();
             *e = (e.0.saturating_add(du), e.1.saturating_add(dd));
         }
-        self.unattributed = u;
-        // Coverage: from the previous snapshot (or this one's interval) to this one.
+        // Coverage: from the previous refresh (or this one's interval) to this one.
         let start = self
             .last_ts
             .filter(|&l| ts - l <= 2 * FINE_SECS.max((snap.interval_ms / 1000) as i64))
@@ -164,60 +146,50 @@ impl DeltaTracker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DeviceUsage, ProcessUsage, Usage};
+    use crate::model::{AppMoved, DeviceMoved, Moved, Snapshot};
 
-    fn usage(up: u64, down: u64) -> Usage {
-        Usage {
-            up_bytes: up,
-            down_bytes: down,
-            ..Usage::default()
+    fn dev(name: &str, up: u64) -> DeviceMoved {
+        DeviceMoved {
+            name: name.into(),
+            up,
+            down: 0,
         }
     }
 
-    fn snap(ts_s: u64, procs: &[(u64, &str, u64)], dev_up: u64, un_up: u64) -> Snapshot {
-        let mut s = Snapshot::empty(Mode::PerProcess, "");
-        s.ts = ts_s * 1000;
-        s.interval_ms = 1000;
-        s.processes = procs
-            .iter()
-            .map(|&(id, app, up)| ProcessUsage {
-                id,
-                pid: id as u32,
-                name: app.into(),
-                exe: String::new(),
-                cmdline: String::new(),
-                uid: 0,
-                user: "root".into(),
-                app: app.into(),
-                app_name: app.into(),
-                devices: vec![DeviceUsage {
-                    name: "eth0".into(),
-                    usage: usage(up, 0),
-                }],
-                usage: usage(up, 0),
-            })
-            .collect();
-        s.devices = vec![DeviceUsage {
-            name: "eth0".into(),
-            usage: usage(dev_up, 0),
-        }];
-        s.unattributed = usage(un_up, 0);
-        s
+    /// A refresh at `ts_s` that moved `apps` (key, up on eth0), `dev_up` on eth0 and
+    /// changed unattributed by `un_up`.
+    fn refresh(ts_s: u64, apps: &[(&str, u64)], dev_up: u64, un_up: i64) -> Refresh {
+        let mut snapshot = Snapshot::empty(Mode::PerProcess, "");
+        snapshot.ts = ts_s * 1000;
+        snapshot.interval_ms = 1000;
+        Refresh {
+            snapshot,
+            moved: Moved {
+                apps: apps
+                    .iter()
+                    .map(|&(app, up)| AppMoved {
+                        app: app.into(),
+                        name: app.into(),
+                        up,
+                        down: 0,
+                        devices: vec![dev("eth0", up)],
+                    })
+                    .collect(),
+                devices: vec![dev("eth0", dev_up)],
+                unattributed_up: un_up,
+                ..Moved::default()
+            },
+        }
     }
 
     #[test]
-    fn deltas_per_app_device_and_unattributed() {
-        let mut t = DeltaTracker::default();
+    fn what_moved_lands_in_fine_buckets() {
+        let mut t = Batcher::default();
         let mut b = Batch::default();
-        t.observe(
-            &snap(1000, &[(1, "/a", 100), (2, "/a", 50)], 200, 50),
-            &mut b,
-        );
-        t.observe(
-            &snap(1001, &[(1, "/a", 150), (3, "/b", 10)], 300, 40),
-            &mut b,
-        );
-        // Process 2 left the table; process 3 is new. Same fine bucket (1000..1010).
+        t.add(&refresh(1000, &[("/a", 150)], 200, 50), &mut b);
+        t.add(&refresh(1001, &[("/a", 50), ("/b", 10)], 100, -10), &mut b);
+        t.add(&refresh(1010, &[("/b", 5)], 5, 0), &mut b);
+        // The first two in one fine bucket (1000..1010), the third in the next.
         assert_eq!(
             b.apps.get(&(1000, "/a".into(), "eth0".into())),
             Some(&(200, 0))
@@ -226,9 +198,14 @@ mod tests {
             b.apps.get(&(1000, "/b".into(), "eth0".into())),
             Some(&(10, 0))
         );
+        assert_eq!(
+            b.apps.get(&(1010, "/b".into(), "eth0".into())),
+            Some(&(5, 0))
+        );
         assert_eq!(b.devices.get(&(1000, "eth0".into())), Some(&(300, 0)));
         assert_eq!(b.unattributed.get(&1000), Some(&(40, 0)), "50 then −10");
-        assert_eq!(b.spans, vec![(999, 1001, true)]);
+        assert_eq!(b.unattributed.get(&1010), None, "no change, no cell");
+        assert_eq!(b.spans, vec![(999, 1010, true)]);
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! in tiered SQLite buckets (10 s for a day, minutes for 30 days, hours for a year, local
 //! days until the size cap).
 //!
-//! `batch` turns snapshots into deltas (pure), `tiers` holds bucket and calendar maths
+//! `batch` puts what each refresh moved into buckets (pure), `tiers` holds bucket and calendar maths
 //! (pure), `schema` the tables and migrations, `db` opening/writing/limits, `query` the
-//! reads, `writer` the task that batches a collector's snapshots into the file.
+//! reads, `writer` the task that batches a collector's refreshes into the file.
 
 pub mod batch;
 pub mod db;

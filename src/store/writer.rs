@@ -1,17 +1,16 @@
-//! The history writer: a task that follows the collector's snapshots, batches their
-//! deltas, and writes them at most every few seconds on a blocking thread — never on the
-//! collector's path. If the file cannot be written (read-only, disk full, another
+//! The history writer: a task that takes every refresh of the collector, batches what
+//! each moved, and writes it at most every few seconds on a blocking thread — never on
+//! the collector's path. If the file cannot be written (read-only, disk full, another
 //! writer), it keeps the data in memory (bounded), retries, and says so; it never stops
 //! the app. When the collector ends it flushes everything.
 
-use super::batch::{Batch, DeltaTracker};
+use super::batch::{Batch, Batcher};
 use super::db::{Store, StoreConfig, StoreError};
-use crate::model::Snapshot;
+use crate::model::Refresh;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::broadcast::{self, error::RecvError};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 /// Cells kept in memory while the file is unavailable before they are coarsened to hours.
@@ -62,8 +61,9 @@ pub async fn next_problem(status: &mut Option<watch::Receiver<HistoryStatus>>) -
     }
 }
 
-/// Starts writing what `rx` receives into the history in `opts.dir`.
-pub fn spawn(rx: broadcast::Receiver<Arc<Snapshot>>, opts: WriterOptions) -> Writer {
+/// Starts writing what `rx` receives (every refresh: see `Collector::subscribe`) into the
+/// history in `opts.dir`.
+pub fn spawn(rx: mpsc::Receiver<Arc<Refresh>>, opts: WriterOptions) -> Writer {
     let (tx, status) = watch::channel(HistoryStatus::default());
     let task = tokio::spawn(run(rx, opts, tx));
     Writer { status, task }
@@ -81,11 +81,11 @@ struct State {
 }
 
 async fn run(
-    mut rx: broadcast::Receiver<Arc<Snapshot>>,
+    mut rx: mpsc::Receiver<Arc<Refresh>>,
     opts: WriterOptions,
     status: watch::Sender<HistoryStatus>,
 ) {
-    let mut tracker = DeltaTracker::default();
+    let mut batcher = Batcher::default();
     let mut st = State {
         store: None,
         pending: Batch::default(),
@@ -100,16 +100,14 @@ async fn run(
     loop {
         tokio::select! {
             r = rx.recv() => match r {
-                Ok(s) => {
-                    last_now = (s.ts / 1000) as i64;
-                    tracker.observe(&s, &mut st.pending);
+                Some(r) => {
+                    last_now = r.unix_s();
+                    batcher.add(&r, &mut st.pending);
                     if st.blocked {
                         st.pending = Batch::default();
                     }
                 }
-                // Deltas come from cumulative figures: skipped snapshots lose nothing.
-                Err(RecvError::Lagged(_)) => continue,
-                Err(RecvError::Closed) => break,
+                None => break,
             },
             _ = tick.tick() => flush(&mut st, &opts, &status, last_now).await,
         }

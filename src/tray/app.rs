@@ -1,22 +1,25 @@
-//! `hogwatch` with no subcommand: the tray applet. Checks where it can live first (one
-//! instance per user, a display, libayatana, GTK) and falls back to collecting without a
-//! tray, saying why, rather than letting GTK or libayatana abort. Then tao's event loop
-//! (a GTK main loop) runs on this thread and the backend on a tokio runtime beside it:
-//! refreshes come in through an `EventLoopProxy`, menu clicks go out through a channel.
-//! "Open dashboard" shows the dashboard window (`window`) on this thread too.
-//! Nothing on this thread waits on D-Bus, the disk or the collector.
+//! `hogwatch` with no subcommand: the tray applet. Checks where it can live first (a
+//! display, libayatana, GTK) and falls back to running without a tray, saying why, rather
+//! than letting GTK or libayatana abort. It runs the core, or attaches to the hogwatch that
+//! runs for this user — or, when that one has a tray already, asks it to open its
+//! dashboard and exits. Then tao's event loop (a GTK main loop) runs on this thread and
+//! the bridge on a tokio runtime beside it: refreshes come in through an
+//! `EventLoopProxy`, menu clicks go out through a channel. "Open dashboard" shows the
+//! dashboard window (`window`) on this thread too. Nothing on this thread waits on D-Bus,
+//! the disk or the collector.
 
 use super::actions::{self, Action};
-use super::backend::{self, Notice, Request, Sink, Update};
+use super::bridge::{self, Event as BridgeEvent, Request, Sink, Update};
 use super::env;
 use super::icon;
 use super::menu::{MenuView, MAX_ROWS};
 use super::menu_model::{self, Group, MenuSettings, Ordering, Sort};
 use super::title;
 use super::window::DashboardWindow;
+use crate::app::dashboard::ServerOptions;
+use crate::app::{self, CoreOptions, Opened, Role, Settings, WhenRunning};
 use crate::cli::{Global, DEFAULT_PORT};
 use crate::clock::{Clock, SystemClock};
-use crate::instance::{self, Claim, Instance};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tao::event::{Event, StartCause};
@@ -32,15 +35,15 @@ const ICON_SIZE: u32 = 24;
 /// How long after start to check that some tray host shows the icon (panels may start
 /// after hogwatch at login).
 const PROBE_TRAY_AFTER: Duration = Duration::from_secs(5);
-/// If the backend has not finished stopping by then, quit anyway.
+/// If the core has not finished stopping by then, quit anyway.
 const QUIT_DEADLINE: Duration = Duration::from_secs(5);
 
 #[derive(Debug)]
 enum UserEvent {
     Menu(MenuEvent),
     Update(Box<Update>),
-    Notice(Notice),
-    /// The backend stopped (collector, helper and history are done).
+    Bridge(BridgeEvent),
+    /// The bridge stopped (the core — collector, helper, history — is done, or detached).
     Stopped,
 }
 
@@ -50,21 +53,29 @@ impl Sink for ProxySink {
     fn update(&self, u: Update) -> bool {
         self.0.send_event(UserEvent::Update(Box::new(u))).is_ok()
     }
-    fn notice(&self, n: Notice) -> bool {
-        self.0.send_event(UserEvent::Notice(n)).is_ok()
+    fn event(&self, e: BridgeEvent) -> bool {
+        self.0.send_event(UserEvent::Bridge(e)).is_ok()
     }
     fn stopped(&self) {
         let _ = self.0.send_event(UserEvent::Stopped);
     }
 }
 
-/// The dashboard on loopback at `port`; the tray takes any free port when that one is
-/// taken (another user's hogwatch), `hogwatch server` does not.
-pub fn server_options(port: u16, any_port_if_taken: bool) -> backend::ServerOptions {
-    backend::ServerOptions {
-        addr: std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port),
-        any_port_if_taken,
+/// The core as the tray runs it: the dashboard on loopback (any free port when 6432 is
+/// taken, e.g. by another user's hogwatch), alerts on, the last refresh kept on screen
+/// when a replay ends.
+fn core_options() -> CoreOptions {
+    CoreOptions {
+        role: Role::Tray,
+        server: Some(ServerOptions::loopback(DEFAULT_PORT, true)),
+        alerts: true,
+        exit_when_source_ends: false,
     }
+}
+
+/// A tray hands over to a running hogwatch that a tray shows already.
+fn has_tray(about: &app::About) -> bool {
+    about.tray
 }
 
 /// The menu's settings from the config file.
@@ -86,31 +97,12 @@ fn settings_of(global: &Global) -> MenuSettings {
 }
 
 /// Runs the applet until Quit (or a signal). Never returns an error for a missing
-/// display, tray or library: it says so and collects without a tray instead.
+/// display, tray or library: it says so and runs without a tray instead.
 pub fn run(global: Global) -> anyhow::Result<ExitCode> {
-    let uid = crate::collect::probe::effective_uid().unwrap_or(u32::MAX);
-    let dir = instance::runtime_dir(std::env::var_os("XDG_RUNTIME_DIR").map(Into::into), uid);
-    let instance = match instance::claim(&dir, uid, instance::OPEN_DASHBOARD) {
-        Ok(Claim::First(i)) => Some(i),
-        Ok(Claim::Running(answer)) => {
-            let answer = if answer.is_empty() {
-                "it did not answer".to_string()
-            } else {
-                answer
-            };
-            println!("hogwatch is already running: {answer}");
-            return Ok(ExitCode::SUCCESS);
-        }
-        Err(e) => {
-            tracing::warn!("cannot make sure only one hogwatch runs: {e}");
-            None
-        }
-    };
-
+    let settings = Settings::new(&global);
     let Some(screen) = env::display(|k| std::env::var(k).ok()) else {
         return headless(
-            global,
-            instance,
+            settings,
             "no display (neither WAYLAND_DISPLAY nor DISPLAY is set)",
             false,
         );
@@ -120,35 +112,43 @@ pub fn run(global: Global) -> anyhow::Result<ExitCode> {
             "libayatana-appindicator is not installed, so the tray icon cannot be shown — fix: {}",
             env::APPINDICATOR_FIX
         );
-        return headless(global, instance, &why, true);
+        return headless(settings, &why, true);
     }
     if let Err(e) = gtk::init() {
         let why = format!("cannot open the display {screen}: {e}");
-        return headless(global, instance, &why, false);
+        return headless(settings, &why, false);
     }
     tracing::info!("tray on {screen}");
-    tray(global, instance)
+    tray(global, settings)
 }
 
-/// Collection and history without a tray (and, with the dashboard, its server).
-fn headless(
-    global: Global,
-    instance: Option<Instance>,
-    why: &str,
-    notify: bool,
-) -> anyhow::Result<ExitCode> {
-    let msg = format!(
-        "{why}: running without the tray, as `hogwatch server` (collecting, recording \
-         history, serving the dashboard); `hogwatch top` shows the live table. Stop with \
-         Ctrl-C or SIGTERM."
-    );
-    eprintln!("hogwatch: {msg}");
+/// The core and its dashboard without a tray (as `hogwatch server`); when a hogwatch runs
+/// already, this one only says so.
+fn headless(settings: Settings, why: &str, notify: bool) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
+    // As `hogwatch server`: a replay's end is the end.
+    let opts = CoreOptions {
+        role: Role::Server,
+        exit_when_source_ends: true,
+        ..core_options()
+    };
     rt.block_on(async move {
-        if notify {
-            crate::notify::show("hogwatch cannot show its tray icon", &msg).await;
+        match app::open(settings, opts, WhenRunning::HandOverIf(|_| true)).await? {
+            Opened::HandedOver(answer) => println!("hogwatch is already running: {answer}"),
+            Opened::Local(link) | Opened::Attached(link) => {
+                let msg = format!(
+                    "{why}: running without the tray, as `hogwatch server` (collecting, recording \
+                     history, serving the dashboard); `hogwatch top` shows the live table. Stop \
+                     with Ctrl-C or SIGTERM."
+                );
+                eprintln!("hogwatch: {msg}");
+                if notify {
+                    crate::notify::show("hogwatch cannot show its tray icon", &msg).await;
+                }
+                app::headless::run(link).await?;
+            }
         }
-        crate::cmd::headless::run(global, instance, Some(server_options(DEFAULT_PORT, true))).await
+        Ok(ExitCode::SUCCESS)
     })
 }
 
@@ -186,12 +186,18 @@ impl Gui {
             return;
         };
         let device = self.settings.device.clone();
-        self.settings.app_today = u.today.as_ref().map(|t| t.apps.clone()).unwrap_or_default();
-        self.settings.alerts.clone_from(&u.alerts);
+        let core = &u.core;
+        self.settings.app_today = core
+            .today
+            .as_ref()
+            .map(|t| t.apps.clone())
+            .unwrap_or_default();
+        self.settings.alerts.clone_from(&core.alerts);
         self.settings.autostart = u.autostart;
-        let today = u.today.as_ref().map(|t| t.for_device(device.as_deref()));
+        let today = core.today.as_ref().map(|t| t.for_device(device.as_deref()));
+        let snapshot = &core.refresh.snapshot;
         let model = menu_model::build(
-            &u.snapshot,
+            snapshot,
             &self.settings,
             today,
             &mut self.ordering,
@@ -199,9 +205,9 @@ impl Gui {
         );
         self.view.apply(&model, &self.settings);
 
-        let state = title::icon_state(&u.snapshot, device.as_deref(), self.settings.paused);
+        let state = title::icon_state(snapshot, device.as_deref(), self.settings.paused);
         let img = icon::render(&state, ICON_SIZE);
-        let mut label = title::title(&u.snapshot, device.as_deref());
+        let mut label = title::title(snapshot, device.as_deref());
         if self.settings.paused {
             label.push_str(" (paused)");
         }
@@ -276,7 +282,7 @@ impl Gui {
     }
 
     fn quit(&mut self) {
-        // The window goes at once; the backend may take a moment to stop.
+        // The window goes at once; the core may take a moment to stop.
         self.window.close();
         if self.quitting.is_none() {
             self.quitting = Some(Instant::now() + QUIT_DEADLINE);
@@ -306,8 +312,20 @@ impl Gui {
     }
 }
 
-fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> {
+fn tray(global: Global, settings: Settings) -> anyhow::Result<ExitCode> {
     let rt = runtime()?;
+    let first = settings.clone();
+    let link = match rt.block_on(app::open(
+        first,
+        core_options(),
+        WhenRunning::HandOverIf(has_tray),
+    ))? {
+        Opened::HandedOver(answer) => {
+            println!("hogwatch is already running: {answer}");
+            return Ok(ExitCode::SUCCESS);
+        }
+        Opened::Local(link) | Opened::Attached(link) => link,
+    };
     let mut event_loop = EventLoopBuilder::<UserEvent>::with_user_event().build();
     let proxy = event_loop.create_proxy();
     let menu_proxy = proxy.clone();
@@ -315,31 +333,31 @@ fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> 
         let _ = menu_proxy.send_event(UserEvent::Menu(e));
     }));
 
-    let settings = settings_of(&global);
+    let menu_settings = settings_of(&global);
     let browser_only = global.browser;
-    let view = MenuView::new(&settings)?;
-    let icon_dir = instance
-        .as_ref()
-        .and_then(|i| i.socket.parent().map(|p| p.to_path_buf()))
-        .unwrap_or_else(std::env::temp_dir);
+    let view = MenuView::new(&menu_settings)?;
+    let icon_dir = app::instance::user_dir().0;
     let (requests, requests_rx) = mpsc::unbounded_channel();
-    let backend = rt.spawn(backend::run(
-        global,
+    // When the hogwatch this tray is attached to stops, the tray runs (or finds) the
+    // core again with the same settings.
+    let reopen: bridge::Reopen = Box::new(move || {
+        let s = settings.clone();
+        Box::pin(
+            async move { app::open(s, core_options(), WhenRunning::HandOverIf(has_tray)).await },
+        )
+    });
+    let bridge = rt.spawn(bridge::run(
+        link,
+        reopen,
         ProxySink(proxy),
         requests_rx,
-        instance,
-        backend::Options {
-            probe_tray_after: Some(PROBE_TRAY_AFTER),
-            running_as: "hogwatch is running in the tray".into(),
-            exit_when_source_ends: false,
-            server: Some(server_options(DEFAULT_PORT, true)),
-        },
+        PROBE_TRAY_AFTER,
     ));
 
     let mut gui = Gui {
         view,
         tray: None,
-        settings,
+        settings: menu_settings,
         ordering: Ordering::new(),
         clock: SystemClock::default(),
         shown: None,
@@ -366,7 +384,7 @@ fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> 
                 }
             }
             Event::NewEvents(StartCause::ResumeTimeReached { .. }) if gui.quitting.is_some() => {
-                tracing::warn!("the collector did not stop in time; quitting anyway");
+                tracing::warn!("the core did not stop in time; quitting anyway");
                 *flow = ControlFlow::Exit;
             }
             Event::UserEvent(UserEvent::Update(u)) => {
@@ -380,13 +398,18 @@ fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> 
             Event::WindowEvent {
                 window_id, event, ..
             } => gui.window.on_event(window_id, &event),
-            Event::UserEvent(UserEvent::Notice(n)) => match n {
-                Notice::OpenDashboard => gui.open_dashboard(target, None),
-                Notice::Dashboard(url) => {
-                    gui.dashboard = Some(url);
-                    gui.view.enable_dashboard();
+            Event::UserEvent(UserEvent::Bridge(e)) => match e {
+                BridgeEvent::OpenDashboard => gui.open_dashboard(target, None),
+                BridgeEvent::Connected { about, local } => {
+                    if !local {
+                        tracing::info!("attached to {} (pid {})", about.role.name(), about.pid);
+                    }
+                    if let Some(url) = about.dashboard {
+                        gui.dashboard = Some(url);
+                        gui.view.enable_dashboard();
+                    }
                 }
-                Notice::NoTrayHost(msg) => tracing::warn!("{msg}"),
+                BridgeEvent::NoTrayHost(msg) => tracing::warn!("{msg}"),
             },
             Event::UserEvent(UserEvent::Stopped) => {
                 // Drop the icon and the window first: the host removes the icon at once,
@@ -400,10 +423,10 @@ fn tray(global: Global, instance: Option<Instance>) -> anyhow::Result<ExitCode> 
     });
     MenuEvent::set_event_handler(None::<fn(MenuEvent)>);
     let result = rt.block_on(async {
-        match tokio::time::timeout(QUIT_DEADLINE, backend).await {
+        match tokio::time::timeout(QUIT_DEADLINE, bridge).await {
             Ok(Ok(r)) => r,
-            Ok(Err(e)) => Err(anyhow::anyhow!("the backend failed: {e}")),
-            Err(_) => Err(anyhow::anyhow!("the backend did not stop in time")),
+            Ok(Err(e)) => Err(anyhow::anyhow!("the tray's bridge failed: {e}")),
+            Err(_) => Err(anyhow::anyhow!("the core did not stop in time")),
         }
     });
     rt.shutdown_timeout(Duration::from_secs(1));

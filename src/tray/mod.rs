@@ -1,15 +1,15 @@
 //! The tray applet. Pure view-model (no display needed, tested with an injected clock):
 //! - `icon` — the icon image: up/down levels on a log scale, idle, paused, totals-only;
-//! - `title` — the panel label ("↑ 1.20 MiB/s ↓ 340 KiB/s") and the icon's state;
+//! - `title` — the panel label ("↓ 340 KiB/s ↑ 1.20 MiB/s") and the icon's state;
 //! - `menu_model` — the menu's lines: totals, top talkers in a stable order, details,
 //!   unattributed share, device filter, status;
-//! - `actions` — menu item ids ↔ what a click means, and its effect on the settings;
-//! - `today` — today's totals, live (history before this session + this session).
+//! - `actions` — menu item ids ↔ what a click means, and its effect on the settings.
 //!
 //! Edges:
 //! - `app` — the entry point and the GUI thread: tao's event loop, the tray icon;
 //! - `menu` — the muda menu, updated in place from the menu model;
-//! - `backend` — the async side: collector, history writer, single instance, signals;
+//! - `bridge` — the async side: follows the core (`app::Link`, its own or another
+//!   hogwatch's), "Start at login", the browser, the tray-host probe;
 //! - `env` — display, libayatana and tray-host probes;
 //! - `autostart` — "Start at login" (an XDG autostart entry);
 //! - `window` — the dashboard window (tao + wry's WebKitGTK webview), or the browser.
@@ -17,11 +17,10 @@
 pub mod actions;
 pub mod app;
 pub mod autostart;
-pub mod backend;
+pub mod bridge;
 pub mod env;
 pub mod icon;
 pub mod menu;
 pub mod menu_model;
 pub mod title;
-pub mod today;
 pub mod window;

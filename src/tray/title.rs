@@ -1,4 +1,4 @@
-//! The panel label ("↑ 1.20 MiB/s ↓ 340 KiB/s") for hosts that draw one, and the icon's
+//! The panel label ("↓ 340 KiB/s ↑ 1.20 MiB/s") for hosts that draw one, and the icon's
 //! state, both from a snapshot and the device filter.
 
 use super::icon::{IconMode, IconState};
@@ -35,7 +35,7 @@ pub fn usage_of(s: &Snapshot, device: Option<&str>) -> Usage {
     }
 }
 
-/// "↑ 1.20 MiB/s ↓ 340 KiB/s": total rates, or "wlan0: ↑ … ↓ …" for one device; " (totals
+/// "↓ 340 KiB/s ↑ 1.20 MiB/s": total rates, or "wlan0: ↓ … ↑ …" for one device; " (totals
 /// only)" is appended when there is no per-process data.
 pub fn title(s: &Snapshot, device: Option<&str>) -> String {
     let u = usage_of(s, device);
@@ -44,11 +44,7 @@ pub fn title(s: &Snapshot, device: Option<&str>) -> String {
         out.push_str(&text::truncate(d, DEVICE_CHARS));
         out.push_str(": ");
     }
-    out.push_str(&format!(
-        "↑ {} ↓ {}",
-        units::rate(u.up_rate),
-        units::rate(u.down_rate)
-    ));
+    out.push_str(&units::rates(u.down_rate, u.up_rate));
     if s.mode == Mode::TotalsOnly {
         out.push_str(" (totals only)");
     }
@@ -107,27 +103,27 @@ mod tests {
     }
 
     #[test]
-    fn total_title_uses_binary_units_up_first() {
+    fn total_title_uses_binary_units_down_first() {
         assert_eq!(
             title(&snap(Mode::PerProcess), None),
-            "↑ 1.20 MiB/s ↓ 340 KiB/s"
+            "↓ 340 KiB/s ↑ 1.20 MiB/s"
         );
     }
 
     #[test]
     fn filtered_title_names_the_device() {
         let s = snap(Mode::PerProcess);
-        assert_eq!(title(&s, Some("wlan0")), "wlan0: ↑ 0 B/s ↓ 40.0 KiB/s");
-        assert_eq!(title(&s, Some("eth0")), "eth0: ↑ 1.20 MiB/s ↓ 300 KiB/s");
+        assert_eq!(title(&s, Some("wlan0")), "wlan0: ↓ 40.0 KiB/s ↑ 0 B/s");
+        assert_eq!(title(&s, Some("eth0")), "eth0: ↓ 300 KiB/s ↑ 1.20 MiB/s");
         // A device that left the snapshot reads as zero, not as the total.
-        assert_eq!(title(&s, Some("usb0")), "usb0: ↑ 0 B/s ↓ 0 B/s");
+        assert_eq!(title(&s, Some("usb0")), "usb0: ↓ 0 B/s ↑ 0 B/s");
     }
 
     #[test]
     fn totals_only_says_so() {
         assert_eq!(
             title(&snap(Mode::TotalsOnly), None),
-            "↑ 1.20 MiB/s ↓ 340 KiB/s (totals only)"
+            "↓ 340 KiB/s ↑ 1.20 MiB/s (totals only)"
         );
     }
 
@@ -138,7 +134,7 @@ mod tests {
         let t = title(&s, Some("e\x1b[31mth\n0"));
         assert!(!t.chars().any(char::is_control), "{t:?}");
         assert!(
-            t.starts_with("e\u{FFFD}[31mth\u{FFFD}0: ↑ 1.20 MiB/s"),
+            t.starts_with("e\u{FFFD}[31mth\u{FFFD}0: ↓ 300 KiB/s"),
             "{t:?}"
         );
     }
@@ -147,7 +143,7 @@ mod tests {
     fn nan_rates_show_as_zero() {
         let mut s = snap(Mode::PerProcess);
         s.total = usage(f64::NAN, f64::NEG_INFINITY);
-        assert_eq!(title(&s, None), "↑ 0 B/s ↓ 0 B/s");
+        assert_eq!(title(&s, None), "↓ 0 B/s ↑ 0 B/s");
         let st = icon_state(&s, None, false);
         assert_eq!(st.mode, IconMode::Idle);
         assert_eq!((st.up_rate, st.down_rate), (0.0, 0.0));

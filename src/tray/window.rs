@@ -9,12 +9,12 @@
 //!   is held only while the dashboard is on screen; the tray itself never needs it.
 //! - When the window or the webview cannot be made (the display refuses the window,
 //!   WebKit cannot start…), and always with `--browser`, the URL goes to the browser
-//!   (`Request::OpenUrl`, xdg-open run by the backend); the log says why.
+//!   (`Request::OpenUrl`, xdg-open run by the bridge); the log says why.
 //! - The webview shows the dashboard only: any other address (a link on the page) opens in
 //!   the browser. Its web context is ephemeral (cookies and storage in memory), so nothing
 //!   is written to the user's directories and the token's cookie ends with the window.
 
-use super::backend::Request;
+use super::bridge::Request;
 use super::icon;
 use std::rc::Rc;
 use tao::dpi::LogicalSize;

@@ -1,23 +1,22 @@
 //! `GET /metrics` in the Prometheus text format (version 0.0.4), so an existing Prometheus
 //! can scrape a fleet. Counters are bytes since hogwatch started, per device, per app and
-//! unattributed, kept monotonic across process exits and idle eviction (each snapshot's
-//! deltas are added up, as for today's totals). Cardinality is bounded: the first
+//! unattributed, kept monotonic across process exits and idle eviction (what each refresh
+//! moved is added up, as for today's totals). Cardinality is bounded: the first
 //! `TOP_APPS` apps to be among the busiest get their own series and keep it; every other
 //! app's bytes go to `app="other"`. Pure.
 
-use crate::model::{Mode, Snapshot};
-use crate::tray::today::{Today, TodayTracker};
-use chrono::NaiveDate;
+use crate::model::{Mode, Refresh, Totals};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 /// Apps with their own series at most.
 pub const TOP_APPS: usize = 20;
 
-/// Follows snapshots and renders the metrics.
-#[derive(Debug)]
+/// Follows refreshes and renders the metrics.
+#[derive(Debug, Default)]
 pub struct Metrics {
-    totals: TodayTracker,
+    /// Bytes since start: one never-ending period.
+    totals: Totals,
     /// Apps with their own series: key → display name.
     exported: BTreeMap<String, String>,
     /// Bytes of the apps without a series of their own (up, down).
@@ -28,20 +27,6 @@ pub struct Metrics {
     unattributed: (u64, u64),
     rates: (f64, f64),
     per_process: bool,
-}
-
-impl Default for Metrics {
-    fn default() -> Self {
-        Metrics {
-            totals: TodayTracker::new(Today::default(), NaiveDate::MIN),
-            exported: BTreeMap::new(),
-            other: (0, 0),
-            last_apps: HashMap::new(),
-            unattributed: (0, 0),
-            rates: (0.0, 0.0),
-            per_process: false,
-        }
-    }
 }
 
 /// A label value: `\`, `"` and newlines escaped.
@@ -60,13 +45,19 @@ fn finite(x: f64) -> f64 {
 }
 
 impl Metrics {
-    pub fn observe(&mut self, s: &Snapshot) {
-        // One never-ending "day": the tracker only ever adds deltas.
-        let t = self.totals.observe(s, NaiveDate::MIN);
-        let names: HashMap<&str, &str> = s
-            .processes
+    pub fn observe(&mut self, r: &Refresh) {
+        let s = &r.snapshot;
+        self.totals.add(&r.moved);
+        // Every monitored device has its series from the first scrape on, moving or not.
+        for d in &s.devices {
+            self.totals.devices.entry(d.name.clone()).or_default();
+        }
+        let t = &self.totals;
+        let names: HashMap<&str, &str> = r
+            .moved
+            .apps
             .iter()
-            .map(|p| (p.app.as_str(), p.app_name.as_str()))
+            .map(|a| (a.app.as_str(), a.name.as_str()))
             .collect();
         // Fill free series slots with the busiest apps not yet exported.
         if self.exported.len() < TOP_APPS {
@@ -100,7 +91,7 @@ impl Metrics {
     /// The exposition text.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let t = self.totals.today();
+        let t = &self.totals;
         let mut counter = |name: &str, help: &str, rows: Vec<(String, u64)>| {
             let _ = writeln!(out, "# HELP {name} {help}");
             let _ = writeln!(out, "# TYPE {name} counter");
@@ -173,31 +164,30 @@ impl Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DeviceUsage, ProcessUsage, Usage};
+    use crate::model::{AppMoved, DeviceMoved, Moved, Snapshot};
 
-    fn snap(procs: &[(u64, &str, u64)], dev: u64) -> Snapshot {
-        let mut s = Snapshot::empty(Mode::PerProcess, "");
-        s.processes = procs
-            .iter()
-            .map(|&(id, app, down)| ProcessUsage {
-                id,
-                app: format!("/usr/bin/{app}"),
-                app_name: app.to_string(),
-                usage: Usage {
-                    down_bytes: down,
-                    ..Usage::default()
-                },
-                ..ProcessUsage::default()
-            })
-            .collect();
-        s.devices = vec![DeviceUsage {
-            name: "eth0".into(),
-            usage: Usage {
-                down_bytes: dev,
-                ..Usage::default()
+    /// A refresh that moved `apps` (name, bytes down) and `dev` bytes down on eth0.
+    fn refresh(apps: &[(&str, u64)], dev: u64) -> Refresh {
+        Refresh {
+            snapshot: Snapshot::empty(Mode::PerProcess, ""),
+            moved: Moved {
+                apps: apps
+                    .iter()
+                    .map(|&(app, down)| AppMoved {
+                        app: format!("/usr/bin/{app}"),
+                        name: app.to_string(),
+                        down,
+                        ..AppMoved::default()
+                    })
+                    .collect(),
+                devices: vec![DeviceMoved {
+                    name: "eth0".into(),
+                    up: 0,
+                    down: dev,
+                }],
+                ..Moved::default()
             },
-        }];
-        s
+        }
     }
 
     fn value(text: &str, series: &str) -> Option<u64> {
@@ -209,8 +199,9 @@ mod tests {
     #[test]
     fn counters_stay_monotonic_when_processes_leave() {
         let mut m = Metrics::default();
-        m.observe(&snap(&[(1, "curl", 100), (2, "curl", 50)], 200));
-        m.observe(&snap(&[(2, "curl", 70)], 300));
+        // Two curl processes moved 100 and 50, then one of them 20 more.
+        m.observe(&refresh(&[("curl", 150)], 200));
+        m.observe(&refresh(&[("curl", 20)], 100));
         let text = m.render();
         assert_eq!(
             value(
@@ -232,12 +223,9 @@ mod tests {
     #[test]
     fn cardinality_is_bounded_and_the_rest_is_other() {
         let mut m = Metrics::default();
-        let procs: Vec<(u64, String, u64)> = (0..50)
-            .map(|i| (i, format!("app{i:02}"), 1000 + i))
-            .collect();
-        let refs: Vec<(u64, &str, u64)> =
-            procs.iter().map(|(i, n, b)| (*i, n.as_str(), *b)).collect();
-        m.observe(&snap(&refs, 0));
+        let apps: Vec<(String, u64)> = (0..50).map(|i| (format!("app{i:02}"), 1000 + i)).collect();
+        let refs: Vec<(&str, u64)> = apps.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+        m.observe(&refresh(&refs, 0));
         let text = m.render();
         let series = text
             .lines()
@@ -260,7 +248,7 @@ mod tests {
     #[test]
     fn label_values_are_escaped() {
         let mut m = Metrics::default();
-        m.observe(&snap(&[(1, "we\"ird\\name\nx", 5)], 5));
+        m.observe(&refresh(&[("we\"ird\\name\nx", 5)], 5));
         let text = m.render();
         // The display name is made printable (a control character becomes U+FFFD); the
         // key is kept as it is, escaped.

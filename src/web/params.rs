@@ -2,7 +2,7 @@
 //! an optional app or device, a number of points. Anything else is a 400 with a message
 //! that says what was wrong. Pure.
 
-use crate::cli::parse_duration;
+use crate::units::parse_duration;
 use std::collections::HashMap;
 
 pub const RANGES: &[&str] = &["5m", "30m", "1h", "24h", "7d", "30d", "all"];

@@ -1,12 +1,12 @@
 //! The dashboard's HTTP server (axum, on the app's tokio runtime): the API over the one
-//! collector's snapshots and the history file, the live WebSocket, Prometheus metrics,
+//! collector's refreshes and the history file, the live WebSocket, Prometheus metrics,
 //! and the embedded page. Every route needs the token (see `auth`); history queries run
 //! on blocking threads; bad parameters are a 400 with a message, never a panic.
 
 use super::auth;
 use super::metrics::Metrics;
 use super::params;
-use crate::model::Snapshot;
+use crate::model::{Refresh, Snapshot};
 use crate::store::query::Subject;
 use crate::store::tiers::Zone;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -20,15 +20,27 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use tokio::sync::{broadcast, watch};
+use tokio::sync::{broadcast, mpsc, watch};
+
+/// The refreshes the server shows, from the collector (or from the hogwatch this one is
+/// attached to).
+pub struct Feed {
+    pub latest: watch::Receiver<Arc<Refresh>>,
+    /// Viewers' refreshes: each WebSocket client resubscribes from this one.
+    pub updates: broadcast::Receiver<Arc<Refresh>>,
+    /// Every refresh, for the metrics' counters (see `Collector::subscribe`).
+    pub every: mpsc::Receiver<Arc<Refresh>>,
+    /// The current alerts (menu lines), from the alert engine.
+    pub alerts: watch::Receiver<Vec<String>>,
+}
 
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
     token: Arc<String>,
-    latest: watch::Receiver<Arc<Snapshot>>,
+    latest: watch::Receiver<Arc<Refresh>>,
     /// A template receiver: each WebSocket client resubscribes from it.
-    updates: Arc<broadcast::Receiver<Arc<Snapshot>>>,
+    updates: Arc<broadcast::Receiver<Arc<Refresh>>>,
     history: Option<PathBuf>,
     metrics: Arc<Mutex<Metrics>>,
     /// The current alerts (menu lines), from the alert engine.
@@ -36,28 +48,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// `updates` must be a receiver of the collector's snapshots; a task feeds the
-    /// metrics from another subscription of it.
-    pub fn new(
-        token: String,
-        latest: watch::Receiver<Arc<Snapshot>>,
-        updates: broadcast::Receiver<Arc<Snapshot>>,
-        history: Option<PathBuf>,
-        alerts: watch::Receiver<Vec<String>>,
-    ) -> AppState {
+    /// A task adds every refresh of `feed.every` to the metrics.
+    pub fn new(token: String, feed: Feed, history: Option<PathBuf>) -> AppState {
         let metrics = Arc::new(Mutex::new(Metrics::default()));
-        let mut rx = updates.resubscribe();
+        let Feed {
+            latest,
+            updates,
+            mut every,
+            alerts,
+        } = feed;
         let m = Arc::clone(&metrics);
         tokio::spawn(async move {
-            loop {
-                match rx.recv().await {
-                    Ok(s) => {
-                        if let Ok(mut m) = m.lock() {
-                            m.observe(&s);
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Lagged(_)) => continue,
-                    Err(broadcast::error::RecvError::Closed) => break,
+            while let Some(r) = every.recv().await {
+                if let Ok(mut m) = m.lock() {
+                    m.observe(&r);
                 }
             }
         });
@@ -108,8 +112,8 @@ async fn require_token(State(st): State<AppState>, req: Request, next: Next) -> 
 }
 
 async fn snapshot(State(st): State<AppState>) -> Response {
-    let s = st.latest.borrow().clone();
-    match serde_json::to_string(&*s) {
+    let r = st.latest.borrow().clone();
+    match serde_json::to_string(&r.snapshot) {
         Ok(j) => ([(header::CONTENT_TYPE, "application/json")], j).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
     }
@@ -234,11 +238,11 @@ async fn live(State(st): State<AppState>, headers: HeaderMap, ws: WebSocketUpgra
 /// collector ends. A slow client skips snapshots rather than holding anyone up.
 async fn stream(
     mut socket: WebSocket,
-    mut rx: broadcast::Receiver<Arc<Snapshot>>,
-    first: Arc<Snapshot>,
+    mut rx: broadcast::Receiver<Arc<Refresh>>,
+    first: Arc<Refresh>,
 ) {
     let send = |s: &Snapshot| serde_json::to_string(s).map(|j| Message::Text(j.into()));
-    if let Ok(m) = send(&first) {
+    if let Ok(m) = send(&first.snapshot) {
         if socket.send(m).await.is_err() {
             return;
         }
@@ -246,8 +250,8 @@ async fn stream(
     loop {
         tokio::select! {
             r = rx.recv() => match r {
-                Ok(s) => {
-                    let Ok(m) = send(&s) else { continue };
+                Ok(r) => {
+                    let Ok(m) = send(&r.snapshot) else { continue };
                     if socket.send(m).await.is_err() {
                         break;
                     }

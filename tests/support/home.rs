@@ -2,8 +2,11 @@
 
 use super::{err, Result};
 
-/// A fresh HOME with its own XDG directories (`config`, `data`, `cache`, `state`), for
-/// hogwatch runs. Deleted on drop.
+/// A fresh HOME with its own XDG directories (`config`, `data`, `cache`, `state`, and a
+/// private `runtime` for XDG_RUNTIME_DIR), for hogwatch runs. Deleted on drop.
+///
+/// Its own runtime folder also gives each run its own per-user hogwatch socket: runs of
+/// parallel tests never find (and attach to) each other.
 pub struct Home {
     dir: tempfile::TempDir,
 }
@@ -18,11 +21,16 @@ impl Home {
     pub fn owned_by(prefix: &str, uid: Option<u32>) -> Result<Home> {
         let dir = tempfile::Builder::new().prefix(prefix).tempdir()?;
         let mut paths = vec![dir.path().to_path_buf()];
-        for sub in ["config", "data", "cache", "state"] {
+        for sub in ["config", "data", "cache", "state", "runtime"] {
             let p = dir.path().join(sub);
             std::fs::create_dir_all(&p)?;
             paths.push(p);
         }
+        // hogwatch accepts only a private runtime folder (see src/app/instance.rs).
+        std::fs::set_permissions(
+            dir.path().join("runtime"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )?;
         if let Some(uid) = uid {
             for p in &paths {
                 std::os::unix::fs::chown(p, Some(uid), Some(uid))
@@ -46,6 +54,7 @@ impl Home {
             format!("XDG_DATA_HOME={p}/data"),
             format!("XDG_CACHE_HOME={p}/cache"),
             format!("XDG_STATE_HOME={p}/state"),
+            format!("XDG_RUNTIME_DIR={p}/runtime"),
             "COLUMNS=120".to_owned(),
             "LINES=30".to_owned(),
             // A panic shows as one short message, not a backtrace.

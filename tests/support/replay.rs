@@ -5,7 +5,7 @@
 //! counters are the sum of the talkers on it plus `background` bytes that no process
 //! owns (the unattributed share).
 
-use hogwatch::collect::record::{Item, FORMAT_VERSION};
+use hogwatch::collect::replay::format::{Item, FORMAT_VERSION};
 use std::io::Write;
 use std::path::Path;
 

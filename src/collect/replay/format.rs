@@ -1,18 +1,18 @@
-//! Recorded helper streams: `top --record FILE` writes one, `--source replay:FILE` plays
-//! one back (with its timing), so demos, tests and benchmarks run without root.
+//! The recording format: `top --record FILE` writes one, `--source replay:FILE` plays one
+//! back (with its timing), so demos, tests and benchmarks run without root.
 //!
-//! The format is JSON Lines: a header, then what the collector received, each with its
-//! time in ms since the recording began. A file that is not JSON Lines is read as raw
-//! nethogs trace output (one device, one refresh per interval), so captured nethogs
-//! output replays too.
+//! JSON Lines: a header, then what the collector received, each with its time in ms since
+//! the recording began. Version 2 records the seam's events (epochs, samples), whatever the
+//! backend; version 1 recorded the nethogs helper's lines, which still replay (decoded as
+//! the nethogs backend does). A file that is not JSON Lines is read as raw nethogs trace
+//! output (one device, one refresh per interval), so captured nethogs output replays too.
 
-use super::accountant::{ProcDetails, ProcLookup};
-use super::procfs::DevCounters;
+use crate::collect::procfs::DevCounters;
+use crate::collect::sample::{ProcessCount, UnattributedCount};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::io::{self, BufRead, Write};
 
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// One line of a recording.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,8 +23,19 @@ pub enum Item {
         interval_ms: u64,
         devices: Vec<String>,
     },
-    /// A line of the helper's protocol, verbatim (lossy UTF-8).
+    /// Version 1: a line of the nethogs helper's protocol, verbatim (lossy UTF-8).
     Helper { t: u64, line: String },
+    /// A source's counts for `device` start again from zero.
+    Epoch { t: u64, device: String },
+    /// One device's cumulative counts, as the source reported them: applied at `t`,
+    /// sampled by the source at `at`.
+    Sample {
+        t: u64,
+        at: u64,
+        device: String,
+        processes: Vec<ProcessCount>,
+        unattributed: Vec<UnattributedCount>,
+    },
     /// /proc/net/dev counters of the monitored devices: (name, rx_bytes, tx_bytes).
     Netdev {
         t: u64,
@@ -45,16 +56,37 @@ impl Item {
     pub fn t(&self) -> u64 {
         match self {
             Item::Header { .. } => 0,
-            Item::Helper { t, .. } | Item::Netdev { t, .. } | Item::Proc { t, .. } => *t,
+            Item::Helper { t, .. }
+            | Item::Epoch { t, .. }
+            | Item::Sample { t, .. }
+            | Item::Netdev { t, .. }
+            | Item::Proc { t, .. } => *t,
         }
+    }
+
+    /// What the collector applies after the counters and /proc facts of the same instant
+    /// (it reads those first, see `read_recording`).
+    fn comes_last(&self) -> bool {
+        matches!(
+            self,
+            Item::Helper { .. } | Item::Epoch { .. } | Item::Sample { .. }
+        )
     }
 }
 
 impl Item {
+    /// Moves the item to `new` (a sample's own sampling time moves with it).
     fn set_t(&mut self, new: u64) {
         match self {
             Item::Header { .. } => {}
-            Item::Helper { t, .. } | Item::Netdev { t, .. } | Item::Proc { t, .. } => *t = new,
+            Item::Sample { t, at, .. } => {
+                *at = at.saturating_sub(t.saturating_sub(new));
+                *t = new;
+            }
+            Item::Helper { t, .. }
+            | Item::Epoch { t, .. }
+            | Item::Netdev { t, .. }
+            | Item::Proc { t, .. } => *t = new,
         }
     }
 }
@@ -128,10 +160,9 @@ pub fn read_recording(
         }
     }
     // Items must be in time order for the replay clock. At one instant the live collector
-    // reads counters and /proc before it applies the block that a helper line completes,
-    // so those go first; a stable sort keeps the rest in file order.
-    rec.items
-        .sort_by_key(|i| (i.t(), matches!(i, Item::Helper { .. })));
+    // reads counters and /proc before it applies the sample (or the block a helper line
+    // completes), so those go first; a stable sort keeps the rest in file order.
+    rec.items.sort_by_key(|i| (i.t(), i.comes_last()));
     close_long_gaps(&mut rec.items, rec.interval_ms);
     Ok(rec)
 }
@@ -196,32 +227,6 @@ impl Recorder {
         if !self.failed && self.out.flush().is_err() {
             self.failed = true;
         }
-    }
-}
-
-/// Process details learned from a recording, as the accountant's lookup. User names
-/// come from this machine's passwd (the recording holds uids only).
-#[derive(Debug, Default)]
-pub struct ReplayProcs {
-    known: HashMap<u32, ProcDetails>,
-    users: super::procfs::ProcFs,
-}
-
-impl ReplayProcs {
-    pub fn learn(&mut self, pid: u32, details: ProcDetails) {
-        self.known.insert(pid, details);
-    }
-}
-
-impl ProcLookup for ReplayProcs {
-    fn start_time(&mut self, pid: u32) -> Option<u64> {
-        self.known.get(&pid).map(|d| d.start_time)
-    }
-    fn details(&mut self, pid: u32) -> Option<ProcDetails> {
-        self.known.get(&pid).cloned()
-    }
-    fn user_name(&mut self, uid: u32) -> Option<String> {
-        self.users.user_name(uid)
     }
 }
 

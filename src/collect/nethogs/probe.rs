@@ -3,6 +3,7 @@
 //! agent, sudo. Reads files only; runs nothing.
 
 use super::privilege::Probes;
+use crate::collect::procfs::{effective_uid, status_uid};
 use std::fs;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -36,17 +37,6 @@ pub fn caps_sufficient(xattr: &[u8]) -> bool {
     let known = matches!(revision, 0x0100_0000 | 0x0200_0000 | 0x0300_0000);
     let need = (1 << CAP_DAC_READ_SEARCH) | (1 << CAP_NET_RAW) | (1 << CAP_SYS_PTRACE);
     known && effective && permitted & need == need
-}
-
-/// One uid of a /proc/PID/status text (`Uid: real effective saved fs`; 0 = real).
-fn status_uid(status: &str, which: usize) -> Option<u32> {
-    let line = status.lines().find(|l| l.starts_with("Uid:"))?;
-    line.split_ascii_whitespace().nth(1 + which)?.parse().ok()
-}
-
-/// The effective uid, from /proc/self/status.
-pub fn effective_uid() -> Option<u32> {
-    status_uid(&fs::read_to_string("/proc/self/status").ok()?, 1)
 }
 
 /// nethogs from the fixed list, as the helper resolves it.

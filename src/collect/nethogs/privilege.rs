@@ -3,17 +3,7 @@
 
 use std::fmt;
 
-/// `--elevate auto|pkexec|sudo|none`.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Elevate {
-    Auto,
-    Pkexec,
-    Sudo,
-    None,
-}
+pub use crate::collect::sample::Elevate;
 
 /// How the helper is started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

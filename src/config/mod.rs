@@ -3,7 +3,7 @@
 //! every problem becomes a message that names the key and the value, and the default is
 //! used for that key.
 
-use crate::cli::parse_duration;
+use crate::units::parse_duration;
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
@@ -390,60 +390,4 @@ impl Reader<'_> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_default_file_reads_as_the_defaults() {
-        let (c, p) = parse(DEFAULT_FILE, "x");
-        assert_eq!(c, Config::default());
-        assert!(p.is_empty(), "{p:?}");
-    }
-
-    #[test]
-    fn a_bad_value_costs_only_its_key() {
-        let text = "[monitor]\ninterval = 0\ndevices = [\"eth0\", \"../x\"]\n[tray]\ntop_n = 7\nsort = \"size\"\ngroup = \"processes\"\n[history]\nretention = \"1d,30x,365d\"\nbilling_day = 15\ncolour = 3\n[what]\n";
-        let (c, p) = parse(text, "config.toml");
-        assert_eq!(c.interval, 1);
-        assert_eq!(c.devices, Vec::<String>::new());
-        assert_eq!(c.top_n, 7);
-        assert_eq!(c.sort, Sort::Rate);
-        assert!(!c.group_apps);
-        assert_eq!(c.billing_day, 15);
-        assert_eq!(c.retention, Config::default().retention);
-        let all = p.join("\n");
-        assert!(all.contains("monitor.interval = 0"), "{all}");
-        assert!(all.contains("tray.sort = \"size\""), "{all}");
-        assert!(all.contains("monitor.devices"), "{all}");
-        assert!(all.contains("history.retention = \"1d,30x,365d\""), "{all}");
-        assert!(all.contains("unknown key history.colour"), "{all}");
-        assert!(all.contains("unknown section [what]"), "{all}");
-        assert_eq!(p.len(), 6);
-    }
-
-    #[test]
-    fn syntax_errors_name_the_line() {
-        let (c, p) = parse("[tray]\ntop_n = 5\nsort = \n", "c.toml");
-        assert_eq!(c, Config::default());
-        assert!(p[0].starts_with("c.toml: line 3"), "{p:?}");
-    }
-
-    #[test]
-    fn first_run_writes_the_defaults_once() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("hogwatch/config.toml");
-        let first = load(&path, true);
-        assert!(first.created);
-        assert_eq!(
-            std::fs::read_to_string(&path).expect("written"),
-            DEFAULT_FILE
-        );
-        std::fs::write(&path, "[tray]\ntop_n = 3\n").expect("edit");
-        let second = load(&path, true);
-        assert!(!second.created);
-        assert_eq!(second.config.top_n, 3);
-        let unreadable = load(dir.path(), true);
-        assert_eq!(unreadable.config, Config::default());
-        assert_eq!(unreadable.problems.len(), 1);
-    }
-}
+mod tests;

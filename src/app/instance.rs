@@ -1,23 +1,17 @@
-//! One hogwatch per user session: the first instance holds a lock file and listens on a
-//! Unix socket beside it; a second one sends its request there ("open-dashboard"), prints
-//! the answer and exits — it never starts a second collector (a second nethogs).
+//! One hogwatch core per user: the first instance holds a lock file and listens on a Unix
+//! socket beside it; every later front end talks to it there (see `protocol`): it hands
+//! over ("open-dashboard"), or attaches to its live stream — it never starts a second
+//! collector (a second helper, a second nethogs).
 //!
 //! The folder is `$XDG_RUNTIME_DIR/hogwatch` (per user, tmpfs, removed at logout), else
 //! `/tmp/hogwatch-UID`; either way it must be a directory of ours, mode 0700, so no other
 //! user can take the socket's place or read it.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-/// The request a second `hogwatch` sends.
-pub const OPEN_DASHBOARD: &str = "open-dashboard";
-/// Longest request or reply line read, bytes (the socket is ours, but be strict).
-const MAX_LINE: u64 = 512;
-const CONNECT_FOR: Duration = Duration::from_secs(3);
 
 #[derive(Debug, thiserror::Error)]
 pub enum InstanceError {
@@ -69,15 +63,20 @@ impl Drop for Instance {
 #[derive(Debug)]
 pub enum Claim {
     First(Instance),
-    /// Another instance runs; its answer to the request (empty if it gave none).
-    Running(String),
+    /// Another instance runs; it listens on this socket.
+    Running(PathBuf),
 }
 
-/// Becomes the first instance, or hands `request` to the one that is.
-pub fn claim(dir: &Path, uid: u32, request: &str) -> Result<Claim, InstanceError> {
+/// The socket of the instance in `dir`.
+pub fn socket_path(dir: &Path) -> PathBuf {
+    dir.join("instance.sock")
+}
+
+/// Becomes the first instance, or says where the one that is listens.
+pub fn claim(dir: &Path, uid: u32) -> Result<Claim, InstanceError> {
     private_dir(dir, uid)?;
     let lock_path = dir.join("instance.lock");
-    let socket = dir.join("instance.sock");
+    let socket = socket_path(dir);
     let io = |p: &Path, e| InstanceError::Io(p.to_path_buf(), e);
     let mut lock = OpenOptions::new()
         .read(true)
@@ -99,45 +98,16 @@ pub fn claim(dir: &Path, uid: u32, request: &str) -> Result<Claim, InstanceError
                 socket,
             }))
         }
-        Err(std::fs::TryLockError::WouldBlock) => Ok(Claim::Running(ask(&socket, request))),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(Claim::Running(socket)),
         Err(std::fs::TryLockError::Error(e)) => Err(io(&lock_path, e)),
     }
 }
 
-/// Sends `request` to the running instance and returns its one-line answer. The first
-/// instance may still be starting (locked, socket not yet bound): retry for a while.
-fn ask(socket: &Path, request: &str) -> String {
-    let until = Instant::now() + CONNECT_FOR;
-    loop {
-        match UnixStream::connect(socket) {
-            Ok(mut s) => {
-                let _ = s.set_read_timeout(Some(CONNECT_FOR));
-                let _ = s.set_write_timeout(Some(CONNECT_FOR));
-                if writeln!(s, "{request}").is_err() {
-                    return String::new();
-                }
-                let mut line = String::new();
-                let _ = BufReader::new(s.take(MAX_LINE)).read_line(&mut line);
-                return crate::text::printable(line.trim_end()).into_owned();
-            }
-            Err(_) if Instant::now() < until => {
-                std::thread::sleep(Duration::from_millis(100));
-            }
-            Err(_) => return String::new(),
-        }
-    }
-}
-
-/// Reads one request from a connection of the running instance (at most `MAX_LINE`
-/// bytes, waiting at most `wait`).
-pub async fn read_request(stream: &mut tokio::net::UnixStream, wait: Duration) -> Option<String> {
-    use tokio::io::AsyncBufReadExt;
-    let mut line = String::new();
-    let mut r = tokio::io::BufReader::new(tokio::io::AsyncReadExt::take(stream, MAX_LINE));
-    match tokio::time::timeout(wait, r.read_line(&mut line)).await {
-        Ok(Ok(n)) if n > 0 => Some(line.trim_end().to_string()),
-        _ => None,
-    }
+/// This user's instance folder, from the environment.
+pub fn user_dir() -> (PathBuf, u32) {
+    let uid = crate::collect::procfs::effective_uid().unwrap_or(u32::MAX);
+    let dir = runtime_dir(std::env::var_os("XDG_RUNTIME_DIR").map(Into::into), uid);
+    (dir, uid)
 }
 
 #[cfg(test)]
@@ -149,33 +119,21 @@ mod tests {
     }
 
     #[test]
-    fn the_second_claim_reaches_the_first() {
+    fn the_second_claim_finds_the_first() {
         let tmp = tempfile::tempdir().unwrap();
         let uid = uid_of(tmp.path());
         let dir = tmp.path().join("hogwatch");
-        let Claim::First(first) = claim(&dir, uid, OPEN_DASHBOARD).unwrap() else {
+        let Claim::First(first) = claim(&dir, uid).unwrap() else {
             panic!("the first claim must win");
         };
-        let listener = first.listener.try_clone().unwrap();
-        let server = std::thread::spawn(move || {
-            let (s, _) = listener.accept().unwrap();
-            let mut line = String::new();
-            BufReader::new(s.try_clone().unwrap())
-                .read_line(&mut line)
-                .unwrap();
-            writeln!(&s, "running (pid 42): got {}", line.trim_end()).unwrap();
-        });
-        match claim(&dir, uid, OPEN_DASHBOARD).unwrap() {
-            Claim::Running(answer) => {
-                assert_eq!(answer, "running (pid 42): got open-dashboard")
-            }
+        match claim(&dir, uid).unwrap() {
+            Claim::Running(socket) => assert_eq!(socket, first.socket),
             Claim::First(_) => panic!("a second instance must not win"),
         }
-        server.join().unwrap();
         drop(first);
         assert!(!dir.join("instance.sock").exists(), "the socket is removed");
         // The lock went with the first instance: the next claim wins again.
-        assert!(matches!(claim(&dir, uid, "x").unwrap(), Claim::First(_)));
+        assert!(matches!(claim(&dir, uid).unwrap(), Claim::First(_)));
     }
 
     #[test]
@@ -185,7 +143,7 @@ mod tests {
         let dir = tmp.path().join("hogwatch");
         private_dir(&dir, uid).unwrap();
         std::fs::write(dir.join("instance.sock"), "stale").unwrap();
-        assert!(matches!(claim(&dir, uid, "x").unwrap(), Claim::First(_)));
+        assert!(matches!(claim(&dir, uid).unwrap(), Claim::First(_)));
     }
 
     #[test]
@@ -196,7 +154,7 @@ mod tests {
         std::fs::create_dir(&dir).unwrap();
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
         assert!(matches!(
-            claim(&dir, uid, "x"),
+            claim(&dir, uid),
             Err(InstanceError::Unsafe(_, _, 0o777))
         ));
         let mine = tmp.path().join("mine");

@@ -1,4 +1,5 @@
-//! The snapshot every consumer reads: totals, devices and processes at one refresh.
+//! One refresh, as every consumer reads it: totals, devices and processes with their rates
+//! and cumulative bytes.
 //!
 //! Field names are part of the public interface (`top --json`, `GET /api/snapshot`):
 //! change them only with a version bump noted in the README.

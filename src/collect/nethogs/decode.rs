@@ -1,0 +1,237 @@
+//! The helper's lines → the seam's events: protocol lines are parsed (`protocol`), each
+//! device's nethogs lines framed into refresh blocks (`blocks`, `trace`), and each complete
+//! block becomes one `DeviceSample`. nethogs' own complaints become status lines. Pure:
+//! time comes in as an argument; events go out through the caller's closure.
+
+use super::blocks::{Block, BlockAssembler};
+use super::privilege::explain_nethogs_error;
+use super::protocol::{parse_helper_line, HelperEvent};
+use super::trace::Record;
+use crate::clock::Mono;
+use crate::collect::sample::{DeviceSample, Event, ProcessCount, SourceStatus, UnattributedCount};
+use std::collections::BTreeMap;
+
+/// Decodes one helper's output, for every device it runs a nethogs on.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    assemblers: BTreeMap<String, BlockAssembler>,
+    devices: Vec<String>,
+    /// Per device: the last thing nethogs complained about, until a block arrives.
+    errors: BTreeMap<String, String>,
+    /// Helper lines of no known kind (diagnostics).
+    pub unknown_lines: u64,
+}
+
+impl Decoder {
+    /// The devices the helper monitors now; what others report is old news.
+    pub fn set_devices(&mut self, devices: &[String]) {
+        // Warnings and partial blocks of devices that left the set would otherwise stay
+        // in the status forever (veths of containers come and go).
+        self.errors.retain(|d, _| devices.contains(d));
+        self.assemblers.retain(|d, _| devices.contains(d));
+        self.devices = devices.to_vec();
+    }
+
+    /// One line from the helper, received at `now`; returns the events it completes.
+    pub fn line(&mut self, raw: &str, now: Mono) -> Vec<Event> {
+        let mut out = Vec::new();
+        match parse_helper_line(raw) {
+            HelperEvent::Hello { version } => tracing::debug!(?version, "helper is up"),
+            HelperEvent::Start { dev, .. } => {
+                self.assembler(&dev).reset();
+                out.push(Event::Epoch {
+                    device: dev,
+                    at: now,
+                });
+            }
+            HelperEvent::Line { dev, line } => {
+                if let Some(block) = self.assembler(&dev).feed(&line, now) {
+                    out.push(self.complete(&dev, block));
+                }
+            }
+            // A device that just left the set may still report its end: not news.
+            HelperEvent::Err { dev, .. } | HelperEvent::Exit { dev, .. }
+                if !self.devices.contains(&dev) => {}
+            HelperEvent::Err { dev, line } => {
+                if let Some(msg) = explain_nethogs_error(&dev, &line) {
+                    tracing::warn!("{}", crate::text::printable(&msg));
+                    self.errors.insert(dev, msg);
+                }
+            }
+            HelperEvent::Exit {
+                dev,
+                status,
+                retry_ms,
+            } => {
+                self.assembler(&dev).reset();
+                if retry_ms > 0 {
+                    let msg = format!(
+                        "nethogs on {dev} stopped ({status}); restarting in {} s",
+                        retry_ms.div_ceil(1000)
+                    );
+                    tracing::warn!("{}", crate::text::printable(&msg));
+                    self.errors.entry(dev).or_insert(msg);
+                }
+            }
+            HelperEvent::Restart { reason } => tracing::info!(?reason, "helper restarts nethogs"),
+            HelperEvent::Unknown(line) => {
+                self.unknown_lines += 1;
+                tracing::debug!(?line, "unknown helper line");
+            }
+        }
+        out
+    }
+
+    /// Completes the blocks whose nethogs went quiet.
+    pub fn poll(&mut self, now: Mono) -> Vec<Event> {
+        let done: Vec<(String, Block)> = self
+            .assemblers
+            .iter_mut()
+            .filter_map(|(dev, a)| a.poll(now).map(|b| (dev.clone(), b)))
+            .collect();
+        done.into_iter()
+            .map(|(dev, block)| self.complete(&dev, block))
+            .collect()
+    }
+
+    /// The earliest time `poll` has work to do.
+    pub fn next_deadline(&self) -> Option<Mono> {
+        self.assemblers
+            .values()
+            .filter_map(BlockAssembler::deadline)
+            .min()
+    }
+
+    /// The helper is gone: partial blocks will never complete.
+    pub fn reset(&mut self) {
+        for a in self.assemblers.values_mut() {
+            a.reset();
+        }
+    }
+
+    /// What nethogs complains about now, one line per device; empty when nothing.
+    pub fn errors(&self) -> impl Iterator<Item = &str> {
+        self.errors.values().map(String::as_str)
+    }
+
+    /// `base` (the source's own status) with nethogs' complaints added to its reason.
+    pub fn status(&self, base: SourceStatus) -> SourceStatus {
+        let mut lines: Vec<&str> = Vec::new();
+        if !base.reason.is_empty() {
+            lines.push(&base.reason);
+        }
+        lines.extend(self.errors());
+        SourceStatus {
+            reason: lines.join("; "),
+            mode: base.mode,
+        }
+    }
+
+    fn assembler(&mut self, dev: &str) -> &mut BlockAssembler {
+        self.assemblers.entry(dev.to_owned()).or_default()
+    }
+
+    fn complete(&mut self, dev: &str, block: Block) -> Event {
+        self.errors.remove(dev);
+        Event::Sample(sample_of(dev, block))
+    }
+}
+
+/// A nethogs block as the seam's sample: byte counts rounded to whole bytes.
+pub fn sample_of(dev: &str, block: Block) -> DeviceSample {
+    DeviceSample {
+        device: dev.to_owned(),
+        at: block.at,
+        processes: block
+            .processes
+            .into_iter()
+            .map(|r| ProcessCount {
+                pid: r.pid,
+                uid: r.uid,
+                sent: r.sent_bytes(),
+                received: r.received_bytes(),
+                name: r.name,
+            })
+            .collect(),
+        unattributed: block
+            .unattributed
+            .into_iter()
+            .map(|r: Record| UnattributedCount {
+                sent: r.sent_bytes(),
+                received: r.received_bytes(),
+                label: r.name,
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn samples(events: &[Event]) -> Vec<&DeviceSample> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                Event::Sample(s) => Some(s),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn lines_become_epochs_and_samples() {
+        let mut d = Decoder::default();
+        d.set_devices(&["eth0".into()]);
+        assert_eq!(d.line("hello 1 0.1.0", Mono(0)), vec![]);
+        assert_eq!(
+            d.line("start eth0 42", Mono(5)),
+            vec![Event::Epoch {
+                device: "eth0".into(),
+                at: Mono(5)
+            }]
+        );
+        assert!(d.line("line eth0 Refreshing:", Mono(1000)).is_empty());
+        assert!(d
+            .line("line eth0 /bin/we ird/9/1000\t1.5\t2e+06", Mono(1001))
+            .is_empty());
+        assert!(d
+            .line("line eth0 unknown TCP/0/0\t7\t0", Mono(1002))
+            .is_empty());
+        assert_eq!(d.next_deadline(), Some(Mono(1202)));
+        let done = d.poll(Mono(1300));
+        let s = samples(&done);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].at, Mono(1000));
+        assert_eq!(
+            s[0].processes,
+            vec![ProcessCount {
+                pid: 9,
+                uid: 1000,
+                name: "/bin/we ird".into(),
+                sent: 2,
+                received: 2_000_000
+            }]
+        );
+        assert_eq!(s[0].unattributed[0].label, "unknown TCP");
+        assert_eq!(s[0].unattributed[0].sent, 7);
+    }
+
+    #[test]
+    fn nethogs_errors_are_status_until_a_block_arrives() {
+        let mut d = Decoder::default();
+        d.set_devices(&["eth0".into(), "wlan0".into()]);
+        d.line("err eth0 Error opening handler for device eth0", Mono(0));
+        d.line("exit wlan0 code:1 2000", Mono(0));
+        d.line("err gone0 whatever", Mono(0));
+        let errors: Vec<&str> = d.errors().collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("no permission"));
+        assert!(errors[1].contains("restarting in 2 s"));
+        d.line("line eth0 Refreshing:", Mono(10));
+        d.line("line eth0 Refreshing:", Mono(20));
+        assert_eq!(d.errors().count(), 1, "eth0 works again");
+        d.set_devices(&["eth0".into()]);
+        assert_eq!(d.errors().count(), 0, "wlan0 left the set");
+    }
+}
