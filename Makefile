@@ -3,7 +3,8 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: deps package-deps run build test lint unit bench clean assets deb rpm package-check
+.PHONY: deps package-deps run build test lint unit bench clean assets deb rpm package-check \
+	update-uplot
 
 deps:
 	@.ci/deps
@@ -66,6 +67,14 @@ rpm: package-deps build assets
 ## .rpm's file list (packaging/check.sh; needs root for apt-get).
 package-check: deb rpm
 	packaging/check.sh
+
+## The dashboard's uPlot is committed in web/vendor/uplot/ (building needs no npm). After
+## a version change in web/package.json and its lock file, this copies the npm package's
+## files there (steps in web/vendor/uplot/README.md); `cargo test` checks the versions agree.
+UPLOT_FILES := dist/uPlot.iife.min.js dist/uPlot.min.css LICENSE
+update-uplot:
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	cp $(addprefix web/node_modules/uplot/,$(UPLOT_FILES)) web/vendor/uplot/
 
 clean:
 	$(CARGO) clean

@@ -1,11 +1,15 @@
 //! The tray menu's widgets (muda): built once, then updated in place from each
 //! `MenuModel` — labels change, items are inserted or removed only where the model's
 //! shape changed, so the open menu neither flickers nor jumps. GUI thread only (muda's
-//! items are not `Send`).
+//! items are not `Send`). Rows' labels are also set in the GTK widgets themselves, which
+//! muda's `Submenu::set_text` leaves unchanged (see `relabel_submenu_item`).
 
 use super::actions::{self, menu_text};
 use super::menu_model::{DeviceChoice, Group, MenuModel, MenuSettings, Sort, MAX_ALERTS};
-use tray_icon::menu::{CheckMenuItem, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu};
+use gtk::prelude::*;
+use tray_icon::menu::{
+    CheckMenuItem, ContextMenu, IsMenuItem, Menu, MenuItem, PredefinedMenuItem, Submenu,
+};
 
 /// Row slots made up front: the most rows `top_n` may ask for.
 pub const MAX_ROWS: usize = 20;
@@ -62,6 +66,45 @@ fn set_text(item: &MenuItem, text: &str) {
     let text = menu_text(text);
     if item.text() != text.replace("&&", "&") {
         item.set_text(text);
+    }
+}
+
+/// A row's label as its GTK label holds it. muda writes mnemonics with `&` (`&&` for a
+/// plain `&`, which `menu_text` makes of every `&`) and turns them into GTK's `_` (`__`
+/// for a plain `_`) on a label that uses underlines: a hogwatch label's `&` comes out as
+/// it is, its `_` doubled.
+fn gtk_label_text(label: &str) -> String {
+    label.replace('_', "__")
+}
+
+/// Sets a row's label in its GTK widget, `item` in the GTK menu the tray exports.
+///
+/// Works around muda 0.21.2 (the newest release; `src/platform_impl/gtk/mod.rs`,
+/// `PlatformMenuItem::set_text`): it calls `gtk_menu_item_set_label`, which changes only a
+/// `GtkLabel` child, but muda builds a submenu's `GtkMenuItem` around a `GtkBox` (icon and
+/// `GtkAccelLabel`), so `Submenu::set_text` changed neither the screen nor the menu
+/// libdbusmenu exports to the tray host: rows kept their first rates. The label in the box
+/// is the widget both show. Any other widget tree (a muda that builds submenus otherwise)
+/// is left alone: this is a no-op once muda sets that label itself, and can then go.
+fn relabel_submenu_item(item: &gtk::Widget, text: &str) {
+    let Some(item) = item.downcast_ref::<gtk::MenuItem>() else {
+        return;
+    };
+    if item.submenu().is_none() {
+        return;
+    }
+    let Some(content) = item.child().and_then(|c| c.downcast::<gtk::Box>().ok()) else {
+        return;
+    };
+    // The GtkAccelLabel is a GtkLabel; a label unchanged stays untouched (no D-Bus signal).
+    for label in content
+        .children()
+        .into_iter()
+        .filter_map(|c| c.downcast::<gtk::Label>().ok())
+    {
+        if label.label() != text {
+            label.set_label(text);
+        }
     }
 }
 
@@ -215,11 +258,14 @@ impl MenuView {
             want.push(Slot::Enable);
         }
         self.row_apps.clear();
+        let mut relabelled = Vec::new();
         for (i, row) in m.rows.iter().take(MAX_ROWS).enumerate() {
             let slot = &mut self.rows[i];
+            // muda keeps the text as given (`&` doubled) and gives it back from `text()`.
             let label = menu_text(&row.label);
-            if slot.sub.text() != row.label {
-                slot.sub.set_text(label);
+            if slot.sub.text() != label {
+                slot.sub.set_text(&label);
+                relabelled.push((i, gtk_label_text(&row.label)));
             }
             let n = row.details.len().min(MAX_DETAILS);
             for (item, line) in slot.details.iter().zip(&row.details) {
@@ -253,6 +299,7 @@ impl MenuView {
             want.push(Slot::Alert(i));
         }
         self.reconcile(&want);
+        self.relabel_gtk_rows(&relabelled);
         self.apply_devices(&m.devices);
         set_text(&self.pause, m.pause_label);
         set_text(&self.alerts_pause, m.alerts_pause_label);
@@ -292,6 +339,25 @@ impl MenuView {
         self.shown = shown;
     }
 
+    /// Sets the rows' new labels in the GTK menu the tray exports (the same one tray-icon
+    /// took from `gtk_context_menu`), where each row sits at its place in `shown`. A row
+    /// inserted just now was built with its new label already.
+    fn relabel_gtk_rows(&self, rows: &[(usize, String)]) {
+        if rows.is_empty() {
+            return;
+        }
+        let items = self.menu.gtk_context_menu().children();
+        for (row, text) in rows {
+            let Some(at) = self.shown.iter().position(|s| *s == Slot::Row(*row)) else {
+                continue;
+            };
+            // Position 0 is the header.
+            if let Some(item) = items.get(at + 1) {
+                relabel_submenu_item(item, text);
+            }
+        }
+    }
+
     /// The device submenu: rebuilt only when the set of devices changes.
     fn apply_devices(&mut self, choices: &[DeviceChoice]) {
         let same = self.device_items.len() == choices.len()
@@ -322,5 +388,18 @@ impl MenuView {
             }
             set_checked(item, c.selected);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gtk_labels_double_underscores_and_keep_ampersands() {
+        assert_eq!(
+            gtk_label_text("my_app & co  ↓ 1.0 KiB/s"),
+            "my__app & co  ↓ 1.0 KiB/s"
+        );
     }
 }

@@ -1,6 +1,6 @@
 //! The dashboard page and its files, embedded in the binary: our own page, script modules
-//! and style sheet from `web/`, and uPlot (the chart library, pinned by
-//! `web/package-lock.json`), which build.rs copies from `web/node_modules` into OUT_DIR.
+//! and style sheet from `web/`, and uPlot (the chart library), committed in
+//! `web/vendor/uplot/` so that a build needs no npm (its README says how to update it).
 
 /// One file the server serves at `path`.
 pub struct Asset {
@@ -44,12 +44,12 @@ pub const FILES: &[Asset] = &[
     Asset {
         path: "/uplot.js",
         content_type: JS,
-        body: include_str!(concat!(env!("OUT_DIR"), "/uPlot.iife.min.js")),
+        body: include_str!("../../web/vendor/uplot/uPlot.iife.min.js"),
     },
     Asset {
         path: "/uplot.css",
         content_type: CSS,
-        body: include_str!(concat!(env!("OUT_DIR"), "/uPlot.min.css")),
+        body: include_str!("../../web/vendor/uplot/uPlot.min.css"),
     },
 ];
 
@@ -70,5 +70,58 @@ mod tests {
         }
         let uplot = FILES.iter().find(|a| a.path == "/uplot.js").map(|a| a.body);
         assert!(uplot.is_some_and(|b| b.contains("uPlot")));
+    }
+
+    /// The version `web/package-lock.json` pins for uplot.
+    fn locked_version(lock: &str) -> Option<String> {
+        let lock: serde_json::Value = serde_json::from_str(lock).ok()?;
+        let v = lock.pointer("/packages/node_modules~1uplot/version")?;
+        v.as_str().map(str::to_owned)
+    }
+
+    /// The version in the vendored script's first line, as uPlot's build writes it:
+    /// `/*! https://github.com/leeoniya/uPlot (v1.6.32) */`.
+    fn vendored_version(js: &str) -> Option<&str> {
+        let first = js.lines().next()?;
+        let rest = first.split_once("uPlot (v")?.1;
+        rest.split_once(')').map(|(v, _)| v)
+    }
+
+    // `make update-uplot` copies whatever the lock file pins, and nothing else ties the
+    // committed copy to it: a lock file bumped without the copy (or the reverse) fails here.
+    #[test]
+    fn the_vendored_uplot_is_the_version_the_lock_file_pins() {
+        let lock = include_str!("../../web/package-lock.json");
+        let js = include_str!("../../web/vendor/uplot/uPlot.iife.min.js");
+        let readme = include_str!("../../web/vendor/uplot/README.md");
+        let locked = locked_version(lock).expect("web/package-lock.json pins uplot");
+        let vendored = vendored_version(js).expect("uPlot.iife.min.js starts with its version");
+        assert_eq!(
+            locked, vendored,
+            "web/package-lock.json pins uplot {locked} but web/vendor/uplot/ holds \
+             {vendored}: run `make update-uplot` (see web/vendor/uplot/README.md)"
+        );
+        for named in [format!("# uPlot {locked} "), format!("`uplot@{locked}`")] {
+            assert!(
+                readme.contains(&named),
+                "web/vendor/uplot/README.md does not name uplot {locked} ({named})"
+            );
+        }
+    }
+
+    #[test]
+    fn version_readers_reject_what_they_cannot_read() {
+        assert_eq!(locked_version("{}"), None);
+        assert_eq!(locked_version("not json"), None);
+        assert_eq!(
+            locked_version(r#"{"packages":{"node_modules/uplot":{"version":"1.6.31"}}}"#),
+            Some("1.6.31".into())
+        );
+        assert_eq!(vendored_version(""), None);
+        assert_eq!(vendored_version("var uPlot=function(){}"), None);
+        assert_eq!(
+            vendored_version("/*! https://github.com/leeoniya/uPlot (v1.6.31) */\nvar"),
+            Some("1.6.31")
+        );
     }
 }
