@@ -26,6 +26,8 @@
 //!   `ActionInvoked` as if the user clicked a button, and can be stopped mid-test.
 //! * [`dashboard`]: a real `hogwatch server` on a replay ([`dashboard::Server`]) and raw
 //!   HTTP requests to it.
+//! * [`screenshots`]: the README's screenshots, written into `docs/` by the tests that take
+//!   them, each with a file of the labels it shows, so that a stale one fails its test.
 //!
 //! This file holds [`Error`] and [`Result`], what every helper returns, and re-exports the
 //! helpers that tests call as `support::NAME`.
@@ -44,6 +46,7 @@ pub mod process;
 pub mod procfs;
 pub mod replay;
 pub mod requirements;
+pub mod screenshots;
 pub mod snapshot;
 pub mod tcpgen;
 pub mod tray_app;

@@ -138,6 +138,31 @@ impl MenuNode {
         out
     }
 
+    /// The items directly below this node as a tray host draws them, one a line: a
+    /// separator as `----`, a toggle with `[x] `/`[ ] ` before it, a submenu with ` >` after
+    /// it; hidden items are left out. What a screenshot of the open menu shows, as text.
+    pub fn shown_items(&self) -> Vec<String> {
+        self.children
+            .iter()
+            .filter(|c| c.visible)
+            .map(|c| {
+                if c.is_separator() {
+                    return "----".to_owned();
+                }
+                let mut line = match (c.toggle_type.as_str(), c.checked()) {
+                    ("", _) => String::new(),
+                    (_, Some(true)) => "[x] ".to_owned(),
+                    _ => "[ ] ".to_owned(),
+                };
+                line.push_str(&c.text());
+                if c.submenu {
+                    line.push_str(" >");
+                }
+                line
+            })
+            .collect()
+    }
+
     /// An indented tree, one item a line, for error messages.
     pub fn dump(&self) -> String {
         let mut out = String::new();
