@@ -8,7 +8,9 @@
 //! bytes per bucket, with the gap), clicking an app charts it and a second click returns
 //! to all traffic, sorting, the device filter, the process view, pause and drag-zoom; no
 //! page error (nor a blocked resource) appears. It leaves a screenshot for the README in
-//! `target/test-artifacts/dashboard.png` and `docs/dashboard.png`.
+//! `target/test-artifacts/dashboard.png` and `docs/dashboard.png`, with the page's visible
+//! headings and controls in `docs/dashboard.labels.txt`: when they differ from the
+//! committed ones, the committed picture was stale and the test fails (commit both files).
 //!
 //! A second test replays 10,000 processes: the table stays quick and keeps only the rows
 //! in view in the DOM.
@@ -33,6 +35,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::dashboard::{free_port, Server};
+use support::screenshots;
 use support::tray_app::write_replay;
 use support::{err, find_pids, signal_pid, wait_until, Error, Result};
 
@@ -883,7 +886,14 @@ async fn walk_through(c: &Client, s: &mut Server) -> Result<()> {
     let artifacts = root.join("target/test-artifacts");
     std::fs::create_dir_all(&artifacts)?;
     std::fs::write(artifacts.join("dashboard.png"), &png)?;
-    std::fs::write(root.join("docs/dashboard.png"), &png)?;
+    // The README's copy, and whether the committed one showed this page; reported at the
+    // end, so a stale picture does not hide another failure.
+    let docs = screenshots::keep_in_docs(
+        "dashboard.png",
+        &png,
+        "dashboard.labels.txt",
+        &shown_controls(c).await?,
+    );
 
     // The page's policy blocks inline script (what an injected name would need), and the
     // page says so.
@@ -908,7 +918,33 @@ async fn walk_through(c: &Client, s: &mut Server) -> Result<()> {
         format!("the page's error line: {shown:?}")
     })?;
     eprintln!("[dashboard] done after {:?}", t0.elapsed());
-    s.expect_alive("the walk-through")
+    s.expect_alive("the walk-through")?;
+    docs
+}
+
+/// The page's visible headings and controls, in page order, as "tag: text" ("button: 30m
+/// (pressed)", "option: eth0"): what the screenshot shows besides figures and rows.
+async fn shown_controls(c: &Client) -> Result<Vec<String>> {
+    let found = c
+        .execute(
+            "const shown = el => el.getClientRects().length > 0; \
+             const own = el => [...el.childNodes].filter(n => n.nodeType === Node.TEXT_NODE) \
+               .map(n => n.textContent).join(' '); \
+             const out = []; \
+             for (const el of document.querySelectorAll('h1, h2, h3, button, th, label, option')) { \
+               if (!shown(el.tagName === 'OPTION' ? el.parentElement : el)) continue; \
+               const raw = el.tagName === 'LABEL' ? own(el) : el.textContent; \
+               const text = raw.replace(/\\s+/g, ' ').trim(); \
+               if (!text) continue; \
+               const pressed = el.getAttribute('aria-pressed') === 'true' ? ' (pressed)' : ''; \
+               out.push(`${el.tagName.toLowerCase()}: ${text}${pressed}`); \
+             } \
+             return out;",
+            vec![],
+        )
+        .await
+        .map_err(wd)?;
+    serde_json::from_value(found).map_err(|e| err(format!("the page's controls: {e}")))
 }
 
 const ALERT_CONFIG: &str = r#"

@@ -1,4 +1,4 @@
-//! Self-test of the desktop harness (tests/support/desktop.rs), without the app: Xvfb, the
+//! Self-test of the desktop harness (tests/support/desktop/), without the app: Xvfb, the
 //! private bus and xfce4-panel start, the panel hosts StatusNotifierItems, a screenshot
 //! shows it, and every process is gone after the desktop drops. The screenshot is kept in
 //! `target/test-artifacts/desktop_harness_panel.png`.

@@ -13,7 +13,7 @@ use tray_icon::menu::{
 
 /// Row slots made up front: the most rows `top_n` may ask for.
 pub const MAX_ROWS: usize = 20;
-/// Detail lines a row's submenu can show (see `menu_model::details`).
+/// Detail lines a row's submenu can show (see `menu_model/labels.rs`, `details`).
 const MAX_DETAILS: usize = 10;
 
 /// The items between the header and the settings, in menu order; each shown or not.
