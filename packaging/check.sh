@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make package-check`: the .deb and .rpm that `make deb rpm` just built, checked for real.
 #
-#  1. The .deb: lintian (errors fail, warnings are printed; the README justifies each),
+#  1. The .deb: lintian (errors fail, warnings are printed; docs/packaging.md justifies each),
 #     Depends, desktop-file-validate on both desktop entries, appstreamcli validate --no-net
 #     on the metainfo, PNG sizes, man pages through man's own warnings, versions agreeing
 #     (Cargo.toml, the Debian changelog, the metainfo), the polkit policy's exec.path, and
