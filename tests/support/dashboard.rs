@@ -139,48 +139,18 @@ impl Server {
     /// Sends `head` (the request line and headers, without the blank line) and `body`
     /// as they are, with `Connection: close`; reads the whole response.
     pub fn request(&self, head: &str, body: &[u8]) -> Result<Response> {
-        let mut raw = head.as_bytes().to_vec();
-        raw.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
-        raw.extend_from_slice(body);
-        self.send_raw(&raw)
+        request(self.port, head, body)
     }
 
     /// Sends `bytes` as they are and reads until the server closes the connection; an
     /// error when the answer is not HTTP (or there is none).
     pub fn send_raw(&self, bytes: &[u8]) -> Result<Response> {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port))?;
-        s.set_read_timeout(Some(Duration::from_secs(10)))?;
-        s.write_all(bytes)?;
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw)?;
-        let text = String::from_utf8_lossy(&raw).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let mut lines = head.lines();
-        let status = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|c| c.parse().ok())
-            .ok_or_else(|| err(format!("no HTTP status in {text:?}")))?;
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-            .collect();
-        Ok(Response {
-            status,
-            headers,
-            body: body.to_string(),
-        })
+        send_raw(self.port, bytes)
     }
 
     /// `GET target` with the bearer token.
     pub fn get(&self, target: &str) -> Result<Response> {
-        self.request(
-            &format!(
-                "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: Bearer {}",
-                self.port, self.token
-            ),
-            b"",
-        )
+        get(self.port, &self.token, target)
     }
 
     /// `GET target` with the token, expecting 200 and JSON.
@@ -208,4 +178,51 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// `GET target` from the dashboard server on loopback `port`, with the bearer `token`.
+pub fn get(port: u16, token: &str, target: &str) -> Result<Response> {
+    request(
+        port,
+        &format!(
+            "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}"
+        ),
+        b"",
+    )
+}
+
+/// Sends `head` (the request line and headers, without the blank line) and `body` to
+/// loopback `port` as they are, with `Connection: close`; reads the whole response.
+pub fn request(port: u16, head: &str, body: &[u8]) -> Result<Response> {
+    let mut raw = head.as_bytes().to_vec();
+    raw.extend_from_slice(b"\r\nConnection: close\r\n\r\n");
+    raw.extend_from_slice(body);
+    send_raw(port, &raw)
+}
+
+/// Sends `bytes` as they are to loopback `port` and reads until the server closes the
+/// connection; an error when the answer is not HTTP (or there is none).
+pub fn send_raw(port: u16, bytes: &[u8]) -> Result<Response> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(10)))?;
+    s.write_all(bytes)?;
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| err(format!("no HTTP status in {text:?}")))?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    Ok(Response {
+        status,
+        headers,
+        body: body.to_string(),
+    })
 }

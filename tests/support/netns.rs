@@ -321,3 +321,30 @@ impl Pair {
         Ok(Pair { h, p, link })
     }
 }
+
+/// Runs `f` on a thread of its own that has joined network namespace `ns` (created by
+/// `ip netns add`, so named in /run/netns): for talking to a server that listens on the
+/// namespace's loopback. The test's other threads stay where they are.
+pub fn in_netns<T: Send>(ns: &str, f: impl FnOnce() -> T + Send) -> Result<T> {
+    use std::os::fd::AsRawFd;
+    let file = std::fs::File::open(format!("/run/netns/{ns}"))?;
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                #[allow(unsafe_code)]
+                // SAFETY: setns(2) takes a file descriptor we own (open for the whole call)
+                // and a namespace type; it changes only the calling thread's network
+                // namespace, and this thread is ours, ending with the scope.
+                let rc = unsafe { libc::setns(file.as_raw_fd(), libc::CLONE_NEWNET) };
+                if rc != 0 {
+                    return Err(err(format!(
+                        "setns into {ns}: {}",
+                        std::io::Error::last_os_error()
+                    )));
+                }
+                Ok(f())
+            })
+            .join()
+            .map_err(|_| err(format!("the thread in {ns} panicked")))?
+    })
+}

@@ -1,0 +1,484 @@
+//! One collector per user, whatever the front ends: with a `hogwatch server` collecting
+//! with real nethogs and real traffic in a network namespace,
+//!
+//! * `hogwatch top --json --count 5` attaches to it: it prints 5 snapshots, each equal to
+//!   the server's `/api/snapshot` of the same refresh, and says on stderr that it is
+//!   attached; a second `hogwatch server` on another port serves the same refreshes;
+//!   during all of it there is exactly one helper and one nethogs for the device, and no
+//!   privilege route is even attempted (pkexec and sudo are replaced, in the front ends'
+//!   private mount namespace, by a script that records any call: none comes);
+//! * a `hogwatch` tray started while the server runs attaches to it (its menu shows the
+//!   server's talkers); its Quit leaves the server running; a second tray hands over;
+//! * when nothing runs, `top` collects by itself and says so.
+//!
+//! Each run gets its own HOME and runtime folder; every child is stopped by pid.
+
+mod support;
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use support::cli::{hog_argv, refs};
+use support::dashboard::{free_port, get};
+use support::desktop::Desktop;
+use support::home::Home;
+use support::netns::{in_netns, Pair};
+use support::tray_app::{item, quit, row, start_tray, HOGWATCH};
+use support::{
+    err, find_pids, nethogs_pids_for, require_root_and_nethogs, tcp_client, wait_until, Child,
+    Deadline, GenServer, Result,
+};
+
+/// Replaces pkexec and sudo, in a private mount namespace, with a script that appends
+/// its command line to `record` and fails; then execs its arguments.
+fn spy_wrapper(record: &std::path::Path, dir: &std::path::Path) -> Result<Vec<String>> {
+    let spy = dir.join("spy.sh");
+    std::fs::write(
+        &spy,
+        format!(
+            "#!/bin/sh\necho \"$0 $*\" >> '{}'\nexit 1\n",
+            record.display()
+        ),
+    )?;
+    std::fs::set_permissions(&spy, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    let script = format!(
+        "mount --bind '{0}' /usr/bin/pkexec && mount --bind '{0}' /usr/bin/sudo || exit 97; \
+         exec \"$0\" \"$@\"",
+        spy.display()
+    );
+    Ok(["unshare", "-m", "--propagation", "private", "sh", "-c"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([script])
+        .collect())
+}
+
+/// The dashboard's URL that `hogwatch server` prints, and its token.
+fn dashboard_of(child: &mut Child, deadline: &Deadline) -> Result<(String, String)> {
+    let url = wait_until(
+        "the dashboard URL",
+        deadline.cap(Duration::from_secs(20)),
+        || {
+            child
+                .stderr_text()
+                .lines()
+                .find_map(|l| l.strip_prefix("hogwatch: dashboard at "))
+                .map(|u| u.trim().to_string())
+        },
+    )?;
+    let token = url
+        .split_once("token=")
+        .map(|(_, t)| t.to_string())
+        .ok_or_else(|| err(format!("no token in {url}")))?;
+    Ok((url, token))
+}
+
+fn helper_pids() -> Vec<u32> {
+    find_pids(|argv| {
+        argv.first()
+            .is_some_and(|a| a.ends_with("/hogwatch-helper"))
+    })
+}
+
+/// Counts helpers and nethogs for `dev` every 50 ms until stopped: (min, max) of each.
+struct Census {
+    stop: Arc<AtomicBool>,
+    seen: Arc<Mutex<Vec<(usize, usize)>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Census {
+    fn start(dev: &str) -> Census {
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (s, v, dev) = (Arc::clone(&stop), Arc::clone(&seen), dev.to_owned());
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::SeqCst) {
+                let counts = (helper_pids().len(), nethogs_pids_for(&dev).len());
+                if let Ok(mut v) = v.lock() {
+                    v.push(counts);
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        Census {
+            stop,
+            seen,
+            thread: Some(thread),
+        }
+    }
+
+    /// Every count seen (helpers, nethogs).
+    fn finish(mut self) -> Vec<(usize, usize)> {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.seen.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+/// Reads `/api/snapshot` every 100 ms until stopped: every refresh it saw, by `ts`.
+struct Snapshots {
+    stop: Arc<AtomicBool>,
+    seen: Arc<Mutex<BTreeMap<u64, Value>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Snapshots {
+    /// Polls the server listening in network namespace `ns`.
+    fn start(ns: &str, port: u16, token: &str) -> Snapshots {
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(BTreeMap::new()));
+        let (s, v, token) = (Arc::clone(&stop), Arc::clone(&seen), token.to_owned());
+        let ns = ns.to_owned();
+        let thread = std::thread::spawn(move || {
+            let _ = in_netns(&ns, || {
+                while !s.load(Ordering::SeqCst) {
+                    if let Ok(r) = get(port, &token, "/api/snapshot") {
+                        if let Ok(snap) = serde_json::from_str::<Value>(&r.body) {
+                            if let (Some(ts), Ok(mut v)) = (snap["ts"].as_u64(), v.lock()) {
+                                v.insert(ts, snap);
+                            }
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            });
+        });
+        Snapshots {
+            stop,
+            seen,
+            thread: Some(thread),
+        }
+    }
+
+    fn finish(mut self) -> BTreeMap<u64, Value> {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.seen.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+#[test]
+fn top_and_a_second_server_attach_to_the_running_collector() -> Result<()> {
+    require_root_and_nethogs();
+    let deadline = Deadline::after(Duration::from_secs(80));
+    let pair = Pair::new("one")?;
+    let dev = pair.link.dev.clone();
+    let peer_ip = pair.link.peer_ip.to_string();
+    let gen = GenServer::start(
+        "one-gen",
+        pair.p.name(),
+        "tcp-server",
+        &peer_ip,
+        &["--timeout", "60"],
+    )?;
+    let work = tempfile::Builder::new().prefix("hogwatch-one-").tempdir()?;
+    let record = work.path().join("privilege-calls");
+    let spy = spy_wrapper(&record, work.path())?;
+    let spy: Vec<&str> = refs(&spy);
+
+    // The collector: `hogwatch server` running nethogs directly (as root).
+    let home = Home::new("hogwatch-one-")?;
+    let port = free_port()?.to_string();
+    let argv = hog_argv(
+        &[],
+        HOGWATCH,
+        &home,
+        &[
+            "server",
+            &port,
+            "--elevate",
+            "none",
+            "--interval",
+            "1",
+            "--devices",
+            &dev,
+            "--no-history",
+        ],
+    );
+    let mut server = Child::spawn("one-server", Some(pair.h.name()), &refs(&argv))?;
+    let (_, token) = dashboard_of(&mut server, &deadline)?;
+    let port: u16 = port.parse().map_err(|_| err("port"))?;
+    let h = pair.h.name().to_owned();
+    // The servers listen on H's loopback.
+    let h_get = |port: u16, token: &str| -> Option<String> {
+        in_netns(&h, || {
+            get(port, token, "/api/snapshot").ok().map(|r| r.body)
+        })
+        .ok()
+        .flatten()
+    };
+    wait_until(
+        "nethogs on the device",
+        deadline.cap(Duration::from_secs(15)),
+        || (!nethogs_pids_for(&dev).is_empty()).then_some(()),
+    )?;
+    // Traffic for the whole test, so the snapshots have a talker.
+    let mut client = tcp_client(
+        "one-client",
+        pair.h.name(),
+        &format!("{peer_ip}:{}", gen.port),
+        &[
+            "--send-bytes",
+            "4000000",
+            "--rate",
+            "200000",
+            "--timeout",
+            "40",
+        ],
+    )?;
+    let last = std::cell::RefCell::new(String::new());
+    let waited = wait_until(
+        "a per-process refresh with the client",
+        deadline.cap(Duration::from_secs(15)),
+        || {
+            let body = h_get(port, &token).unwrap_or_default();
+            last.replace(body.clone());
+            let s: Value = serde_json::from_str(&body).ok()?;
+            (s["mode"] == "per-process" && s["processes"].as_array().is_some_and(|p| !p.is_empty()))
+                .then_some(())
+        },
+    );
+    if let Err(e) = waited {
+        return Err(err(format!(
+            "{}; the last snapshot: {}; server stderr:\n{}",
+            e.0,
+            last.borrow(),
+            server.stderr_text()
+        )));
+    }
+
+    let census = Census::start(&dev);
+    let served = Snapshots::start(pair.h.name(), port, &token);
+
+    // top, with pkexec forced: were it to collect, pkexec (the spy) would be called.
+    let argv = hog_argv(
+        &spy,
+        HOGWATCH,
+        &home,
+        &[
+            "top",
+            "--json",
+            "--count",
+            "5",
+            "--elevate",
+            "pkexec",
+            "--devices",
+            &dev,
+        ],
+    );
+    let mut top = Child::spawn("one-top", Some(pair.h.name()), &refs(&argv))?;
+    let status = top.wait_exit(deadline.cap(Duration::from_secs(20)))?;
+    while top
+        .lines()
+        .next_line(deadline.cap(Duration::from_secs(5)))?
+        .is_some()
+    {}
+    let top_lines: Vec<String> = top
+        .lines()
+        .history()
+        .iter()
+        .filter(|l| l.starts_with('{'))
+        .cloned()
+        .collect();
+    let top_err = top.stderr_text();
+
+    // A second server on another port, also with pkexec forced.
+    let port2 = free_port()?;
+    let port2_s = port2.to_string();
+    let argv = hog_argv(
+        &spy,
+        HOGWATCH,
+        &home,
+        &["server", &port2_s, "--elevate", "pkexec"],
+    );
+    let mut second = Child::spawn("one-server2", Some(pair.h.name()), &refs(&argv))?;
+    let (_, token2) = dashboard_of(&mut second, &deadline)?;
+    let mut second_seen: BTreeMap<u64, Value> = BTreeMap::new();
+    wait_until(
+        "3 refreshes from the second server",
+        deadline.cap(Duration::from_secs(15)),
+        || {
+            if let Some(body) = h_get(port2, &token2) {
+                if let Ok(s) = serde_json::from_str::<Value>(&body) {
+                    if let Some(ts) = s["ts"].as_u64().filter(|t| *t > 0) {
+                        second_seen.insert(ts, s);
+                    }
+                }
+            }
+            (second_seen.len() >= 3).then_some(())
+        },
+    )?;
+    let second_err = second.stderr_text();
+    second.stop();
+    let served = served.finish();
+    let counts = census.finish();
+
+    // top: 5 snapshots, attached, each the server's own refresh.
+    assert!(status.success(), "top: {status}; stderr:\n{top_err}");
+    assert!(
+        top_err.contains(&format!(
+            "attached to `hogwatch server` (pid {}): no collector of its own",
+            server.pid()
+        )),
+        "top's stderr:\n{top_err}"
+    );
+    assert_eq!(top_lines.len(), 5, "top printed:\n{}", top_lines.join("\n"));
+    for line in &top_lines {
+        let snap: Value = serde_json::from_str(line)?;
+        let ts = snap["ts"].as_u64().ok_or("no ts")?;
+        let theirs = served.get(&ts).ok_or_else(|| {
+            err(format!(
+                "top printed refresh {ts}, which /api/snapshot never served ({:?})",
+                served.keys().collect::<Vec<_>>()
+            ))
+        })?;
+        assert_eq!(
+            &snap, theirs,
+            "top's snapshot {ts} differs from /api/snapshot"
+        );
+    }
+    assert!(
+        top_lines
+            .iter()
+            .any(|l| l.contains("\"per-process\"") && l.contains("\"pid\"")),
+        "top saw per-process data"
+    );
+    // The second server: attached, serving the same refreshes.
+    assert!(
+        second_err.contains("no collector of its own"),
+        "second server's stderr:\n{second_err}"
+    );
+    for (ts, snap) in &second_seen {
+        if let Some(theirs) = served.get(ts) {
+            assert_eq!(snap, theirs, "the second server's snapshot {ts} differs");
+        }
+    }
+    assert!(
+        second_seen.keys().any(|ts| served.contains_key(ts)),
+        "the two servers never showed the same refresh"
+    );
+    // One helper, one nethogs, the whole time; no privilege route tried.
+    assert!(counts.len() > 20, "census: {} samples", counts.len());
+    let wrong: Vec<&(usize, usize)> = counts.iter().filter(|c| **c != (1, 1)).collect();
+    assert!(
+        wrong.is_empty(),
+        "(helpers, nethogs) other than (1, 1) seen {} times: {:?}",
+        wrong.len(),
+        &wrong[..wrong.len().min(10)]
+    );
+    let calls = std::fs::read_to_string(&record).unwrap_or_default();
+    assert!(calls.is_empty(), "pkexec/sudo were called:\n{calls}");
+    // The collector lives on.
+    assert!(server.try_status().is_none(), "the server is still running");
+    client.stop();
+    server.stop();
+    Ok(())
+}
+
+#[test]
+fn a_tray_attaches_to_a_running_server_and_quits_alone() -> Result<()> {
+    require_root_and_nethogs();
+    let deadline = Deadline::after(Duration::from_secs(60));
+    let home = Home::new("hogwatch-one-tray-")?;
+    let desktop = Desktop::start(&home)?;
+    let work = tempfile::tempdir()?;
+    let source = format!(
+        "replay:{}",
+        support::tray_app::write_replay(work.path(), 120)?
+    );
+    let port = free_port()?.to_string();
+    let server_argv = [
+        HOGWATCH,
+        "server",
+        &port,
+        "--source",
+        &source,
+        "--replay-speed",
+        "1",
+        "--no-history",
+    ];
+    let mut server = desktop.spawn("attach-server", &server_argv)?;
+    let (_, token) = dashboard_of(&mut server, &deadline)?;
+    let port: u16 = port.parse().map_err(|_| err("port"))?;
+
+    // The tray: no collector of its own; the menu shows the server's talkers.
+    let (mut tray_hog, tray) = start_tray(&desktop, "attach-tray", &[HOGWATCH, "--no-history"])?;
+    tray.wait_layout(deadline.cap(Duration::from_secs(15)), |m| {
+        row(m, "bigdown").is_some()
+    })?;
+    assert!(
+        !tray_hog.stderr_text().contains("dashboard at"),
+        "the attached tray started a server of its own:\n{}",
+        tray_hog.stderr_text()
+    );
+    let layout = tray.layout()?;
+    assert!(
+        item(&layout, "Open dashboard")?.enabled,
+        "the server's dashboard"
+    );
+
+    // A second `hogwatch` hands over: a tray shows the core already.
+    let second = desktop.run(&[HOGWATCH], Duration::from_secs(15))?;
+    assert!(
+        second
+            .stdout
+            .starts_with("hogwatch is already running: hogwatch is running without a tray"),
+        "second: {:?} {}",
+        second.stdout,
+        second.stderr
+    );
+
+    // Quit in the attached tray: the tray goes, the server stays and keeps serving.
+    quit(&tray, &mut tray_hog)?;
+    let before = get(port, &token, "/api/snapshot")?.body;
+    wait_until(
+        "a newer refresh from the server",
+        deadline.cap(Duration::from_secs(5)),
+        || {
+            let now = get(port, &token, "/api/snapshot").ok()?.body;
+            (now != before).then_some(())
+        },
+    )?;
+    assert!(
+        server.try_status().is_none(),
+        "the server outlives the tray"
+    );
+    server.stop();
+    Ok(())
+}
+
+#[test]
+fn top_collects_by_itself_when_nothing_runs() -> Result<()> {
+    let home = Home::new("hogwatch-one-alone-")?;
+    let fixture = support::cli::fixture_dir().join("trace_v2_names_spaces_uid.txt");
+    let source = format!("replay:{}", fixture.display());
+    let argv = hog_argv(
+        &[],
+        HOGWATCH,
+        &home,
+        &[
+            "top",
+            "--source",
+            &source,
+            "--replay-speed",
+            "0",
+            "--rows",
+            "3",
+        ],
+    );
+    let out = support::run(&refs(&argv), Duration::from_secs(30))?;
+    assert!(out.status.success(), "{}", out.stderr);
+    assert!(
+        out.stdout.lines().nth(1) == Some("collecting here (replay)"),
+        "the header says where the figures come from:\n{}",
+        out.stdout
+    );
+    Ok(())
+}
