@@ -82,36 +82,47 @@ fn helper_pids() -> Vec<u32> {
     })
 }
 
-/// Counts helpers and nethogs for `dev` every 50 ms until stopped: (min, max) of each.
-struct Census {
+/// A thread that adds to a `T` every `every` until finished (in network namespace `ns`
+/// when given, for servers listening there).
+struct Watch<T> {
     stop: Arc<AtomicBool>,
-    seen: Arc<Mutex<Vec<(usize, usize)>>>,
+    seen: Arc<Mutex<T>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-impl Census {
-    fn start(dev: &str) -> Census {
+impl<T: Default + Clone + Send + 'static> Watch<T> {
+    fn start(
+        ns: Option<&str>,
+        every: Duration,
+        mut look: impl FnMut(&mut T) + Send + 'static,
+    ) -> Watch<T> {
         let stop = Arc::new(AtomicBool::new(false));
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let (s, v, dev) = (Arc::clone(&stop), Arc::clone(&seen), dev.to_owned());
+        let seen = Arc::new(Mutex::new(T::default()));
+        let (s, v, ns) = (Arc::clone(&stop), Arc::clone(&seen), ns.map(str::to_owned));
         let thread = std::thread::spawn(move || {
-            while !s.load(Ordering::SeqCst) {
-                let counts = (helper_pids().len(), nethogs_pids_for(&dev).len());
-                if let Ok(mut v) = v.lock() {
-                    v.push(counts);
+            let mut run = || {
+                while !s.load(Ordering::SeqCst) {
+                    if let Ok(mut v) = v.lock() {
+                        look(&mut v);
+                    }
+                    std::thread::sleep(every);
                 }
-                std::thread::sleep(Duration::from_millis(50));
+            };
+            match ns {
+                Some(ns) => {
+                    let _ = in_netns(&ns, run);
+                }
+                None => run(),
             }
         });
-        Census {
+        Watch {
             stop,
             seen,
             thread: Some(thread),
         }
     }
 
-    /// Every count seen (helpers, nethogs).
-    fn finish(mut self) -> Vec<(usize, usize)> {
+    fn finish(mut self) -> T {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -120,48 +131,36 @@ impl Census {
     }
 }
 
-/// Reads `/api/snapshot` every 100 ms until stopped: every refresh it saw, by `ts`.
-struct Snapshots {
-    stop: Arc<AtomicBool>,
-    seen: Arc<Mutex<BTreeMap<u64, Value>>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// (helpers, nethogs for `dev`) every 50 ms.
+fn census(dev: &str) -> Watch<Vec<(usize, usize)>> {
+    let dev = dev.to_owned();
+    Watch::start(
+        None,
+        Duration::from_millis(50),
+        move |v: &mut Vec<(usize, usize)>| {
+            v.push((helper_pids().len(), nethogs_pids_for(&dev).len()))
+        },
+    )
 }
 
-impl Snapshots {
-    /// Polls the server listening in network namespace `ns`.
-    fn start(ns: &str, port: u16, token: &str) -> Snapshots {
-        let stop = Arc::new(AtomicBool::new(false));
-        let seen = Arc::new(Mutex::new(BTreeMap::new()));
-        let (s, v, token) = (Arc::clone(&stop), Arc::clone(&seen), token.to_owned());
-        let ns = ns.to_owned();
-        let thread = std::thread::spawn(move || {
-            let _ = in_netns(&ns, || {
-                while !s.load(Ordering::SeqCst) {
-                    if let Ok(r) = get(port, &token, "/api/snapshot") {
-                        if let Ok(snap) = serde_json::from_str::<Value>(&r.body) {
-                            if let (Some(ts), Ok(mut v)) = (snap["ts"].as_u64(), v.lock()) {
-                                v.insert(ts, snap);
-                            }
-                        }
-                    }
-                    std::thread::sleep(Duration::from_millis(100));
+/// Every refresh `/api/snapshot` of the server on `port` in `ns` served, by `ts`, read
+/// every 100 ms.
+fn served(ns: &str, port: u16, token: &str) -> Watch<BTreeMap<u64, Value>> {
+    let token = token.to_owned();
+    Watch::start(
+        Some(ns),
+        Duration::from_millis(100),
+        move |v: &mut BTreeMap<u64, Value>| {
+            let snap = get(port, &token, "/api/snapshot")
+                .ok()
+                .and_then(|r| serde_json::from_str::<Value>(&r.body).ok());
+            if let Some(snap) = snap {
+                if let Some(ts) = snap["ts"].as_u64() {
+                    v.insert(ts, snap);
                 }
-            });
-        });
-        Snapshots {
-            stop,
-            seen,
-            thread: Some(thread),
-        }
-    }
-
-    fn finish(mut self) -> BTreeMap<u64, Value> {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-        self.seen.lock().map(|v| v.clone()).unwrap_or_default()
-    }
+            }
+        },
+    )
 }
 
 #[test]
@@ -254,8 +253,8 @@ fn top_and_a_second_server_attach_to_the_running_collector() -> Result<()> {
         )));
     }
 
-    let census = Census::start(&dev);
-    let served = Snapshots::start(pair.h.name(), port, &token);
+    let census = census(&dev);
+    let served = served(pair.h.name(), port, &token);
 
     // top, with pkexec forced: were it to collect, pkexec (the spy) would be called.
     let argv = hog_argv(
