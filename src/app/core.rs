@@ -99,6 +99,7 @@ pub async fn start(
         history_problem: String::new(),
         alerts_tx,
         front: updates_tx,
+        live: settings.live(),
         front_notices: notices_tx,
         about: about_tx,
         latest: latest_tx,
@@ -141,8 +142,11 @@ struct Core {
     history: bool,
     history_problem: String,
     alerts_tx: watch::Sender<Vec<String>>,
-    /// This process's front end: every update (it is waited for).
+    /// This process's front end. A replay waits for it (it gets every update); live
+    /// collection never does: a front end that stops reading (a `top` whose terminal is
+    /// paused) misses updates instead of holding up the collector and the history.
     front: mpsc::Sender<Arc<Update>>,
+    live: bool,
     front_notices: mpsc::UnboundedSender<Notice>,
     /// Who runs the core, and the latest update: what attached front ends are told first.
     about: watch::Sender<About>,
@@ -192,7 +196,17 @@ impl Core {
         });
         self.latest.send_replace(Some(Arc::clone(&u)));
         let _ = self.served.updates.send(Arc::clone(&u));
-        self.front.send(u).await.is_ok()
+        if !self.live {
+            return self.front.send(u).await.is_ok();
+        }
+        match self.front.try_send(u) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::debug!("the front end is behind: it misses a refresh");
+                true
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
     }
 
     fn notice(&self, n: Notice) {
