@@ -262,6 +262,7 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
 
     checks.extend(config_checks(global));
     checks.extend(history_checks(&settings));
+    checks.push(running_check().await);
 
     let failed = checks.iter().any(|c| c.level == Level::Fail);
     for c in &checks {
@@ -281,6 +282,46 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Whether a hogwatch collects for this user now (the others attach to it). Asks its
+/// socket; never claims the lock, so the doctor never becomes the collector.
+async fn running_check() -> Check {
+    let (dir, _) = crate::app::instance::user_dir();
+    let socket = crate::app::instance::socket_path(&dir);
+    if !socket.exists() {
+        return check(Level::Info, "no hogwatch runs for this user now", None);
+    }
+    match crate::app::protocol::info(&socket).await {
+        Ok(about) => {
+            // The URL without its token: a terminal's scrollback is no place for it.
+            let dashboard = about
+                .dashboard
+                .as_deref()
+                .map(|u| u.split('?').next().unwrap_or(u).to_owned());
+            let what = match dashboard {
+                Some(d) => format!(
+                    "{} (pid {}) collects for this user; dashboard at {d}",
+                    about.role.name(),
+                    about.pid
+                ),
+                None => format!(
+                    "{} (pid {}) collects for this user",
+                    about.role.name(),
+                    about.pid
+                ),
+            };
+            check(Level::Ok, what, None)
+        }
+        Err(_) => check(
+            Level::Info,
+            format!(
+                "{} is left over from a hogwatch that is gone",
+                socket.display()
+            ),
+            None,
+        ),
+    }
 }
 
 /// The config file and any key in it that was rejected.
