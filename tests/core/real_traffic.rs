@@ -15,7 +15,7 @@
 //!
 //! Requires root, nethogs, iproute2 and python3 (panics otherwise; never skips).
 
-mod support;
+use crate::support;
 
 use std::collections::HashMap;
 use std::path::Path;

@@ -18,7 +18,7 @@
 //! Chromium and chromedriver are stopped by pid (their process group and every process of
 //! the test's own profile), also when a test fails.
 
-mod support;
+use crate::support;
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use fantoccini::{Client, ClientBuilder, Locator};

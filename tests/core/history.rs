@@ -19,7 +19,7 @@
 //! need root (setpriv, mount namespaces) panic with a clear message otherwise.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use hogwatch::store::batch::Batch;
 use hogwatch::store::tiers::{billing_month_start, Tier, Zone, TIERS};
@@ -63,7 +63,7 @@ fn require_root(what: &str) {
         Some(0) => {}
         other => panic!(
             "{what} must run as root (it uses setpriv or mount namespaces); effective uid is \
-             {other:?}. Run it as root, e.g. `sudo -E cargo test --test history`."
+             {other:?}. Run it as root, e.g. `sudo -E cargo test --test core history`."
         ),
     }
 }

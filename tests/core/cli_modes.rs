@@ -12,7 +12,7 @@
 //! Tests that need root (namespaces, mounts, nethogs) panic with a clear message
 //! otherwise: they never skip silently.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
