@@ -9,6 +9,8 @@ use hogwatch::store::{Retention, Store};
 use proptest::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
+// ------------------------------------------------------------------- the property test
+
 const APP_KEYS: [&str; 4] = [
     "/usr/lib/firefox/firefox",
     "/usr/bin/python3 /srv/sync.py",
@@ -438,7 +440,7 @@ fn tiers_agree_across_local_midnight_in_every_zone() {
     );
 }
 
-// ----------------------------------------------- 2b. coarse-only ranges, half-hour zones
+// ------------------------------------------------- coarse-only ranges, half-hour zones
 
 /// Once minute data has expired, a range starting or ending inside an old day is cut into
 /// whole hours up to a local midnight, then whole days. Each byte must still count once,
