@@ -226,3 +226,20 @@ pub fn send_raw(port: u16, bytes: &[u8]) -> Result<Response> {
         body: body.to_string(),
     })
 }
+
+/// The dashboard URL a `hogwatch server` (or tray) printed on stderr ("hogwatch: dashboard
+/// at URL"), and its token, within `timeout`.
+pub fn printed_dashboard(child: &Child, timeout: Duration) -> Result<(String, String)> {
+    let url = wait_until("the dashboard URL", timeout, || {
+        child
+            .stderr_text()
+            .lines()
+            .find_map(|l| l.strip_prefix("hogwatch: dashboard at "))
+            .map(|u| u.trim().to_string())
+    })?;
+    let token = url
+        .split_once("token=")
+        .map(|(_, t)| t.to_string())
+        .ok_or_else(|| err(format!("no token in {url}")))?;
+    Ok((url, token))
+}

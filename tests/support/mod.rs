@@ -1,5 +1,9 @@
 //! Test harness for integration tests that need real traffic, network namespaces and
-//! background processes. Use it from a test file with `mod support;`.
+//! background processes. Each suite's `main.rs` (`tests/core/`, `tests/web/`,
+//! `tests/desktop/`) declares it once with `#[path = "../support/mod.rs"] mod support;`, and
+//! its modules reach it as `crate::support`. The suites' tests run on parallel threads
+//! of one process: what a helper creates (namespaces, devices, displays, ports, HOMEs) is
+//! unique per call across the whole process, not per test file.
 //!
 //! * [`netns`]: [`netns::Netns`] guards (unique names, deleted on drop, also on panic),
 //!   veth pairs with static ARP and link-local /30 addresses, and the two-device
@@ -54,7 +58,7 @@ pub mod wait;
 
 use std::fmt;
 
-// Every test file and module reaches these as `support::NAME`, as before the split.
+// Every test module reaches these as `support::NAME`.
 #[allow(unused_imports)]
 pub use lines::LineReader;
 #[allow(unused_imports)]

@@ -2,6 +2,7 @@
 
 use super::super::{err, wait_until, Child, Result};
 use std::path::Path;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 /// Screen of the virtual X server: wide enough for a full-width panel and an open menu.
@@ -15,12 +16,22 @@ const DISPLAY_TRIES: u32 = 200;
 
 const XVFB_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Starts Xvfb on the first free display from [`FIRST_DISPLAY`]. Race-safe across threads
-/// and processes: Xvfb binds `/tmp/.X11-unix/X<n>` itself and exits when another server
-/// holds it, and `-displayfd` reports readiness (written once it accepts connections).
+/// Where this process's next search starts: one past the last display it was given,
+/// counted without wrapping (the display is `FIRST_DISPLAY + NEXT % DISPLAY_TRIES`). The
+/// tests of a suite run on threads of one process, so without it a display one test has
+/// just released would be the first free number for the next, whose new socket would then
+/// look like a leftover of the first (the desktop harness checks that none is left).
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// Starts Xvfb on the first free display from where this process's last one was (see
+/// [`NEXT`]), from [`FIRST_DISPLAY`] at first. Race-safe across threads and processes: Xvfb
+/// binds `/tmp/.X11-unix/X<n>` itself and exits when another server holds it, and
+/// `-displayfd` reports readiness (written once it accepts connections).
 pub(super) fn start_xvfb() -> Result<(Child, String)> {
     let mut skipped = Vec::new();
-    for n in FIRST_DISPLAY..FIRST_DISPLAY + DISPLAY_TRIES {
+    let first = NEXT.load(Ordering::SeqCst);
+    for k in first..first + DISPLAY_TRIES {
+        let n = FIRST_DISPLAY + k % DISPLAY_TRIES;
         if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
             || Path::new(&format!("/tmp/.X{n}-lock")).exists()
         {
@@ -51,6 +62,7 @@ pub(super) fn start_xvfb() -> Result<(Child, String)> {
                 wait_until("an X connection", XVFB_TIMEOUT, || {
                     x11rb::connect(Some(&display)).ok()
                 })?;
+                NEXT.fetch_max(k + 1, Ordering::SeqCst);
                 return Ok((xvfb, display));
             }
             Ok(Some(line)) => {

@@ -4,7 +4,7 @@
 
 use hogwatch::collect::nethogs::probe::INSTALLED_HELPER;
 
-const POLICY: &str = include_str!("../packaging/org.hogwatch.helper.policy");
+const POLICY: &str = include_str!("../../packaging/org.hogwatch.helper.policy");
 
 /// The text between `<tag>` and `</tag>` (first occurrence), trimmed.
 fn element<'a>(xml: &'a str, tag: &str) -> Option<&'a str> {

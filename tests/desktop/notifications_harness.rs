@@ -7,7 +7,7 @@
 //! refused while the first owns the name; after `stop()` the name has no owner.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 use support::desktop::Desktop;
@@ -399,6 +399,8 @@ fn notify_rust_client_is_recorded() -> Result<()> {
     let server = NotificationServer::start(desktop.bus_address(), &["actions", "body"])?;
     let exe = std::env::current_exe()?;
     let exe = exe.display().to_string();
+    // libtest names a test by its module path without the crate's name.
+    let module = module_path!().split_once("::").map_or("", |(_, m)| m);
     let mut client = desktop.spawn(
         "notify-rust",
         &[
@@ -406,7 +408,7 @@ fn notify_rust_client_is_recorded() -> Result<()> {
             &format!("{CHILD_ENV}=1"),
             &exe,
             "--exact",
-            "notify_rust_client",
+            &format!("{module}::notify_rust_client"),
             "--ignored",
             "--nocapture",
             "--test-threads=1",

@@ -5,7 +5,7 @@
 //! never panics; the page's files come with their content types and the page with its
 //! security policy; `/api/history` gives one app's traffic on one device.
 
-mod support;
+use crate::support;
 
 use futures_util::StreamExt;
 use std::time::Duration;

@@ -3,7 +3,7 @@
 //! and a counter never goes down between two scrapes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

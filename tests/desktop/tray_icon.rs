@@ -2,9 +2,9 @@
 //! equal `tests/golden/icon_<name>_<size>.png` pixel for pixel.
 //!
 //! After an intended design change, rewrite the goldens and look at them:
-//! `HOGWATCH_BLESS=1 cargo test --test tray_icon`.
+//! `HOGWATCH_BLESS=1 cargo test --test desktop tray_icon`.
 //! A scaled-up contact sheet on light, dark and coloured panels:
-//! `HOGWATCH_CONTACT_SHEET=/tmp/hogwatch-icons.png cargo test --test tray_icon contact_sheet`.
+//! `HOGWATCH_CONTACT_SHEET=/tmp/hogwatch-icons.png cargo test --test desktop tray_icon::contact_sheet`.
 
 use hogwatch::tray::icon::{render, IconMode, IconState};
 use image::{Rgba, RgbaImage};

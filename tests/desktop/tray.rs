@@ -16,7 +16,7 @@
 //!   from the committed ones (the committed picture was stale: commit both files).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 use support::cli::{hog_argv, refs, HIDE_NETHOGS};

@@ -1,5 +1,5 @@
 //! The dashboard window end to end, under Xvfb with a private D-Bus session bus (the
-//! harness of `tests/tray.rs`): the menu is clicked over `com.canonical.dbusmenu` as a
+//! harness of `tests/desktop/tray.rs`): the menu is clicked over `com.canonical.dbusmenu` as a
 //! tray host would, the window is found and closed over X11 (x11rb) as a window manager
 //! would, WebKit's processes are found in /proc.
 //!
@@ -14,7 +14,7 @@
 //!   argument: the only test double, everything else is real) and makes no window.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;

@@ -7,13 +7,12 @@
 //!   during all of it there is exactly one helper and one nethogs for the device, and no
 //!   privilege route is even attempted (pkexec and sudo are replaced, in the front ends'
 //!   private mount namespace, by a script that records any call: none comes);
-//! * a `hogwatch` tray started while the server runs attaches to it (its menu shows the
-//!   server's talkers); its Quit leaves the server running; a second tray hands over;
 //! * when nothing runs, `top` collects by itself and says so.
 //!
-//! Each run gets its own HOME and runtime folder; every child is stopped by pid.
+//! (A tray attaching to a running server is in the desktop suite: `tray_attach`.) Each run
+//! gets its own HOME and runtime folder; every child is stopped by pid.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -21,11 +20,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use support::cli::{hog_argv, refs};
-use support::dashboard::{free_port, get};
-use support::desktop::Desktop;
+use support::dashboard::{free_port, get, printed_dashboard};
 use support::home::Home;
 use support::netns::{in_netns, Pair};
-use support::tray_app::{item, quit, row, start_tray, HOGWATCH};
+use support::tray_app::HOGWATCH;
 use support::{
     err, find_pids, nethogs_pids_for, require_root_and_nethogs, tcp_client, wait_until, Child,
     Deadline, GenServer, Result,
@@ -53,26 +51,6 @@ fn spy_wrapper(record: &std::path::Path, dir: &std::path::Path) -> Result<Vec<St
         .map(|s| s.to_string())
         .chain([script])
         .collect())
-}
-
-/// The dashboard's URL that `hogwatch server` prints, and its token.
-fn dashboard_of(child: &mut Child, deadline: &Deadline) -> Result<(String, String)> {
-    let url = wait_until(
-        "the dashboard URL",
-        deadline.cap(Duration::from_secs(20)),
-        || {
-            child
-                .stderr_text()
-                .lines()
-                .find_map(|l| l.strip_prefix("hogwatch: dashboard at "))
-                .map(|u| u.trim().to_string())
-        },
-    )?;
-    let token = url
-        .split_once("token=")
-        .map(|(_, t)| t.to_string())
-        .ok_or_else(|| err(format!("no token in {url}")))?;
-    Ok((url, token))
 }
 
 fn helper_pids() -> Vec<u32> {
@@ -202,7 +180,7 @@ fn top_and_a_second_server_attach_to_the_running_collector() -> Result<()> {
         ],
     );
     let mut server = Child::spawn("one-server", Some(pair.h.name()), &refs(&argv))?;
-    let (_, token) = dashboard_of(&mut server, &deadline)?;
+    let (_, token) = printed_dashboard(&server, deadline.cap(Duration::from_secs(20)))?;
     let port: u16 = port.parse().map_err(|_| err("port"))?;
     let h = pair.h.name().to_owned();
     // The servers listen on H's loopback.
@@ -298,7 +276,7 @@ fn top_and_a_second_server_attach_to_the_running_collector() -> Result<()> {
         &["server", &port2_s, "--elevate", "pkexec"],
     );
     let mut second = Child::spawn("one-server2", Some(pair.h.name()), &refs(&argv))?;
-    let (_, token2) = dashboard_of(&mut second, &deadline)?;
+    let (_, token2) = printed_dashboard(&second, deadline.cap(Duration::from_secs(20)))?;
     let mut second_seen: BTreeMap<u64, Value> = BTreeMap::new();
     wait_until(
         "3 refreshes from the second server",
@@ -377,78 +355,6 @@ fn top_and_a_second_server_attach_to_the_running_collector() -> Result<()> {
     // The collector lives on.
     assert!(server.try_status().is_none(), "the server is still running");
     client.stop();
-    server.stop();
-    Ok(())
-}
-
-#[test]
-fn a_tray_attaches_to_a_running_server_and_quits_alone() -> Result<()> {
-    require_root_and_nethogs();
-    let deadline = Deadline::after(Duration::from_secs(60));
-    let home = Home::new("hogwatch-one-tray-")?;
-    let desktop = Desktop::start(&home)?;
-    let work = tempfile::tempdir()?;
-    let source = format!(
-        "replay:{}",
-        support::tray_app::write_replay(work.path(), 120)?
-    );
-    let port = free_port()?.to_string();
-    let server_argv = [
-        HOGWATCH,
-        "server",
-        &port,
-        "--source",
-        &source,
-        "--replay-speed",
-        "1",
-        "--no-history",
-    ];
-    let mut server = desktop.spawn("attach-server", &server_argv)?;
-    let (_, token) = dashboard_of(&mut server, &deadline)?;
-    let port: u16 = port.parse().map_err(|_| err("port"))?;
-
-    // The tray: no collector of its own; the menu shows the server's talkers.
-    let (mut tray_hog, tray) = start_tray(&desktop, "attach-tray", &[HOGWATCH, "--no-history"])?;
-    tray.wait_layout(deadline.cap(Duration::from_secs(15)), |m| {
-        row(m, "bigdown").is_some()
-    })?;
-    assert!(
-        !tray_hog.stderr_text().contains("dashboard at"),
-        "the attached tray started a server of its own:\n{}",
-        tray_hog.stderr_text()
-    );
-    let layout = tray.layout()?;
-    assert!(
-        item(&layout, "Open dashboard")?.enabled,
-        "the server's dashboard"
-    );
-
-    // A second `hogwatch` hands over: a tray shows the core already.
-    let second = desktop.run(&[HOGWATCH], Duration::from_secs(15))?;
-    assert!(
-        second
-            .stdout
-            .starts_with("hogwatch is already running: hogwatch is running without a tray"),
-        "second: {:?} {}",
-        second.stdout,
-        second.stderr
-    );
-
-    // Quit in the attached tray: the tray goes, the server stays and keeps serving.
-    quit(&tray, &mut tray_hog)?;
-    let before = get(port, &token, "/api/snapshot")?.body;
-    wait_until(
-        "a newer refresh from the server",
-        deadline.cap(Duration::from_secs(5)),
-        || {
-            let now = get(port, &token, "/api/snapshot").ok()?.body;
-            (now != before).then_some(())
-        },
-    )?;
-    assert!(
-        server.try_status().is_none(),
-        "the server outlives the tray"
-    );
     server.stop();
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! shows it, and every process is gone after the desktop drops. The screenshot is kept in
 //! `target/test-artifacts/desktop_harness_panel.png`.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 use support::desktop::{artifacts_dir, strip_mnemonics, Desktop, MenuNode, TrayClient};

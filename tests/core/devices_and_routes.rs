@@ -14,7 +14,7 @@
 //! pid when the test ends, also on failure. The tests need root (namespaces, nethogs) and
 //! panic with a clear message otherwise: they never skip silently.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use std::os::unix::fs::MetadataExt;

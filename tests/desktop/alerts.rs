@@ -7,7 +7,7 @@
 //! while the good ones work.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod support;
+use crate::support;
 
 use std::path::Path;
 use std::time::Duration;
