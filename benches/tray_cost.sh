@@ -303,20 +303,22 @@ tray_item() {
   local names n pid hw=${HW%%:*} xml
   TRAY_REG=""
   if [[ -z $TRAY_BUS ]]; then
+    # hogwatch has several connections (GTK's, its own for the tray-host probe and the
+    # notifications): the item is on whichever exports it.
     names=$(bus ListNames) || return 1
     for n in $(grep -o "':[0-9.]*'" <<<"$names" | tr -d "'"); do
       pid=$(bus GetConnectionUnixProcessID "$n") || continue
-      if [[ $pid == "(uint32 $hw,)" ]]; then
+      [[ $pid == "(uint32 $hw,)" ]] || continue
+      xml=$(timeout "$CMD_TIMEOUT" env -i "PATH=$STACK_PATH" "DBUS_SESSION_BUS_ADDRESS=$BUS_ADDR" \
+        gdbus introspect --session --dest "$n" --object-path / --recurse 2>/dev/null) || continue
+      TRAY_PATH=$(awk '/^ *node / { node = $2 } /interface org\.kde\.StatusNotifierItem /{ print node; exit }' <<<"$xml")
+      if [[ -n $TRAY_PATH ]]; then
         TRAY_BUS=$n
         break
       fi
     done
     [[ -n $TRAY_BUS ]] || return 1
   fi
-  xml=$(timeout "$CMD_TIMEOUT" env -i "PATH=$STACK_PATH" "DBUS_SESSION_BUS_ADDRESS=$BUS_ADDR" \
-    gdbus introspect --session --dest "$TRAY_BUS" --object-path / --recurse 2>/dev/null) || return 1
-  TRAY_PATH=$(awk '/^ *node / { node = $2 } /interface org\.kde\.StatusNotifierItem /{ print node; exit }' <<<"$xml")
-  [[ -n $TRAY_PATH ]] || return 1
   if [[ $TRAY_HOST == 1 ]]; then
     # An entry is the item's bus name (unique, or org.kde.StatusNotifierItem-PID-N) and path.
     TRAY_REG=$(watcher RegisteredStatusNotifierItems |

@@ -112,7 +112,7 @@ pub fn feed_from(mut updates: mpsc::Receiver<Arc<Update>>) -> (Feed, JoinHandle<
         moved: crate::model::Moved::default(),
     });
     let (latest_tx, latest) = watch::channel(first);
-    let (viewers_tx, viewers) = broadcast::channel(64);
+    let (viewers_tx, viewers) = broadcast::channel(16);
     let (every_tx, every) = mpsc::channel(256);
     let (alerts_tx, alerts) = watch::channel(Vec::new());
     let task = tokio::spawn(async move {

@@ -147,6 +147,54 @@ fn rate_difference(device: f64, attributed: f64) -> f64 {
     }
 }
 
+/// Moves a process's pending bytes (per device) into `moved`: the process, its app (by
+/// `apps`, key → place in `moved.apps`) and the app's split by device.
+fn take_pending(id: u64, p: &mut Proc, moved: &mut Moved, apps: &mut HashMap<String, usize>) {
+    let (mut up, mut down) = (0u64, 0u64);
+    for (dev, f) in p.flows.iter_mut() {
+        let (u, d) = std::mem::take(&mut f.pending);
+        if (u, d) == (0, 0) {
+            continue;
+        }
+        add(&mut up, u);
+        add(&mut down, d);
+        let slot = match apps.get(p.app.key.as_str()) {
+            Some(&i) => i,
+            None => {
+                moved.apps.push(AppMoved {
+                    app: p.app.key.clone(),
+                    name: p.app.name.clone(),
+                    ..AppMoved::default()
+                });
+                apps.insert(p.app.key.clone(), moved.apps.len() - 1);
+                moved.apps.len() - 1
+            }
+        };
+        let app = &mut moved.apps[slot];
+        add(&mut app.up, u);
+        add(&mut app.down, d);
+        match app.devices.iter_mut().find(|m| &m.name == dev) {
+            Some(m) => {
+                add(&mut m.up, u);
+                add(&mut m.down, d);
+            }
+            None => app.devices.push(DeviceMoved {
+                name: dev.clone(),
+                up: u,
+                down: d,
+            }),
+        }
+    }
+    if (up, down) != (0, 0) {
+        moved.processes.push(ProcessMoved {
+            id,
+            pid: p.pid,
+            up,
+            down,
+        });
+    }
+}
+
 impl Accountant {
     pub fn new(cfg: AccountantConfig) -> Self {
         Accountant {
@@ -324,10 +372,14 @@ impl Accountant {
     }
 
     /// The refresh at `now`: the snapshot (processes idle for too long leave it) and what
-    /// moved since the previous refresh.
+    /// moved since the previous refresh — one pass over the processes for both.
     pub fn refresh(&mut self, now: Mono, wall_ms: u64) -> Refresh {
-        let mut moved = self.drain_moved();
-        let snapshot = self.snapshot(now, wall_ms);
+        let mut moved = Moved::default();
+        let mut apps = HashMap::new();
+        let snapshot = self.snapshot(now, wall_ms, &mut moved, &mut apps);
+        moved.processes.sort_by_key(|m| m.id);
+        moved.apps.sort_by(|a, b| a.app.cmp(&b.app));
+        self.device_moved(&mut moved);
         let un = (
             snapshot.unattributed.up_bytes,
             snapshot.unattributed.down_bytes,
@@ -338,51 +390,8 @@ impl Accountant {
         Refresh { snapshot, moved }
     }
 
-    /// What moved since the last call: every flow's pending bytes (taken, so a process
-    /// evicted next still reports its last bytes) and each device's counter growth.
-    fn drain_moved(&mut self) -> Moved {
-        let mut moved = Moved::default();
-        let mut apps: BTreeMap<&str, AppMoved> = BTreeMap::new();
-        for (&id, p) in self.procs.iter_mut() {
-            let (mut up, mut down) = (0u64, 0u64);
-            for (dev, f) in p.flows.iter_mut() {
-                let (u, d) = std::mem::take(&mut f.pending);
-                if (u, d) == (0, 0) {
-                    continue;
-                }
-                add(&mut up, u);
-                add(&mut down, d);
-                let app = apps.entry(p.app.key.as_str()).or_insert_with(|| AppMoved {
-                    app: p.app.key.clone(),
-                    name: p.app.name.clone(),
-                    ..AppMoved::default()
-                });
-                add(&mut app.up, u);
-                add(&mut app.down, d);
-                match app.devices.iter_mut().find(|m| &m.name == dev) {
-                    Some(m) => {
-                        add(&mut m.up, u);
-                        add(&mut m.down, d);
-                    }
-                    None => app.devices.push(DeviceMoved {
-                        name: dev.clone(),
-                        up: u,
-                        down: d,
-                    }),
-                }
-            }
-            if (up, down) != (0, 0) {
-                moved.processes.push(ProcessMoved {
-                    id,
-                    pid: p.pid,
-                    app: p.app.key.clone(),
-                    up,
-                    down,
-                });
-            }
-        }
-        moved.processes.sort_by_key(|m| m.id);
-        moved.apps = apps.into_values().collect();
+    /// Each device's counter growth since the last refresh.
+    fn device_moved(&mut self, moved: &mut Moved) {
         for (name, d) in self.devices.iter_mut() {
             let now = if d.counters.is_some() {
                 (d.up_bytes, d.down_bytes)
@@ -405,25 +414,37 @@ impl Accountant {
                 });
             }
         }
-        moved
     }
 
-    /// Builds the snapshot at `now`, evicting processes idle for too long.
-    fn snapshot(&mut self, now: Mono, wall_ms: u64) -> Snapshot {
+    /// Builds the snapshot at `now`, evicting processes idle for too long, and takes every
+    /// process's pending bytes into `moved` (an evicted one's too: nothing is lost).
+    /// `apps`: app key → its place in `moved.apps`.
+    fn snapshot(
+        &mut self,
+        now: Mono,
+        wall_ms: u64,
+        moved: &mut Moved,
+        apps: &mut HashMap<String, usize>,
+    ) -> Snapshot {
         let evict_ms = self.cfg.idle_evict_ms;
         let window_ms = self.cfg.rate_window_ms;
         let by_pid = &mut self.by_pid;
         self.procs.retain(|id, p| {
             let keep = now.since(p.last_active) <= evict_ms;
-            if !keep && by_pid.get(&p.pid) == Some(id) {
-                by_pid.remove(&p.pid);
+            if !keep {
+                take_pending(*id, p, moved, apps);
+                if by_pid.get(&p.pid) == Some(id) {
+                    by_pid.remove(&p.pid);
+                }
             }
             keep
         });
 
         let mut attributed_rates: HashMap<&str, (f64, f64)> = HashMap::new();
         let mut processes: Vec<ProcessUsage> = Vec::with_capacity(self.procs.len());
-        for (&id, p) in &self.procs {
+        for (&id, p) in self.procs.iter_mut() {
+            take_pending(id, p, moved, apps);
+            let p: &Proc = p;
             let mut usage = Usage::default();
             let mut devices = Vec::with_capacity(p.flows.len());
             for (dev, f) in &p.flows {

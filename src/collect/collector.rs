@@ -99,7 +99,9 @@ impl Collector {
         )?;
         let recorder = open_recorder(&opts, &source.devices())?;
         let (latest, _) = watch::channel(starting());
-        let (updates, _) = broadcast::channel(64);
+        // Viewers that fall 16 refreshes behind skip ahead; idle template receivers keep no
+        // more than that alive.
+        let (updates, _) = broadcast::channel(16);
         Ok(Collector {
             opts,
             source,

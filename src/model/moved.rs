@@ -20,13 +20,13 @@ pub struct DeviceMoved {
     pub down: u64,
 }
 
-/// One process's bytes in this interval (all its devices).
+/// One process's bytes in this interval (all its devices); its name, app and user are
+/// the snapshot's entry with the same `id`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcessMoved {
     /// The process's `id` in the snapshot (unique within a run).
     pub id: u64,
     pub pid: u32,
-    pub app: String,
     pub up: u64,
     pub down: u64,
 }
