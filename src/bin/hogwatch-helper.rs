@@ -1,16 +1,22 @@
 //! `hogwatch-helper`: the only part of hogwatch that runs as root (via pkexec or sudo).
 //! It runs one `nethogs -t -v 2 -C -d N [-a] -- DEV` per device and forwards the output,
-//! tagged with the device. It parses nothing: parsing happens on the unprivileged side.
+//! tagged with the device, one nethogs write per record. It parses nothing: parsing
+//! happens on the unprivileged side.
 //!
 //! Usage: `hogwatch-helper --interval N DEV [DEV ...]`, `--version`, `--help`.
 //! N is 1..=60 seconds. DEV is 1..=15 chars of `[A-Za-z0-9_.:@-]`, not `.` or `..`, with no
 //! duplicates, at most 32 of them, and `/sys/class/net/DEV` must exist.
 //!
 //! Stdout: one record per line, fields separated by one space, the first word is the kind.
-//! - `hello 1 <version>`: the first line (protocol 1).
+//! - `hello 2 <version>`: the first line (protocol 2).
 //! - `start <dev> <pid>`: a nethogs for dev started; its cumulative totals begin at zero.
-//! - `line <dev> <raw>` / `err <dev> <raw>`: one line of that nethogs' stdout / stderr, raw
-//!   bytes (maybe not UTF-8) without the `\n` and a trailing `\r`, cut at 4096 bytes.
+//! - `rec <dev> <escaped>`: one write(2) of that nethogs to its stdout, whole, escaped so
+//!   that it is one line of printable ASCII: bytes 0x20..=0x7e other than `\` as they are,
+//!   every other byte as `\xHH`. Only writes shorter than 1024 bytes are forwarded.
+//! - `long <dev> <len> <escaped>`: a write of `len` ≥ 1024 bytes, of which only the first
+//!   16 bytes are forwarded, escaped (enough to see a `Refreshing:` marker; see below).
+//! - `err <dev> <raw>`: one line of that nethogs' stderr, raw bytes (maybe not UTF-8)
+//!   without the `\n` and a trailing `\r`, cut at 4096 bytes.
 //! - `exit <dev> code:N|signal:N <retry_ms>`: a nethogs ended; it is started again after
 //!   retry_ms (0: not on its own, because everything is stopping or restarting).
 //! - `restart devices|hourly|request`: every nethogs is restarted; `exit`s and `start`s follow.
@@ -36,10 +42,19 @@
 //!   when we are SIGKILLed; the caller cannot signal a pkexec'd process itself).
 //! - Signal handlers only set a flag; the main loop looks at it every 100 ms.
 //! - Lines and commands are cut at fixed lengths: memory stays bounded on any input.
+//! - nethogs' stdout is a `SOCK_SEQPACKET` socket, not a pipe, so each of its write(2)s
+//!   arrives as one message. nethogs prints a record as `argv[0]/PID/UID\tSENT\tRECV` and
+//!   flushes it (`std::endl`), so a message is one record — a process whose argv[0] holds
+//!   newlines, tabs or a fake `Refreshing:` still yields one message, ending in the pid and
+//!   uid nethogs wrote. Through a pipe those bytes would be indistinguishable from other
+//!   records. A record longer than stdio's buffer (4096 B with glibc, 1024 B with musl)
+//!   reaches us in several writes whose boundaries the name's owner can place, so writes of
+//!   1024 bytes or more are reported by length only (`long`) and never believed.
 //! - No panics: errors become messages on stderr and exit codes.
 
 use libc::{c_int, SIGHUP, SIGINT, SIGKILL, SIGPIPE, SIGTERM, SIG_DFL, SIG_ERR};
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
@@ -57,6 +72,13 @@ const CHILD_PATH: &str = "/usr/sbin:/usr/bin:/sbin:/bin";
 const USAGE: &str = "usage: hogwatch-helper --interval N DEV [DEV ...] | --version | --help";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MAX_LINE: usize = 4096;
+/// Writes this long or longer may be pieces of one record (see the module comment).
+const MAX_RECORD: usize = 1024;
+/// How much of a longer write is forwarded: its head may hold the refresh marker.
+const LONG_HEAD: usize = 16;
+/// Send buffer of nethogs' stdout socket: a write larger than it fails with EMSGSIZE, and
+/// a failed write would silence nethogs' stdout for good. argv[0] can be ~2 MiB.
+const RECORD_SNDBUF: libc::c_int = 8 << 20;
 const MAX_CMD: usize = 1024;
 const MAX_DEVS: usize = 32;
 const IFF_LOOPBACK: u32 = 0x8;
@@ -110,7 +132,7 @@ fn run() -> u8 {
     if stdin_thread.is_err() {
         return fail(5, "cannot start a thread");
     }
-    emit(&format!("hello 1 {VERSION}"), b"");
+    emit(&format!("hello 2 {VERSION}"), b"");
     let mut mons: Vec<Mon> = devs.into_iter().map(new_mon).collect();
     let mut since = Instant::now();
     loop {
@@ -258,13 +280,26 @@ fn start(nethogs: &str, interval: u32, mon: &mut Mon) {
     }
     cmd.arg("--").arg(&mon.dev).current_dir("/");
     cmd.env_clear().env("PATH", CHILD_PATH).stdin(Stdio::null());
-    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let (ours, theirs) = match record_socket() {
+        Ok(pair) => pair,
+        Err(e) => {
+            say(&format!(
+                "cannot create a socket for nethogs on {}: {e}",
+                mon.dev
+            ));
+            schedule(mon);
+            return;
+        }
+    };
+    cmd.stdout(Stdio::from(theirs)).stderr(Stdio::piped());
     tie_to_helper(&mut cmd);
     mon.started = Instant::now();
-    match cmd.spawn() {
+    let spawned = cmd.spawn();
+    drop(cmd); // closes our copy of nethogs' end: its exit is then our end's EOF
+    match spawned {
         Ok(mut child) => {
             emit(&format!("start {} {}", mon.dev, child.id()), b"");
-            let out = pump(format!("line {} ", mon.dev), child.stdout.take());
+            let out = forward_records(mon.dev.clone(), ours);
             let err = pump(format!("err {} ", mon.dev), child.stderr.take());
             if out.is_none() || err.is_none() {
                 let _ = child.kill(); // an unread pipe would block it; it is reaped and retried
@@ -289,6 +324,96 @@ fn pump<R: Read + Send + 'static>(head: String, src: Option<R>) -> Option<JoinHa
         }
     };
     thread::Builder::new().spawn(body).ok()
+}
+
+/// A connected `SOCK_SEQPACKET` pair: ours (close-on-exec) and nethogs' stdout.
+#[allow(unsafe_code)]
+fn record_socket() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [-1 as libc::c_int; 2];
+    let kind = libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC;
+    // SAFETY: `fds` is a valid array of two ints for socketpair(2) to fill.
+    if unsafe { libc::socketpair(libc::AF_UNIX, kind, 0, fds.as_mut_ptr()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: socketpair succeeded, so both are open descriptors that nothing else owns.
+    let (ours, theirs) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let size = RECORD_SNDBUF;
+    let len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    for opt in [libc::SO_SNDBUFFORCE, libc::SO_SNDBUF] {
+        // SAFETY: a valid socket and a pointer to a c_int of the given length.
+        let set = unsafe {
+            libc::setsockopt(
+                theirs.as_raw_fd(),
+                libc::SOL_SOCKET,
+                opt,
+                (&size as *const libc::c_int).cast(),
+                len,
+            )
+        };
+        if set == 0 {
+            break; // FORCE needs CAP_NET_ADMIN (not there when nethogs has file capabilities)
+        }
+    }
+    Ok((ours, theirs))
+}
+
+/// Forwards each message of nethogs' stdout as one `rec` (or `long`) line, from a new thread.
+fn forward_records(dev: String, sock: OwnedFd) -> Option<JoinHandle<()>> {
+    let body = move || {
+        let mut buf = [0u8; MAX_RECORD];
+        let mut line = Vec::with_capacity(8 + dev.len() + 4 * MAX_RECORD);
+        loop {
+            match recv_message(&sock, &mut buf) {
+                Ok(0) => break, // nethogs closed its stdout (exited)
+                Ok(n) if n >= MAX_RECORD => {
+                    line.clear();
+                    escape_into(&buf[..LONG_HEAD], &mut line);
+                    emit(&format!("long {dev} {n} "), &line)
+                }
+                Ok(n) => {
+                    line.clear();
+                    escape_into(&buf[..n], &mut line);
+                    emit(&format!("rec {dev} "), &line)
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            };
+        }
+    };
+    thread::Builder::new().spawn(body).ok()
+}
+
+/// Receives one message into `buf`; returns its whole length (MSG_TRUNC), which may be more
+/// than `buf` holds. 0 is the end of the stream.
+#[allow(unsafe_code)]
+fn recv_message(sock: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the duration of the call.
+    let n = unsafe {
+        libc::recv(
+            sock.as_raw_fd(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            libc::MSG_TRUNC,
+        )
+    };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
+/// Printable ASCII other than `\\` as is; every other byte as `\\xHH`.
+fn escape_into(raw: &[u8], out: &mut Vec<u8>) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &b in raw {
+        if (0x20..=0x7e).contains(&b) && b != b'\\' {
+            out.push(b);
+        } else {
+            out.extend_from_slice(&[
+                b'\\',
+                b'x',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
+            ]);
+        }
+    }
 }
 
 /// Sets when a dead nethogs is started again and returns that delay in ms.

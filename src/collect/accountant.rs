@@ -9,12 +9,15 @@
 //!   restarted backend never counts a byte twice.
 //! - A pid whose start time (or source name) changed is a new process (pid reuse).
 //! - Unattributed = device bytes − bytes attributed on that device, never negative.
+//! - Processes are never credited more than their device moved (`/proc/net/dev`; see
+//!   `cap`): the excess is dropped and logged, and stays in the unattributed share.
 //! - What a refresh reports as moved adds up, refresh after refresh, to the cumulative
 //!   figures of its snapshot: both come from the same deltas.
 //! - Idle processes leave the live table after `idle_evict_ms`; baselines live only as
 //!   long as the epoch that reported them, so memory stays bounded.
 
 use super::app::{app_of, App};
+use super::cap::DeviceCap;
 use super::lookup::ProcLookup;
 use super::rate::{RateWindow, DEFAULT_WINDOW_MS};
 use super::sample::{DeviceSample, ProcessCount};
@@ -99,6 +102,9 @@ struct Device {
     unattributed_baselines: HashMap<String, (u64, u64)>,
     epoch_at: Option<Mono>,
     last_sample: Option<Mono>,
+    /// When counters were first read: the cap applies to epochs that began after it.
+    counters_since: Option<Mono>,
+    cap: DeviceCap,
 }
 
 /// Per-process and per-device accounting over a source's samples and device counters.
@@ -112,6 +118,8 @@ pub struct Accountant {
     last_snapshot: Option<Mono>,
     /// The unattributed figure (up, down) at the last refresh.
     reported_unattributed: (u64, u64),
+    /// Bytes (up, down) that processes claimed beyond their device's growth, dropped.
+    pub capped: (u64, u64),
 }
 
 /// `cur − prev` for a cumulative counter; a counter that went down was reset, and what
@@ -205,6 +213,7 @@ impl Accountant {
             next_id: 0,
             last_snapshot: None,
             reported_unattributed: (0, 0),
+            capped: (0, 0),
         }
     }
 
@@ -240,6 +249,7 @@ impl Accountant {
             add(&mut d.up_bytes, counter_delta(ptx, tx));
         }
         d.counters = Some((rx, tx));
+        d.counters_since.get_or_insert(at);
         d.window.push(at, d.up_bytes, d.down_bytes, window_ms);
     }
 
@@ -252,12 +262,9 @@ impl Accountant {
             let d = self.device(dev);
             d.last_sample.or(d.epoch_at)
         };
-        for r in &sample.processes {
-            let cur = (r.sent, r.received);
+        let deltas = self.capped_deltas(sample);
+        for (r, delta) in sample.processes.iter().zip(deltas) {
             let d = self.device(dev);
-            let base = d.baselines.entry(r.pid).or_insert((0, 0));
-            let delta = (counter_delta(base.0, cur.0), counter_delta(base.1, cur.1));
-            *base = cur;
             let active = delta != (0, 0);
             add(&mut d.attributed.0, delta.0);
             add(&mut d.attributed.1, delta.1);
@@ -305,6 +312,45 @@ impl Accountant {
                 f.window.push(at, f.up, f.down, window_ms);
             }
         }
+    }
+
+    /// Each record's growth since its baseline (baselines move on), scaled down where
+    /// the processes together claim more than the device moved (see the invariants).
+    fn capped_deltas(&mut self, sample: &DeviceSample) -> Vec<(u64, u64)> {
+        let d = self.device(&sample.device);
+        let mut deltas = Vec::with_capacity(sample.processes.len());
+        for r in &sample.processes {
+            let cur = (r.sent, r.received);
+            let base = d.baselines.entry(r.pid).or_insert((0, 0));
+            let delta = (counter_delta(base.0, cur.0), counter_delta(base.1, cur.1));
+            *base = cur;
+            deltas.push(delta);
+        }
+        // Only where counters cover the whole interval the counts describe.
+        let covered = matches!((d.counters_since, d.epoch_at), (Some(c), Some(e)) if c <= e)
+            || matches!((d.counters_since, d.last_sample), (Some(c), Some(l)) if c <= l);
+        if d.counters.is_none() || !covered {
+            return deltas;
+        }
+        let grew = (
+            d.up_bytes.saturating_sub(d.bytes_at_block.0),
+            d.down_bytes.saturating_sub(d.bytes_at_block.1),
+        );
+        let excess = d.cap.limit(&mut deltas, grew);
+        if excess == (0, 0) {
+            return deltas;
+        }
+        add(&mut self.capped.0, excess.0);
+        add(&mut self.capped.1, excess.1);
+        let device = crate::text::printable(&sample.device);
+        let why = "processes claimed more than the device moved; the excess is dropped";
+        // A few KiB are the source's rounding (nethogs prints 6 significant digits).
+        if excess.0.max(excess.1) >= 64 * 1024 {
+            tracing::warn!(%device, excess_up = excess.0, excess_down = excess.1, "{why}");
+        } else {
+            tracing::debug!(%device, excess_up = excess.0, excess_down = excess.1, "{why}");
+        }
+        deltas
     }
 
     /// The live process for a record: the known one for its pid unless the pid was

@@ -223,9 +223,12 @@ fn unattributed_is_device_minus_attributed_never_negative() {
         (s.unattributed.up_bytes, s.unattributed.down_bytes),
         (2_000, 1_000)
     );
+    // 8000 more claimed while the device moved nothing: capped, never negative.
     a.apply(&block(2000, vec![rec("x", 7, 9_000, 4_000)]), &mut p);
     let s = a.refresh(Mono(2000), 0).snapshot;
-    assert_eq!(s.unattributed.up_bytes, 0);
+    assert_eq!(s.unattributed.up_bytes, 2_000);
+    assert_eq!(proc_of(&s, 7).map(|p| p.usage.up_bytes), Some(1_000));
+    assert_eq!(a.capped, (8_000, 0));
     assert!(s.unattributed.up_rate >= 0.0);
     assert_eq!(
         s.total.up_bytes, 3_000,
@@ -449,4 +452,47 @@ proptest! {
             prop_assert_eq!(moved_procs.get(&id).copied().unwrap_or(0), up);
         }
     }
+}
+
+#[test]
+fn processes_are_never_credited_more_than_their_device_moved() {
+    let mut a = acct();
+    let mut p = FakeProcs::default()
+        .with(7, 100, "/usr/bin/curl")
+        .with(8, 100, "/usr/bin/wget");
+    a.observe_counters("eth0", 0, 0, Mono(0));
+    a.epoch("eth0", Mono(10));
+    // The device sent 10 kB; the two processes claim 40 kB between them.
+    a.observe_counters("eth0", 0, 10_000, Mono(1000));
+    a.apply(
+        &block(
+            1000,
+            vec![rec("curl", 7, 30_000, 0), rec("wget", 8, 10_000, 0)],
+        ),
+        &mut p,
+    );
+    let r = a.refresh(Mono(1000), 1);
+    let up = |pid| proc_of(&r.snapshot, pid).map(|p| p.usage.up_bytes);
+    assert_eq!((up(7), up(8)), (Some(7_500), Some(2_500)), "scaled alike");
+    assert_eq!(r.snapshot.unattributed.up_bytes, 0);
+    assert_eq!(a.capped, (30_000, 0));
+    let moved: u64 = r.moved.processes.iter().map(|m| m.up).sum();
+    assert_eq!(moved, 10_000, "what moved is capped too");
+    // Next interval: the device sends 5 kB and curl really sends them. The 30 kB
+    // dropped before never come back.
+    a.observe_counters("eth0", 0, 15_000, Mono(2000));
+    a.apply(
+        &block(
+            2000,
+            vec![rec("curl", 7, 35_000, 0), rec("wget", 8, 10_000, 0)],
+        ),
+        &mut p,
+    );
+    let r = a.refresh(Mono(2000), 2);
+    assert_eq!(
+        proc_of(&r.snapshot, 7).map(|p| p.usage.up_bytes),
+        Some(12_500)
+    );
+    assert_eq!(r.snapshot.total.up_bytes, 15_000);
+    assert_eq!(a.capped, (30_000, 0));
 }

@@ -5,12 +5,14 @@
 //! Backends and recordings, one folder each: `nethogs/` (the privileged helper running
 //! nethogs), `replay/` (recordings, and their format).
 //! Backend-neutral: `pipeline` applies events, `accountant` turns counts into deltas,
-//! rates and what moved (where bytes become rates), `rate` keeps the windows, `app`
+//! rates and what moved (where bytes become rates), `cap` keeps processes within what
+//! their device moved, `rate` keeps the windows, `app`
 //! groups processes into apps, `lookup` + `procfs` ask /proc and /sys, and `collector`
 //! runs it all on tokio and publishes each refresh to every consumer.
 
 pub mod accountant;
 pub mod app;
+pub mod cap;
 pub mod collector;
 pub mod lookup;
 pub mod nethogs;

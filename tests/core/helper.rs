@@ -122,6 +122,15 @@ fn position(lines: &[String], line: &str) -> Option<usize> {
     lines.iter().position(|l| l == line)
 }
 
+/// The first `rec` of `dev` that holds a refresh marker (nethogs glues it to the front of
+/// the refresh's first record; the helper escapes the newlines around it).
+fn refreshed(lines: &[String], dev: &str) -> Option<usize> {
+    let head = format!("rec {dev} ");
+    lines
+        .iter()
+        .position(|l| l.starts_with(&head) && l.contains("\\x0aRefreshing:\\x0a"))
+}
+
 /// A running helper. Its stdout lines are collected by a thread; drop kills it and every
 /// nethogs it reported.
 struct Helper {
@@ -183,7 +192,7 @@ impl Helper {
 
     fn in_ns(ns: &Netns, devs: &[&str]) -> Helper {
         let mut h = Helper::spawn(Some(ns), &[&["--interval", "1"], devs].concat());
-        h.wait_until("hello", |s| position(s, &format!("hello 1 {VERSION}")));
+        h.wait_until("hello", |s| position(s, &format!("hello 2 {VERSION}")));
         h
     }
 
@@ -341,7 +350,7 @@ fn starts_one_nethogs_per_device() {
             "{dev}: -a only for loopback: {cmd}"
         );
     }
-    h.wait_until("a refresh from lo", |s| position(s, "line lo Refreshing:"));
+    h.wait_until("a refresh from lo", |s| refreshed(s, "lo"));
     let starts = h.seen.iter().filter(|l| l.starts_with("start ")).count();
     assert_eq!(starts, 2, "one nethogs per device: {:?}", h.seen);
 }
@@ -352,8 +361,8 @@ fn stops_cleanly(stop: impl FnOnce(&mut Helper)) {
     let mut h = Helper::in_ns(&ns, &["lo", "d0"]);
     h.wait_until("start lines", |s| started(s, "lo").zip(started(s, "d0")));
     // Let both get past startup, so they are stopped while running.
-    h.wait_until("refreshes", |s| position(s, "line lo Refreshing:"));
-    h.wait_until("refreshes", |s| position(s, "line d0 Refreshing:"));
+    h.wait_until("refreshes", |s| refreshed(s, "lo"));
+    h.wait_until("refreshes", |s| refreshed(s, "d0"));
     let pids = h.pids();
     let t0 = Instant::now();
     stop(&mut h);
@@ -487,9 +496,16 @@ fn nethogs_dies_with_a_killed_helper() {
     let mut h = Helper::spawn(Some(&ns), &["--interval", "10", "lo", "d0"]);
     let pids = h.wait_until("start lines", |s| started(s, "lo").zip(started(s, "d0")));
     for dev in ["lo", "d0"] {
-        for last in ["unknown UDP/0/0\t0\t0", "unknown TCP/0/0\t0\t0"] {
-            let line = format!("line {dev} {last}");
-            h.wait_until("the first refresh", |s| position(s, &line));
+        // One write each: the refresh's last two records, escaped by the helper.
+        for last in [
+            "unknown UDP/0/0\\x090\\x090\\x0a",
+            "unknown TCP/0/0\\x090\\x090\\x0a",
+        ] {
+            let head = format!("rec {dev} ");
+            h.wait_until("the first refresh", |s| {
+                s.iter()
+                    .position(|l| l.starts_with(&head) && l.ends_with(last))
+            });
         }
     }
     kill("-KILL", h.child.id());

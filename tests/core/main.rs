@@ -14,6 +14,7 @@ mod architecture;
 mod cli_modes;
 mod collector;
 mod devices_and_routes;
+mod forged_names;
 mod helper;
 mod history;
 mod one_core;

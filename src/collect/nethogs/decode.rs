@@ -7,12 +7,13 @@ use super::blocks::{Block, BlockAssembler};
 use super::privilege::explain_nethogs_error;
 use super::protocol::{parse_helper_line, HelperEvent};
 use super::trace::Record;
+use super::verify::{Kernel, Verifier};
 use crate::clock::Mono;
 use crate::collect::sample::{DeviceSample, Event, ProcessCount, SourceStatus, UnattributedCount};
 use std::collections::BTreeMap;
 
 /// Decodes one helper's output, for every device it runs a nethogs on.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct Decoder {
     assemblers: BTreeMap<String, BlockAssembler>,
     devices: Vec<String>,
@@ -20,14 +21,29 @@ pub struct Decoder {
     errors: BTreeMap<String, String>,
     /// Helper lines of no known kind (diagnostics).
     pub unknown_lines: u64,
+    /// Live: only protocol-2 records (`rec`) are believed; `line`s, whose framing a
+    /// process name can forge, are dropped. Recordings and traces are framed by lines.
+    live: bool,
+    /// Live: every block's records are checked against the kernel's view.
+    verify: Option<(Verifier, Box<dyn Kernel + Send>)>,
 }
 
 impl Decoder {
+    /// A decoder for a live helper (see `live`), checking records against `kernel`.
+    pub fn live(kernel: Box<dyn Kernel + Send>) -> Self {
+        Decoder {
+            live: true,
+            verify: Some((Verifier::default(), kernel)),
+            ..Decoder::default()
+        }
+    }
+
     /// The devices the helper monitors now; what others report is old news.
     pub fn set_devices(&mut self, devices: &[String]) {
         // Warnings and partial blocks of devices that left the set would otherwise stay
         // in the status forever (veths of containers come and go).
-        self.errors.retain(|d, _| devices.contains(d));
+        self.errors
+            .retain(|d, _| d.is_empty() || devices.contains(d));
         self.assemblers.retain(|d, _| devices.contains(d));
         self.devices = devices.to_vec();
     }
@@ -36,7 +52,18 @@ impl Decoder {
     pub fn line(&mut self, raw: &str, now: Mono) -> Vec<Event> {
         let mut out = Vec::new();
         match parse_helper_line(raw) {
-            HelperEvent::Hello { version } => tracing::debug!(?version, "helper is up"),
+            HelperEvent::Hello { protocol, version } => {
+                tracing::debug!(protocol, ?version, "helper is up");
+                if self.live && protocol < 2 {
+                    self.errors.insert(
+                        String::new(),
+                        format!(
+                            "the helper is older than this hogwatch (protocol {protocol}); \
+                             its records are not believed: reinstall hogwatch"
+                        ),
+                    );
+                }
+            }
             HelperEvent::Start { dev, .. } => {
                 self.assembler(&dev).reset();
                 out.push(Event::Epoch {
@@ -44,8 +71,20 @@ impl Decoder {
                     at: now,
                 });
             }
+            HelperEvent::Line { .. } if self.live => self.unknown_lines += 1,
             HelperEvent::Line { dev, line } => {
                 if let Some(block) = self.assembler(&dev).feed(&line, now) {
+                    out.push(self.complete(&dev, block));
+                }
+            }
+            HelperEvent::Rec { dev, bytes } => {
+                if let Some(block) = self.assembler(&dev).feed_message(&bytes, now) {
+                    out.push(self.complete(&dev, block));
+                }
+            }
+            HelperEvent::Long { dev, len, head } => {
+                tracing::debug!(%dev, len, "a nethogs write too long to read whole");
+                if let Some(block) = self.assembler(&dev).feed_long(&head, now) {
                     out.push(self.complete(&dev, block));
                 }
             }
@@ -131,8 +170,11 @@ impl Decoder {
         self.assemblers.entry(dev.to_owned()).or_default()
     }
 
-    fn complete(&mut self, dev: &str, block: Block) -> Event {
+    fn complete(&mut self, dev: &str, mut block: Block) -> Event {
         self.errors.remove(dev);
+        if let Some((verifier, kernel)) = self.verify.as_mut() {
+            verifier.check(&mut block, kernel.as_mut());
+        }
         Event::Sample(sample_of(dev, block))
     }
 }

@@ -5,7 +5,8 @@
 //! - `launch` — starts the helper by a route and streams its lines;
 //! - `supervise` — the helper's lifecycle as a pure state machine (fallback, backoff);
 //! - `protocol` — the helper's line protocol; `trace` — nethogs' trace lines;
-//!   `blocks` — framing them into refreshes; `decode` — blocks → samples;
+//!   `blocks` — framing them into refreshes; `verify` — each record against /proc;
+//!   `decode` — blocks → samples;
 //! - this file — the task that ties them together behind the seam.
 
 pub mod blocks;
@@ -16,6 +17,7 @@ pub mod probe;
 pub mod protocol;
 pub mod supervise;
 pub mod trace;
+pub mod verify;
 
 use super::sample::Elevate;
 use super::sample::{Event, SourceCommand, SourceStatus};
@@ -59,7 +61,7 @@ pub async fn run(
     events: mpsc::Sender<Event>,
     mut commands: mpsc::Receiver<SourceCommand>,
 ) {
-    let mut decoder = Decoder::default();
+    let mut decoder = Decoder::live(Box::new(verify::ProcKernel));
     decoder.set_devices(&opts.devices);
     let mut sh = Shell {
         sup: Supervisor::new(!opts.devices.is_empty()),

@@ -4,12 +4,21 @@
 /// One line from `hogwatch-helper`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HelperEvent {
-    /// `hello 1 <version>`: the helper is up.
-    Hello { version: String },
+    /// `hello <protocol> <version>`: the helper is up.
+    Hello { protocol: u32, version: String },
     /// `start <dev> <pid>`: a nethogs for `dev` began; its totals start at zero.
     Start { dev: String, pid: u32 },
-    /// `line <dev> <nethogs stdout line>`.
+    /// `line <dev> <nethogs stdout line>` (protocol 1, and recordings made with it).
     Line { dev: String, line: String },
+    /// `rec <dev> <escaped>` (protocol 2): one whole write of nethogs to its stdout.
+    Rec { dev: String, bytes: Vec<u8> },
+    /// `long <dev> <len> <escaped head>` (protocol 2): a write too long to be believed,
+    /// by length and its first bytes only.
+    Long {
+        dev: String,
+        len: u64,
+        head: Vec<u8>,
+    },
     /// `err <dev> <nethogs stderr line>`.
     Err { dev: String, line: String },
     /// `exit <dev> <status> <retry_ms>`: a nethogs ended.
@@ -30,9 +39,36 @@ pub fn parse_helper_line(line: &str) -> HelperEvent {
     let two = || rest.split_once(' ').unwrap_or((rest, ""));
     let unknown = || HelperEvent::Unknown(line.to_owned());
     match kind {
-        "hello" => HelperEvent::Hello {
-            version: two().1.to_owned(),
+        "hello" => {
+            let (protocol, version) = two();
+            HelperEvent::Hello {
+                protocol: protocol.parse().unwrap_or(0),
+                version: version.to_owned(),
+            }
+        }
+        "rec" => match two() {
+            (dev, text) if !dev.is_empty() => match unescape(text) {
+                Some(bytes) => HelperEvent::Rec {
+                    dev: dev.to_owned(),
+                    bytes,
+                },
+                None => unknown(),
+            },
+            _ => unknown(),
         },
+        "long" => {
+            let mut f = rest.splitn(3, ' ');
+            match (f.next(), f.next().map(str::parse), f.next().map(unescape)) {
+                (Some(dev), Some(Ok(len)), Some(Some(head))) if !dev.is_empty() => {
+                    HelperEvent::Long {
+                        dev: dev.to_owned(),
+                        len,
+                        head,
+                    }
+                }
+                _ => unknown(),
+            }
+        }
         "start" => {
             let (dev, pid) = two();
             match pid.parse() {
@@ -73,6 +109,32 @@ pub fn parse_helper_line(line: &str) -> HelperEvent {
     }
 }
 
+/// Undoes the helper's escaping: `\\xHH` is a byte, other printable ASCII is itself.
+/// None for anything the helper would never write (a bare `\\`, a control character).
+pub fn unescape(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len());
+    let mut bytes = text.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'\\' => {
+                if bytes.next()? != b'x' {
+                    return None;
+                }
+                let digit = |b: u8| {
+                    char::from(b)
+                        .to_digit(16)
+                        .and_then(|d| u8::try_from(d).ok())
+                };
+                let (hi, lo) = (digit(bytes.next()?)?, digit(bytes.next()?)?);
+                out.push(hi << 4 | lo);
+            }
+            0x20..=0x7e => out.push(b),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,9 +142,25 @@ mod tests {
     #[test]
     fn parses_every_kind() {
         assert_eq!(
-            parse_helper_line("hello 1 0.1.0"),
+            parse_helper_line("hello 2 0.1.0"),
             HelperEvent::Hello {
+                protocol: 2,
                 version: "0.1.0".into()
+            }
+        );
+        assert_eq!(
+            parse_helper_line("rec eth0 a b\\x0a/5/0\\x09\\x5c1\\x0a"),
+            HelperEvent::Rec {
+                dev: "eth0".into(),
+                bytes: b"a b\n/5/0\t\\1\n".to_vec()
+            }
+        );
+        assert_eq!(
+            parse_helper_line("long eth0 4096 \\x0aRefreshing:\\x0aab"),
+            HelperEvent::Long {
+                dev: "eth0".into(),
+                len: 4096,
+                head: b"\nRefreshing:\nab".to_vec()
             }
         );
         assert_eq!(
@@ -127,6 +205,13 @@ mod tests {
             "exit eth0 code:1",
             "line",
             "what",
+            "rec eth0 a\\b",
+            "rec eth0 a\\x0",
+            "rec eth0 a\\xzz",
+            "rec eth0 a\\x+f",
+            "rec eth0 \u{e9}",
+            "long eth0 -1 x",
+            "long eth0 4096",
         ] {
             assert!(
                 matches!(parse_helper_line(bad), HelperEvent::Unknown(_)),

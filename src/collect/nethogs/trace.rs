@@ -30,6 +30,9 @@ pub struct Record {
     pub uid: u32,
     pub sent: f64,
     pub received: f64,
+    /// The record's start came in earlier writes, too long to read (see `blocks`): `name`
+    /// is only the end of the real name.
+    pub continued: bool,
 }
 
 impl Record {
@@ -49,7 +52,7 @@ fn to_bytes(v: f64) -> u64 {
 }
 
 /// Noise prefixes nethogs prints on stdout (see facts-nethogs.md).
-const NOISE_PREFIXES: [&str; 4] = [
+pub(super) const NOISE_PREFIXES: [&str; 4] = [
     "Adding local address",
     "Unknown connection:",
     "No PPP or Ethernet link",
@@ -81,7 +84,9 @@ fn strip_linktype_prefix(line: &str) -> &str {
     }
 }
 
-fn parse_record(line: &str) -> Option<Record> {
+/// A record from the right: the last two tabs and the two `/` before them are nethogs'
+/// own; everything before them is the name, whatever it holds (newlines included).
+pub(super) fn parse_record(line: &str) -> Option<Record> {
     let (rest, received) = line.rsplit_once('\t')?;
     let (ident, sent) = rest.rsplit_once('\t')?;
     let (rest, uid) = ident.rsplit_once('/')?;
@@ -92,6 +97,7 @@ fn parse_record(line: &str) -> Option<Record> {
         uid: parse_id(uid)?,
         sent: parse_amount(sent)?,
         received: parse_amount(received)?,
+        continued: false,
     })
 }
 

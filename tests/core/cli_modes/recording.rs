@@ -128,7 +128,7 @@ fn recording_replays_to_the_same_totals() -> Result<()> {
     }
     if client_live.usage.up_bytes < done.sent || client_live.usage.down_bytes < done.received {
         return Err(err(format!(
-            "live run: client up/down {:?} below its payload {}/{}",
+            "live run: client up/down {:?} below its payload {}/{}; stderr:\n{stderr}",
             (client_live.usage.up_bytes, client_live.usage.down_bytes),
             done.sent,
             done.received
