@@ -53,10 +53,12 @@ fn spy_wrapper(record: &std::path::Path, dir: &std::path::Path) -> Result<Vec<St
         .collect())
 }
 
-fn helper_pids() -> Vec<u32> {
+/// Helpers for `dev` (its name is in their argv): other tests run helpers of their own.
+fn helper_pids(dev: &str) -> Vec<u32> {
     find_pids(|argv| {
         argv.first()
             .is_some_and(|a| a.ends_with("/hogwatch-helper"))
+            && argv.iter().any(|a| a == dev)
     })
 }
 
@@ -116,7 +118,7 @@ fn census(dev: &str) -> Watch<Vec<(usize, usize)>> {
         None,
         Duration::from_millis(50),
         move |v: &mut Vec<(usize, usize)>| {
-            v.push((helper_pids().len(), nethogs_pids_for(&dev).len()))
+            v.push((helper_pids(&dev).len(), nethogs_pids_for(&dev).len()))
         },
     )
 }
