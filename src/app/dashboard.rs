@@ -175,7 +175,10 @@ mod tests {
     #[test]
     fn beyond_loopback_only_when_asked() {
         for ok in ["127.0.0.1", "127.0.0.2", "::1"] {
-            assert_eq!(refusal(ok.parse().unwrap_or_else(|_| unreachable!()), false), None);
+            assert_eq!(
+                refusal(ok.parse().unwrap_or_else(|_| unreachable!()), false),
+                None
+            );
         }
         for far in ["0.0.0.0", "::", "192.0.2.7"] {
             let ip = far.parse().unwrap_or_else(|_| unreachable!());

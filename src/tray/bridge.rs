@@ -104,7 +104,10 @@ pub async fn run(
                             });
                         }
                         Ok(Opened::HandedOver(answer)) => {
-                            tracing::info!("another hogwatch took over: {answer}");
+                            tracing::info!(
+                                "another hogwatch took over: {}",
+                                crate::web::links::without_fragments(&answer)
+                            );
                             break;
                         }
                         Err(e) => {

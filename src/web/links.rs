@@ -44,6 +44,20 @@ pub fn with_code(url: &str, code: &str) -> String {
     format!("{base}#code={code}")
 }
 
+/// `text` with every URL fragment (`#key=…`, `#code=…`, up to the next space) taken out:
+/// for a line that names a dashboard on its way into a log.
+pub fn without_fragments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('#') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        rest = rest.find(char::is_whitespace).map_or("", |j| &rest[j..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,12 +77,31 @@ mod tests {
     fn app_and_code() {
         let u = with_key("127.0.0.1:6432", "k1");
         let a = with_app(&u, "/usr/bin/my prog");
-        assert_eq!(a, "http://127.0.0.1:6432/?app=%2Fusr%2Fbin%2Fmy%20prog#key=k1");
+        assert_eq!(
+            a,
+            "http://127.0.0.1:6432/?app=%2Fusr%2Fbin%2Fmy%20prog#key=k1"
+        );
         assert_eq!(with_app(&a, "x"), "http://127.0.0.1:6432/?app=x#key=k1");
         assert_eq!(bare(&a), "http://127.0.0.1:6432/");
         let c = with_code(&a, "1.2.3");
-        assert_eq!(c, "http://127.0.0.1:6432/?app=%2Fusr%2Fbin%2Fmy%20prog#code=1.2.3");
+        assert_eq!(
+            c,
+            "http://127.0.0.1:6432/?app=%2Fusr%2Fbin%2Fmy%20prog#code=1.2.3"
+        );
         assert!(!c.contains("k1"));
         assert_eq!(with_code("http://h/", "9"), "http://h/#code=9");
+    }
+
+    #[test]
+    fn fragments_stay_out_of_log_lines() {
+        assert_eq!(
+            without_fragments("running (pid 4); dashboard: http://127.0.0.1:6432/#key=abc"),
+            "running (pid 4); dashboard: http://127.0.0.1:6432/"
+        );
+        assert_eq!(
+            without_fragments("a http://h/?app=x#code=1 b http://i/#key=2\nc"),
+            "a http://h/?app=x b http://i/\nc"
+        );
+        assert_eq!(without_fragments("no url"), "no url");
     }
 }

@@ -103,7 +103,10 @@ mod tests {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(loose)).unwrap();
             let new = load_or_create(dir.path()).unwrap();
             assert!(valid(&new), "{loose:o}");
-            assert_ne!(new, old, "mode {loose:o}: the token others could read is kept");
+            assert_ne!(
+                new, old,
+                "mode {loose:o}: the token others could read is kept"
+            );
             assert_eq!(std::fs::read_to_string(&path).unwrap().trim(), new);
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);

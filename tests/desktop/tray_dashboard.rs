@@ -253,9 +253,11 @@ fn with_browser_open_dashboard_runs_xdg_open_and_makes_no_window() -> Result<()>
         !url.contains(token),
         "xdg-open's command line carries the dashboard's token: {url:?}"
     );
-    let (base, code) = url
-        .split_once("#code=")
-        .ok_or_else(|| err(format!("xdg-open got {url:?}, not the dashboard with a code")))?;
+    let (base, code) = url.split_once("#code=").ok_or_else(|| {
+        err(format!(
+            "xdg-open got {url:?}, not the dashboard with a code"
+        ))
+    })?;
     assert!(
         base.starts_with("http://127.0.0.1:") && base.ends_with('/'),
         "xdg-open got {url:?}"

@@ -112,13 +112,18 @@ fn every_data_route_wants_a_credential_and_no_cookie_or_query_is_one() -> Result
     // The key, and the install token (scripts, Prometheus), as bearer tokens, also beside
     // a stale cookie and a stale bearer token.
     // (The history file appears with the writer's first flush.)
-    wait_until("the history to be readable", Duration::from_secs(20), || {
-        (s.get("/api/history?range=5m").ok()?.status == 200).then_some(())
-    })?;
+    wait_until(
+        "the history to be readable",
+        Duration::from_secs(20),
+        || (s.get("/api/history?range=5m").ok()?.status == 200).then_some(()),
+    )?;
     for route in DATA.iter().filter(|r| **r != "/api/live") {
         assert_eq!(s.get(route)?.status, 200, "GET {route} with the key");
         for (how, credentials) in [
-            ("the install token", format!("\r\nAuthorization: Bearer {token}")),
+            (
+                "the install token",
+                format!("\r\nAuthorization: Bearer {token}"),
+            ),
             (
                 "a stale cookie and the key",
                 format!(
@@ -134,12 +139,19 @@ fn every_data_route_wants_a_credential_and_no_cookie_or_query_is_one() -> Result
                 ),
             ),
         ] {
-            assert_eq!(get_as(&s, route, &credentials)?, 200, "GET {route} with {how}");
+            assert_eq!(
+                get_as(&s, route, &credentials)?,
+                200,
+                "GET {route} with {how}"
+            );
         }
     }
     // The page and its files need nothing, and nothing sets a cookie.
     for route in PUBLIC {
-        let r = s.request(&format!("GET {route} HTTP/1.1\r\nHost: 127.0.0.1:{}", s.port), b"")?;
+        let r = s.request(
+            &format!("GET {route} HTTP/1.1\r\nHost: 127.0.0.1:{}", s.port),
+            b"",
+        )?;
         assert_eq!(r.status, 200, "GET {route} without a credential");
         assert_eq!(r.header("set-cookie"), None, "GET {route}");
     }
@@ -181,10 +193,12 @@ fn post_code_as(uid: u32, port: u16, code: &str) -> Result<(u16, String)> {
         Duration::from_secs(20),
     )?;
     let (status, body) = out.stdout.split_once('\n').unwrap_or((&out.stdout, ""));
-    let status = status
-        .trim()
-        .parse()
-        .map_err(|_| err(format!("no status from the client: {} {}", out.stdout, out.stderr)))?;
+    let status = status.trim().parse().map_err(|_| {
+        err(format!(
+            "no status from the client: {} {}",
+            out.stdout, out.stderr
+        ))
+    })?;
     Ok((status, body.to_string()))
 }
 
@@ -197,7 +211,10 @@ fn a_code_opens_one_page_once_in_its_minute_and_only_for_its_owner() -> Result<(
     // Another user who read it in xdg-open's command line: refused, and the code is not
     // spent by the try.
     let (status, body) = post_code_as(65534, s.port, &code)?;
-    assert_eq!(status, 403, "another user's program traded the code: {body}");
+    assert_eq!(
+        status, 403,
+        "another user's program traded the code: {body}"
+    );
     assert!(!body.contains(&s.key), "{body}");
     // Its owner trades it for the key, once.
     let (status, body) = post_session(&s, Some(&format!("Code {code}")))?;
@@ -223,7 +240,11 @@ fn a_code_opens_one_page_once_in_its_minute_and_only_for_its_owner() -> Result<(
     let data = format!("\r\nAuthorization: Code {fresh}");
     assert_eq!(get_as(&s, "/api/snapshot", &data)?, 401);
     assert_eq!(
-        get_as(&s, "/api/snapshot", &format!("\r\nAuthorization: Bearer {fresh}"))?,
+        get_as(
+            &s,
+            "/api/snapshot",
+            &format!("\r\nAuthorization: Bearer {fresh}")
+        )?,
         401
     );
     s.expect_alive("the codes")
@@ -286,7 +307,9 @@ async fn open_live(
     cookie: Option<&str>,
 ) -> std::result::Result<
     (
-        tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+        tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
         Option<String>,
     ),
     tungstenite::Error,
@@ -337,7 +360,11 @@ async fn the_live_socket_serves_only_its_own_origin() -> Result<()> {
     let wrong = "0".repeat(64);
     for (how, protocols, cookie) in [
         ("no key", "hogwatch".to_string(), None),
-        ("a wrong key", format!("hogwatch, hogwatch.key.{wrong}"), None),
+        (
+            "a wrong key",
+            format!("hogwatch, hogwatch.key.{wrong}"),
+            None,
+        ),
         (
             "the key in a cookie",
             "hogwatch".to_string(),
@@ -538,9 +565,14 @@ fn bind_everywhere(extra: &[&str]) -> Result<(String, support::process::CmdOutpu
 #[test]
 fn a_non_loopback_bind_without_insecure_http_is_refused() -> Result<()> {
     let (port, out) = bind_everywhere(&[])?;
-    assert!(!out.status.success(), "served 0.0.0.0:{port} unasked: {}", out.stderr);
     assert!(
-        out.stderr.contains("refusing to serve the dashboard on 0.0.0.0")
+        !out.status.success(),
+        "served 0.0.0.0:{port} unasked: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("refusing to serve the dashboard on 0.0.0.0")
             && out.stderr.contains("--insecure-http"),
         "{}",
         out.stderr
@@ -550,8 +582,8 @@ fn a_non_loopback_bind_without_insecure_http_is_refused() -> Result<()> {
 }
 
 #[test]
-fn a_non_loopback_bind_with_insecure_http_says_loudly_that_the_data_is_on_the_network(
-) -> Result<()> {
+fn a_non_loopback_bind_with_insecure_http_says_loudly_that_the_data_is_on_the_network() -> Result<()>
+{
     let (port, out) = bind_everywhere(&["--insecure-http"])?;
     assert!(out.status.success(), "{}", out.stderr);
     assert!(

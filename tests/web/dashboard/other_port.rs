@@ -131,10 +131,15 @@ async fn open_dashboard(c: &Client, s: &Server) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) => {
             let body = c
-                .execute("return document.body ? document.body.innerText : ''", vec![])
+                .execute(
+                    "return document.body ? document.body.innerText : ''",
+                    vec![],
+                )
                 .await
                 .map_err(wd)?;
-            Err(err(format!("the dashboard did not open: {e}; the page says {body}")))
+            Err(err(format!(
+                "the dashboard did not open: {e}; the page says {body}"
+            )))
         }
     }
 }
@@ -150,13 +155,22 @@ async fn key_stays_home(c: &Client, s: &Server) -> Result<()> {
     for head in other.requests() {
         let first = head.lines().next().unwrap_or_default().to_string();
         check(!head.contains(&s.key), || {
-            format!("port {} got the dashboard's key with {first:?}:\n{head}", other.port)
+            format!(
+                "port {} got the dashboard's key with {first:?}:\n{head}",
+                other.port
+            )
         })?;
         check(!head.contains(&token), || {
-            format!("port {} got the install token with {first:?}:\n{head}", other.port)
+            format!(
+                "port {} got the install token with {first:?}:\n{head}",
+                other.port
+            )
         })?;
         check(!head.to_ascii_lowercase().contains("hogwatch"), || {
-            format!("port {} got a hogwatch credential with {first:?}:\n{head}", other.port)
+            format!(
+                "port {} got a hogwatch credential with {first:?}:\n{head}",
+                other.port
+            )
         })?;
     }
     // And the dashboard still works with what the page kept.
