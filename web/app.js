@@ -415,13 +415,13 @@ async function obtainKey() {
   const query = new URLSearchParams(location.search);
   // Out of the address bar, history and bookmarks before anything else.
   if (location.hash || query.has('token') || query.has('app')) history.replaceState(null, '', location.pathname);
-  let presented = '';
+  let code = '';
   if (fragment.get('key')) key = fragment.get('key');
-  else if (fragment.get('code')) presented = `Code ${fragment.get('code')}`;
-  // A link from before keys: the token itself, traded for the key like a code.
-  else if (query.get('token')) presented = `Bearer ${query.get('token')}`;
-  if (presented) {
-    const r = await fetch('api/session', { method: 'POST', headers: { Authorization: presented }, cache: 'no-store' });
+  else if (fragment.get('code')) code = fragment.get('code');
+  // A `?token=` link from before keys is not used: a URL with the token would hand it to
+  // whoever listens on that port now. It only leaves the address bar (above).
+  if (code) {
+    const r = await fetch('api/session', { method: 'POST', headers: { Authorization: `Code ${code}` }, cache: 'no-store' });
     if (r.ok) key = (await r.json()).key;
     else if (!sessionStorage.getItem(KEY_ITEM)) pageBroke((await r.text()).trim());
   }

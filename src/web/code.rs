@@ -91,26 +91,33 @@ pub struct Spent {
     taken: HashMap<String, u64>,
 }
 
+/// Checks that `code` was made under `key` and is valid at `now`, without taking it;
+/// its nonce and expiry. Cheap: a forged code costs the server one HMAC.
+pub fn verify<'a>(key: &str, code: &'a str, now: u64) -> Result<(&'a str, u64), Refused> {
+    let mut parts = code.split('.');
+    let (Some(expiry), Some(nonce), Some(given), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Refused::Forged);
+    };
+    let Ok(expiry) = expiry.parse::<u64>() else {
+        return Err(Refused::Forged);
+    };
+    if nonce.len() != NONCE_BYTES * 2 || !super::auth::same(&mac(key, expiry, nonce), given) {
+        return Err(Refused::Forged);
+    }
+    // Made by a key holder, but never one that outlives the TTL from now (a clock
+    // that jumped back, or a holder minting far ahead).
+    if expiry <= now || expiry > now.saturating_add(TTL_SECS + 5) {
+        return Err(Refused::Expired);
+    }
+    Ok((nonce, expiry))
+}
+
 impl Spent {
     /// Takes `code` (made under `key`) at `now`, once.
     pub fn take(&mut self, key: &str, code: &str, now: u64) -> Result<(), Refused> {
-        let mut parts = code.split('.');
-        let (Some(expiry), Some(nonce), Some(given), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(Refused::Forged);
-        };
-        let Ok(expiry) = expiry.parse::<u64>() else {
-            return Err(Refused::Forged);
-        };
-        if nonce.len() != NONCE_BYTES * 2 || !super::auth::same(&mac(key, expiry, nonce), given) {
-            return Err(Refused::Forged);
-        }
-        // Made by a key holder, but never one that outlives the TTL from now (a clock
-        // that jumped back, or a holder minting far ahead).
-        if expiry <= now || expiry > now.saturating_add(TTL_SECS + 5) {
-            return Err(Refused::Expired);
-        }
+        let (nonce, expiry) = verify(key, code, now)?;
         self.taken.retain(|_, e| *e > now);
         if self.taken.contains_key(nonce) {
             return Err(Refused::Spent);

@@ -161,6 +161,12 @@ async fn session(
 
 /// Takes `code` if the peer is a program of this user (or root) and the code is good.
 async fn take_code(st: &AppState, conn: Conn, code: &str) -> Result<(), (StatusCode, String)> {
+    let refused = |e: Refused| (StatusCode::UNAUTHORIZED, format!("{e}\n"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // A forged or stale code first: it costs an HMAC, not a read of the socket tables.
+    super::code::verify(&st.keys.key, code, now).map_err(refused)?;
     let owner = st.owner;
     let uid = match conn.local {
         Some(local) => tokio::task::spawn_blocking(move || super::peer::uid_of(conn.peer, local))
@@ -179,14 +185,11 @@ async fn take_code(st: &AppState, conn: Conn, code: &str) -> Result<(), (StatusC
             "this link was opened by a program of another user (or another machine)\n".into(),
         ));
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
     let taken = match st.spent.lock() {
         Ok(mut spent) => spent.take(&st.keys.key, code, now),
         Err(_) => Err(Refused::Busy),
     };
-    taken.map_err(|e| (StatusCode::UNAUTHORIZED, format!("{e}\n")))
+    taken.map_err(refused)
 }
 
 async fn snapshot(State(st): State<AppState>) -> Response {

@@ -453,9 +453,11 @@ fn bad_parameters_are_a_400_and_the_server_goes_on() -> Result<()> {
     }
     // Odd but valid: an unknown app or device is an empty series, not an error (once the
     // history file is there: the writer's first flush makes it).
-    wait_until("the history to be readable", Duration::from_secs(20), || {
-        (s.get("/api/history?range=5m").ok()?.status == 200).then_some(())
-    })?;
+    wait_until(
+        "the history to be readable",
+        Duration::from_secs(20),
+        || (s.get("/api/history?range=5m").ok()?.status == 200).then_some(()),
+    )?;
     for target in [
         "/api/history?range=5m&app=%E2%80%AEnobody%0A",
         "/api/history?range=all&device=none&points=1",

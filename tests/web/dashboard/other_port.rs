@@ -6,6 +6,9 @@
 //!   that server neither the key nor the install token, in any header;
 //! - a cookie that server plants (`hogwatch_token=…`, for the whole host) does not keep the
 //!   owner out of the dashboard opened from the printed URL afterwards.
+//!
+//! And the page opened with a one-time code, as xdg-open is given it, trades the code for
+//! the key and shows the live figures; the code is spent.
 
 use super::browser::{check, wd, Browser};
 use super::page::wait_page;
@@ -120,9 +123,10 @@ fn replay_server(tag: &str, work: &tempfile::TempDir) -> Result<Server> {
     Server::start(tag, replay.as_ref(), None)
 }
 
-/// Opens the printed URL and waits for the replay's live figures.
-async fn open_dashboard(c: &Client, s: &Server) -> Result<()> {
-    c.goto(&s.url).await.map_err(wd)?;
+/// Opens `url` (the printed one, or one with a code) and waits for the replay's live
+/// figures.
+async fn open_dashboard(c: &Client, url: &str) -> Result<()> {
+    c.goto(url).await.map_err(wd)?;
     let shown = wait_page(c, "live figures", Duration::from_secs(20), |p| {
         p.mode == "replay" && p.rows.iter().any(|r| r.name == "uploader")
     })
@@ -145,7 +149,7 @@ async fn open_dashboard(c: &Client, s: &Server) -> Result<()> {
 }
 
 async fn key_stays_home(c: &Client, s: &Server) -> Result<()> {
-    open_dashboard(c, s).await?;
+    open_dashboard(c, &s.url).await?;
     let other = OtherPort::start(None)?;
     for path in ["/", "/api/snapshot"] {
         c.goto(&other.url(path)).await.map_err(wd)?;
@@ -207,7 +211,7 @@ async fn planted_then_opened(c: &Client, s: &Server) -> Result<()> {
         again.is_some_and(|r| r.contains(&format!("hogwatch_token={stale}"))),
         || format!("the planted cookie did not stick: {seen:?}"),
     )?;
-    open_dashboard(c, s).await
+    open_dashboard(c, &s.url).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -216,6 +220,38 @@ async fn a_planted_cookie_does_not_lock_the_owner_out() -> Result<()> {
     let server = replay_server("dash-plant", &work)?;
     let browser = Browser::start(false).await?;
     let result = planted_then_opened(browser.client(), &server).await;
+    browser.close().await;
+    result
+}
+
+async fn opened_with_a_code(c: &Client, s: &Server) -> Result<()> {
+    let code = hogwatch::web::code::mint_now(&s.key)?;
+    let url = hogwatch::web::links::with_code(&s.url, &code);
+    open_dashboard(c, &url).await?;
+    let address = c.current_url().await.map_err(wd)?;
+    check(address.fragment().is_none(), || {
+        format!("the code stayed in the address bar: {address}")
+    })?;
+    let r = support::dashboard::request(
+        s.port,
+        &format!(
+            "POST /api/session HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\n\
+             Authorization: Code {code}",
+            s.port
+        ),
+        b"",
+    )?;
+    check(r.status == 401, || {
+        format!("the page's code works again: {} {}", r.status, r.body)
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_opened_with_a_one_time_code_shows_the_dashboard() -> Result<()> {
+    let work = tempfile::tempdir()?;
+    let server = replay_server("dash-code", &work)?;
+    let browser = Browser::start(false).await?;
+    let result = opened_with_a_code(browser.client(), &server).await;
     browser.close().await;
     result
 }
