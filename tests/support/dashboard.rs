@@ -151,6 +151,19 @@ impl Server {
         get(self.port, &self.key, target)
     }
 
+    /// `POST /api/session` with `authorization` (if any); (status, body).
+    pub fn post_session(&self, authorization: Option<&str>) -> Result<(u16, String)> {
+        let auth = authorization
+            .map(|a| format!("\r\nAuthorization: {a}"))
+            .unwrap_or_default();
+        let head = format!(
+            "POST /api/session HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0{auth}",
+            self.port
+        );
+        let r = self.request(&head, b"")?;
+        Ok((r.status, r.body))
+    }
+
     /// The per-install token in the server's config directory (what scripts use).
     pub fn install_token(&self) -> Result<String> {
         let path = self.home.path().join("config/hogwatch/token");

@@ -1,10 +1,9 @@
 //! The dashboard server's doors, against a real `hogwatch server` on a two-device replay (no
 //! browser): every route with data wants a credential (the key or the install token as a
 //! bearer token, the key as a WebSocket subprotocol; a cookie or the query is none, and a
-//! stale one beside a good one is harmless); the page and its files are public; a one-time
-//! code opens the key once, within its minute, for its owner's programs only; a bind beyond
-//! loopback needs `--insecure-http`; the live WebSocket refuses a foreign Origin (403) and
-//! streams snapshots to its own;
+//! stale one beside a good one is harmless); the page and its files are public (one-time
+//! codes: `codes`); a bind beyond loopback needs `--insecure-http`; the live WebSocket
+//! refuses a foreign Origin (403) and streams snapshots to its own;
 //! bad query parameters and garbage requests get a 4xx while the server keeps serving and
 //! never panics; the page's files come with their content types and the page with its
 //! security policy; `/api/history` gives one app's traffic on one device.
@@ -45,21 +44,6 @@ fn get_as(s: &Server, target: &str, credentials: &str) -> Result<u16> {
         s.port
     );
     Ok(s.request(&head, b"")?.status)
-}
-
-/// `POST /api/session` with `authorization` (if any); (status, body).
-fn post_session(s: &Server, authorization: Option<&str>) -> Result<(u16, String)> {
-    let auth = authorization
-        .map(|a| format!("\r\nAuthorization: {a}"))
-        .unwrap_or_default();
-    let r = s.request(
-        &format!(
-            "POST /api/session HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0{auth}",
-            s.port
-        ),
-        b"",
-    )?;
-    Ok((r.status, r.body))
 }
 
 #[test]
@@ -157,97 +141,13 @@ fn every_data_route_wants_a_credential_and_no_cookie_or_query_is_one() -> Result
     }
     // The key for a credential (what a page opened with a link from before keys does):
     // never for nothing, and never as a cookie.
-    assert_eq!(post_session(&s, None)?.0, 401);
-    assert_eq!(post_session(&s, Some(&format!("Bearer {wrong}")))?.0, 401);
-    let (status, body) = post_session(&s, Some(&format!("Bearer {token}")))?;
+    assert_eq!(s.post_session(None)?.0, 401);
+    assert_eq!(s.post_session(Some(&format!("Bearer {wrong}")))?.0, 401);
+    let (status, body) = s.post_session(Some(&format!("Bearer {token}")))?;
     assert_eq!(status, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body)?;
     assert_eq!(v["key"], s.key.as_str());
     s.expect_alive("the credential checks")
-}
-
-/// `POST /api/session` with `Authorization: Code CODE` from a program running as `uid`
-/// (python3 under setpriv); (status, body).
-fn post_code_as(uid: u32, port: u16, code: &str) -> Result<(u16, String)> {
-    const CLIENT: &str = "import sys, http.client\n\
-        c = http.client.HTTPConnection('127.0.0.1', int(sys.argv[1]), timeout=10)\n\
-        c.request('POST', '/api/session', headers={'Authorization': 'Code ' + sys.argv[2]})\n\
-        r = c.getresponse()\n\
-        print(r.status)\n\
-        print(r.read().decode())\n";
-    let (uid, port) = (uid.to_string(), port.to_string());
-    let reuid = format!("--reuid={uid}");
-    let regid = format!("--regid={uid}");
-    let out = support::run(
-        &[
-            "/usr/bin/setpriv",
-            &reuid,
-            &regid,
-            "--clear-groups",
-            "/usr/bin/python3",
-            "-c",
-            CLIENT,
-            &port,
-            code,
-        ],
-        Duration::from_secs(20),
-    )?;
-    let (status, body) = out.stdout.split_once('\n').unwrap_or((&out.stdout, ""));
-    let status = status.trim().parse().map_err(|_| {
-        err(format!(
-            "no status from the client: {} {}",
-            out.stdout, out.stderr
-        ))
-    })?;
-    Ok((status, body.to_string()))
-}
-
-#[test]
-fn a_code_opens_one_page_once_in_its_minute_and_only_for_its_owner() -> Result<()> {
-    use hogwatch::web::code::{mint, mint_now, TTL_SECS};
-    let work = tempfile::tempdir()?;
-    let mut s = replay_server("srv-code", &work, false)?;
-    let code = mint_now(&s.key)?;
-    // Another user who read it in xdg-open's command line: refused, and the code is not
-    // spent by the try.
-    let (status, body) = post_code_as(65534, s.port, &code)?;
-    assert_eq!(
-        status, 403,
-        "another user's program traded the code: {body}"
-    );
-    assert!(!body.contains(&s.key), "{body}");
-    // Its owner trades it for the key, once.
-    let (status, body) = post_session(&s, Some(&format!("Code {code}")))?;
-    assert_eq!(status, 200, "{body}");
-    let v: serde_json::Value = serde_json::from_str(&body)?;
-    assert_eq!(v["key"], s.key.as_str());
-    let (status, body) = post_session(&s, Some(&format!("Code {code}")))?;
-    assert_eq!(status, 401, "a code taken twice: {body}");
-    assert!(body.contains("used already"), "{body}");
-    // One that expired (made a TTL and a second ago), and one made with another key.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    let old = mint(&s.key, now - TTL_SECS - 1, [9; 16]);
-    let (status, body) = post_session(&s, Some(&format!("Code {old}")))?;
-    assert_eq!(status, 401, "an expired code: {body}");
-    assert!(body.contains("expired"), "{body}");
-    let forged = mint(&"0".repeat(64), now, [9; 16]);
-    assert_eq!(post_session(&s, Some(&format!("Code {forged}")))?.0, 401);
-    // A code is no credential for the data itself.
-    let fresh = mint_now(&s.key)?;
-    let data = format!("\r\nAuthorization: Code {fresh}");
-    assert_eq!(get_as(&s, "/api/snapshot", &data)?, 401);
-    assert_eq!(
-        get_as(
-            &s,
-            "/api/snapshot",
-            &format!("\r\nAuthorization: Bearer {fresh}")
-        )?,
-        401
-    );
-    s.expect_alive("the codes")
 }
 
 #[test]
