@@ -146,9 +146,13 @@ pub const DEFAULT_PORT: u16 = 6432;
 pub struct ServerArgs {
     /// Port to listen on (`hogwatch server 8010` as with the old tool).
     pub port: Option<u16>,
-    /// Address to listen on; anything but loopback makes the data visible on the network.
+    /// Address to listen on; anything but loopback needs --insecure-http.
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: std::net::IpAddr,
+    /// Serve a non-loopback --bind over plain HTTP (no TLS): anyone on the network path
+    /// can read the figures and the dashboard's key.
+    #[arg(long)]
+    pub insecure_http: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]

@@ -1,7 +1,7 @@
 // The dashboard: live figures from the WebSocket (one snapshot per refresh), history from
-// /api/history, alerts from /api/alerts. The token came as a cookie with the page, so
-// every request here is a plain relative one. Names come from whatever programs run:
-// they are only ever set as text, never parsed as HTML.
+// /api/history, alerts from /api/alerts, each with the server's key (see `obtainKey`).
+// Names come from whatever programs run: they are only ever set as text, never parsed as
+// HTML.
 import { bytes, rate, bucket } from './format.js';
 import { Chart } from './chart.js';
 import { Table, rows, sort, unattributed } from './table.js';
@@ -85,7 +85,7 @@ function historyUrl(range, points) {
 async function fetchHistory(range, points) {
   const url = historyUrl(range, points);
   $('chart').dataset.request = url;
-  const r = await fetch(url);
+  const r = await api(url);
   if (r.status === 404) return null; // history is off (--no-history)
   if (!r.ok) throw new Error(`${url}: ${r.status} ${(await r.text()).trim()}`);
   return { url, ...(await r.json()) };
@@ -260,17 +260,28 @@ function onSnapshot(s) {
 
 let retry = 1000;
 function connect() {
-  // Same origin, so the cookie goes along (and the server accepts the Origin).
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/live`);
+  // Same origin (the server accepts the Origin); the key as a subprotocol, since a page
+  // cannot give a WebSocket headers. The server answers `hogwatch`, never the key.
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/live`, ['hogwatch', `hogwatch.key.${key}`]);
   ws.onopen = () => {
     retry = 1000;
     $('offline').hidden = true;
   };
   ws.onmessage = (e) => onSnapshot(JSON.parse(e.data));
-  ws.onclose = () => {
+  ws.onclose = async () => {
     $('offline').hidden = false;
     $('mode').textContent = 'disconnected';
     $('mode').dataset.mode = 'disconnected';
+    // A server that answers but refuses the key is another run (or another program):
+    // retrying cannot help, and must not keep offering the key to it.
+    try {
+      if ((await api('api/alerts')).status === 401) {
+        pageBroke(NO_KEY);
+        return;
+      }
+    } catch {
+      // Gone: try again below.
+    }
     setTimeout(connect, retry);
     retry = Math.min(retry * 2, 10000);
   };
@@ -280,7 +291,7 @@ function connect() {
 
 async function pollAlerts() {
   try {
-    const r = await fetch('api/alerts');
+    const r = await api('api/alerts');
     if (r.ok) {
       const { alerts } = await r.json();
       const list = $('alerts-list');
@@ -381,6 +392,44 @@ window.addEventListener('error', (e) => pageBroke(`page error: ${e.message}`));
 window.addEventListener('unhandledrejection', (e) => pageBroke(`page error: ${e.reason}`));
 document.addEventListener('securitypolicyviolation', (e) => pageBroke(`blocked by the page's policy: ${e.violatedDirective} ${e.blockedURI}`));
 
+// -------------------------------------------------------------------------- the key
+
+// The key to this server's data comes in the URL's fragment, which the browser never sends
+// to any server: `#key=` (the URL `hogwatch server` prints, the tray's window), or
+// `#code=`, a one-time code (a browser started by a command line, which other users can
+// read) that the page trades for the key. The key then lives in this tab's
+// sessionStorage, which belongs to this origin (scheme, host and port) alone, and leaves
+// the page only as a header to this server. Never a cookie: a browser sends a cookie to
+// every port of the host, whoever listens there.
+const KEY_ITEM = 'hogwatch-key';
+const NO_KEY = 'This page has no valid key for hogwatch (it restarted, or the link is old): open the dashboard again from the tray, or with the URL `hogwatch server` printed.';
+let key = '';
+
+/** `fetch` with the key. */
+function api(url, init = {}) {
+  return fetch(url, { ...init, headers: { ...init.headers, Authorization: `Bearer ${key}` } });
+}
+
+async function obtainKey() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const query = new URLSearchParams(location.search);
+  // Out of the address bar, history and bookmarks before anything else.
+  if (location.hash || query.has('token') || query.has('app')) history.replaceState(null, '', location.pathname);
+  let code = '';
+  if (fragment.get('key')) key = fragment.get('key');
+  else if (fragment.get('code')) code = fragment.get('code');
+  // A `?token=` link from before keys is not used: a URL with the token would hand it to
+  // whoever listens on that port now. It only leaves the address bar (above).
+  if (code) {
+    const r = await fetch('api/session', { method: 'POST', headers: { Authorization: `Code ${code}` }, cache: 'no-store' });
+    if (r.ok) key = (await r.json()).key;
+    else if (!sessionStorage.getItem(KEY_ITEM)) pageBroke((await r.text()).trim());
+  }
+  if (key) sessionStorage.setItem(KEY_ITEM, key);
+  else key = sessionStorage.getItem(KEY_ITEM) || '';
+  if (!key) pageBroke(NO_KEY);
+}
+
 // ------------------------------------------------------------------------------- start
 
 // `?app=KEY` (the tray's "Show in dashboard") opens the page charting that app; its
@@ -391,11 +440,10 @@ if (wanted) {
   const name = wanted.split('/').pop() || wanted;
   state.focus = { kind: 'app', key: wanted, name, app: wanted, appName: name, unresolved: true };
 }
-// The token is in the cookie now; keep it out of the address bar, history and bookmarks.
-if (opened.has('token') || wanted) history.replaceState(null, '', location.pathname);
 
 showSort();
 $('chart-title').textContent = title();
+await obtainKey();
 connect();
 load();
 pollAlerts();

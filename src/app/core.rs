@@ -85,7 +85,16 @@ pub async fn start(
         source: if settings.live() { "nethogs" } else { "replay" }.to_owned(),
     };
     if let Some(url) = &about.dashboard {
-        eprintln!("hogwatch: dashboard at {url}");
+        // `hogwatch server` is run to be given this URL; the tray's stderr is a log (a
+        // session's or the journal), so it names the address only: its menu opens it.
+        if opts.role == Role::Server {
+            eprintln!("hogwatch: dashboard at {url}");
+        } else {
+            eprintln!(
+                "hogwatch: dashboard at {} (open it from the menu, or run `hogwatch` again)",
+                crate::web::links::bare(url)
+            );
+        }
     }
     let running = collector.start();
     let (updates_tx, updates) = mpsc::channel(256);

@@ -1,9 +1,11 @@
-//! Starting the dashboard server: the token, the listening socket (and what a port taken
-//! means), the URL, and the feed of refreshes it serves — the core's own, or, for a
+//! Starting the dashboard server: the token and this run's key, the listening socket
+//! (what a port taken means, and that anything but loopback must be asked for as plain
+//! HTTP), the URL, and the feed of refreshes it serves — the core's own, or, for a
 //! `hogwatch server` attached to another hogwatch, the attached stream's.
 
 use super::link::Update;
 use crate::model::Refresh;
+use crate::web::auth::Keys;
 use crate::web::server::{AppState, Feed};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,6 +19,8 @@ pub struct ServerOptions {
     pub addr: SocketAddr,
     /// Take any free port when `addr`'s is taken (the tray; `hogwatch server` fails).
     pub any_port_if_taken: bool,
+    /// Serving beyond loopback over plain HTTP was asked for (`--insecure-http`).
+    pub insecure_http: bool,
 }
 
 impl ServerOptions {
@@ -25,13 +29,29 @@ impl ServerOptions {
         ServerOptions {
             addr: SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port),
             any_port_if_taken,
+            insecure_http: false,
         }
     }
 }
 
+/// The flag that allows a non-loopback `--bind`.
+pub const INSECURE_FLAG: &str = "--insecure-http";
+
+/// Why `addr` may not be served, if it may not: beyond loopback the dashboard is plain
+/// HTTP, so anyone on the path reads the figures and the key, and that must be asked for.
+pub fn refusal(addr: std::net::IpAddr, insecure_http: bool) -> Option<String> {
+    (!addr.is_loopback() && !insecure_http).then(|| {
+        format!(
+            "refusing to serve the dashboard on {addr}: beyond loopback it is plain HTTP \
+             (no TLS), so anyone on the network path can read the figures and the key. \
+             Bind to 127.0.0.1 and use an SSH tunnel, or pass {INSECURE_FLAG} to do it anyway"
+        )
+    })
+}
+
 /// A listening dashboard server.
 pub struct Dashboard {
-    /// The URL to open, with the token.
+    /// The URL to open, with this run's key in its fragment.
     pub url: String,
     stop: oneshot::Sender<()>,
 }
@@ -59,10 +79,18 @@ pub async fn start(
 ) -> Result<Dashboard, StartError> {
     let dir = crate::config::xdg_dir("XDG_CONFIG_HOME", ".config")
         .ok_or_else(|| anyhow::anyhow!("no config directory for the dashboard token (set HOME)"))?;
-    let token = tokio::task::spawn_blocking(move || crate::web::token::load_or_create(&dir))
-        .await
-        .map_err(anyhow::Error::from)?
-        .map_err(anyhow::Error::from)?;
+    if let Some(why) = refusal(so.addr.ip(), so.insecure_http) {
+        return Err(anyhow::anyhow!(why).into());
+    }
+    let keys = tokio::task::spawn_blocking(move || -> std::io::Result<Keys> {
+        Ok(Keys {
+            token: crate::web::token::load_or_create(&dir)?,
+            key: crate::web::token::random_hex()?,
+        })
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+    .map_err(anyhow::Error::from)?;
     let listener = match tokio::net::TcpListener::bind(so.addr).await {
         Ok(l) => l,
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && so.any_port_if_taken => {
@@ -81,7 +109,7 @@ pub async fn start(
             "the dashboard listens on {addr}: anyone on the network who has the token sees which programs use the network"
         );
         eprintln!(
-            "hogwatch: WARNING: listening on {addr}, not loopback: the data is visible on the network to anyone with the token"
+            "hogwatch: WARNING: listening on {addr}, not loopback, over plain HTTP ({INSECURE_FLAG}): the data is visible on the network to anyone with the token, and the key to anyone on the path"
         );
     }
     let host = if addr.ip().is_unspecified() {
@@ -89,8 +117,8 @@ pub async fn start(
     } else {
         addr
     };
-    let url = format!("http://{host}/?token={token}");
-    let state = AppState::new(token, feed, history);
+    let url = crate::web::links::with_key(&host.to_string(), &keys.key);
+    let state = AppState::new(keys, feed, history);
     let (stop, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
         let shutdown = async move {
@@ -138,4 +166,24 @@ pub fn feed_from(mut updates: mpsc::Receiver<Arc<Update>>) -> (Feed, JoinHandle<
         alerts,
     };
     (feed, task)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn beyond_loopback_only_when_asked() {
+        for ok in ["127.0.0.1", "127.0.0.2", "::1"] {
+            assert_eq!(
+                refusal(ok.parse().unwrap_or_else(|_| unreachable!()), false),
+                None
+            );
+        }
+        for far in ["0.0.0.0", "::", "192.0.2.7"] {
+            let ip = far.parse().unwrap_or_else(|_| unreachable!());
+            assert!(refusal(ip, false).is_some_and(|m| m.contains(INSECURE_FLAG)));
+            assert_eq!(refusal(ip, true), None);
+        }
+    }
 }

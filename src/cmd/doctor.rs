@@ -294,11 +294,11 @@ async fn running_check() -> Check {
     }
     match crate::app::protocol::info(&socket).await {
         Ok(about) => {
-            // The URL without its token: a terminal's scrollback is no place for it.
+            // The URL without its key: a terminal's scrollback is no place for it.
             let dashboard = about
                 .dashboard
                 .as_deref()
-                .map(|u| u.split('?').next().unwrap_or(u).to_owned());
+                .map(|u| crate::web::links::bare(u).to_owned());
             let what = match dashboard {
                 Some(d) => format!(
                     "{} (pid {}) collects for this user; dashboard at {d}",

@@ -1,4 +1,5 @@
-//! `hogwatch server [PORT] [--bind ADDR]`: the dashboard for a browser, without a tray.
+//! `hogwatch server [PORT] [--bind ADDR [--insecure-http]]`: the dashboard for a browser,
+//! without a tray.
 //! When no hogwatch runs for this user it runs the core (collector, history, alerts) and
 //! serves it; when one runs, it serves that one's live stream on its own port — or, asked
 //! for the port that one already serves, prints its URL.
@@ -9,9 +10,14 @@ use crate::cli::{Global, ServerArgs, DEFAULT_PORT};
 use std::process::ExitCode;
 
 pub async fn run(global: Global, args: &ServerArgs) -> anyhow::Result<ExitCode> {
+    // Before anything starts: a collector is no use when the address is refused.
+    if let Some(why) = dashboard::refusal(args.bind, args.insecure_http) {
+        anyhow::bail!(why);
+    }
     let so = ServerOptions {
         addr: std::net::SocketAddr::new(args.bind, args.port.unwrap_or(DEFAULT_PORT)),
         any_port_if_taken: false,
+        insecure_http: args.insecure_http,
     };
     let opts = CoreOptions {
         role: Role::Server,

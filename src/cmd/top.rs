@@ -151,7 +151,10 @@ pub async fn run(global: &Global, args: &TopArgs) -> anyhow::Result<ExitCode> {
     let mut link = match app::open(settings, opts, WhenRunning::Attach).await? {
         Opened::Local(l) | Opened::Attached(l) => l,
         Opened::HandedOver(answer) => {
-            anyhow::bail!("hogwatch already runs and cannot be attached to: {answer}")
+            anyhow::bail!(
+                "hogwatch already runs and cannot be attached to: {}",
+                crate::web::links::without_fragments(&answer)
+            )
         }
     };
     let origin = origin(&link);

@@ -275,7 +275,7 @@ impl Gui {
             return;
         };
         let url = match app {
-            Some(a) => format!("{url}&app={}", crate::web::auth::url_encode(&a)),
+            Some(a) => crate::web::links::with_app(url, &a),
             None => url.clone(),
         };
         self.window.show(target, &url);

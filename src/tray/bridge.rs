@@ -49,6 +49,8 @@ pub enum Request {
     SetAutostart(bool),
     /// Open this URL in the user's browser.
     OpenUrl(String),
+    /// Open the dashboard (this URL, with its key) in the user's browser.
+    BrowseDashboard(String),
     Quit,
 }
 
@@ -102,7 +104,10 @@ pub async fn run(
                             });
                         }
                         Ok(Opened::HandedOver(answer)) => {
-                            tracing::info!("another hogwatch took over: {answer}");
+                            tracing::info!(
+                                "another hogwatch took over: {}",
+                                crate::web::links::without_fragments(&answer)
+                            );
                             break;
                         }
                         Err(e) => {
@@ -126,6 +131,7 @@ pub async fn run(
                 }
                 Some(Request::SetAutostart(on)) => autostart = set_autostart(on).await,
                 Some(Request::OpenUrl(url)) => open_url(&url),
+                Some(Request::BrowseDashboard(url)) => browse_dashboard(&url),
                 Some(Request::Quit) | None => break,
             },
             _ = &mut probe, if !probed => {
@@ -134,8 +140,12 @@ pub async fn run(
                     let desktop = std::env::var("XDG_CURRENT_DESKTOP").unwrap_or_default();
                     let mut msg = env::no_host_message(&desktop);
                     if let Some(url) = &link.about.dashboard {
-                        // Without an icon, the dashboard is the way in.
-                        msg.push_str(&format!("; the dashboard is at {url}"));
+                        // Without an icon, the dashboard is the way in. Its address only:
+                        // this goes to the log and a notification, no place for the key.
+                        msg.push_str(&format!(
+                            "; the dashboard is at {} (run `hogwatch` again to open it)",
+                            crate::web::links::bare(url)
+                        ));
                     }
                     tracing::warn!("{msg}");
                     let body = msg.clone();
@@ -154,6 +164,20 @@ pub async fn run(
     let stopped = link.stop().await;
     sink.stopped();
     stopped
+}
+
+/// Opens the dashboard's `url` in the browser with a one-time code in place of its key:
+/// xdg-open's (and the browser's) command line is readable by every local user, and a
+/// code is short-lived, single-use and taken only from this user's programs (`web::code`).
+fn browse_dashboard(url: &str) {
+    let Some(key) = crate::web::links::fragment_value(url, "key") else {
+        tracing::warn!("the dashboard's URL has no key; not opening it");
+        return;
+    };
+    match crate::web::code::mint_now(key) {
+        Ok(code) => open_url(&crate::web::links::with_code(url, &code)),
+        Err(e) => tracing::warn!("cannot make a code to open the dashboard: {e}"),
+    }
 }
 
 /// Opens `url` with xdg-open (reaped by tokio; failures logged).

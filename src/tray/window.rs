@@ -9,10 +9,12 @@
 //!   is held only while the dashboard is on screen; the tray itself never needs it.
 //! - When the window or the webview cannot be made (the display refuses the window,
 //!   WebKit cannot start…), and always with `--browser`, the URL goes to the browser
-//!   (`Request::OpenUrl`, xdg-open run by the bridge); the log says why.
+//!   (`Request::BrowseDashboard`, xdg-open run by the bridge with a one-time code instead
+//!   of the key); the log says why. The window itself loads the URL with the key: no
+//!   command line sees it.
 //! - The webview shows the dashboard only: any other address (a link on the page) opens in
 //!   the browser. Its web context is ephemeral (cookies and storage in memory), so nothing
-//!   is written to the user's directories and the token's cookie ends with the window.
+//!   is written to the user's directories and the key the page keeps ends with the window.
 
 use super::bridge::Request;
 use super::icon;
@@ -119,8 +121,10 @@ impl DashboardWindow {
         }
     }
 
+    /// The dashboard in the browser: the bridge swaps the key for a one-time code, since
+    /// xdg-open's command line is there for every user to read.
     fn browser(&self, url: &str) {
-        let _ = self.requests.send(Request::OpenUrl(url.to_owned()));
+        let _ = self.requests.send(Request::BrowseDashboard(url.to_owned()));
     }
 
     fn create<T: 'static>(

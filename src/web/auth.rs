@@ -1,10 +1,35 @@
-//! Who may talk to the dashboard server: a request carries the token as
-//! `Authorization: Bearer TOKEN`, as the `hogwatch_token` cookie (set when the URL printed
-//! by `hogwatch server` is opened with `?token=`), or in that query parameter. WebSocket
-//! upgrades must also come from the dashboard's own origin (a page elsewhere cannot use
-//! the browser's cookie). Pure functions over header values.
+//! Who may talk to the dashboard server. Pure functions over header values.
+//!
+//! A request is let in when any credential it presents is valid (a stale or planted one
+//! beside a good one locks nobody out):
+//! - `Authorization: Bearer X`, where X is the per-install token (scripts, `/metrics`) or
+//!   the server's per-run key (what the page holds);
+//! - for the live WebSocket, which a browser cannot give headers, the key as the
+//!   subprotocol `hogwatch.key.X` next to [`PROTOCOL`] (the one the server selects).
+//!
+//! Cookies and the query are never read: a browser sends cookies to every port of a host,
+//! so a cookie credential would reach whichever server another user runs on another port
+//! of 127.0.0.1. WebSocket upgrades must also come from the dashboard's own origin.
 
-pub const COOKIE: &str = "hogwatch_token";
+/// The WebSocket subprotocol the page asks for and the server selects.
+pub const PROTOCOL: &str = "hogwatch";
+/// The prefix of the subprotocol that carries the key.
+pub const KEY_PROTOCOL: &str = "hogwatch.key.";
+
+/// What the server accepts.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    /// The per-install token (`token`): never in a URL.
+    pub token: String,
+    /// This run's key: in the URL's fragment, held by the page; gone with the server.
+    pub key: String,
+}
+
+impl Keys {
+    pub fn accepts(&self, presented: &str) -> bool {
+        same(presented, &self.token) || same(presented, &self.key)
+    }
+}
 
 /// Equal without an early exit (the time taken says nothing about where they differ).
 pub fn same(a: &str, b: &str) -> bool {
@@ -12,41 +37,29 @@ pub fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The token a request presents, in order: Bearer header, cookie, query parameter.
-pub fn presented<'a>(
-    authorization: Option<&'a str>,
-    cookie: Option<&'a str>,
-    query: Option<&'a str>,
-) -> Option<&'a str> {
-    if let Some(t) = authorization.and_then(|a| a.strip_prefix("Bearer ")) {
-        return Some(t.trim());
-    }
-    if let Some(c) = cookie {
-        for part in c.split(';') {
-            if let Some(v) = part
-                .trim()
-                .strip_prefix(COOKIE)
-                .and_then(|r| r.strip_prefix('='))
-            {
-                return Some(v.trim());
-            }
-        }
-    }
-    query.and_then(|q| {
-        q.split('&')
-            .find_map(|kv| kv.strip_prefix("token="))
-            .filter(|t| !t.is_empty())
-    })
+/// The `Authorization` value's credential for `scheme` ("Bearer", "Code").
+pub fn credential<'a>(authorization: &'a str, scheme: &str) -> Option<&'a str> {
+    let (s, v) = authorization.trim().split_once(' ')?;
+    (s.eq_ignore_ascii_case(scheme) && !v.trim().is_empty()).then(|| v.trim())
 }
 
-/// Does the request carry the right token?
-pub fn authorized(
-    token: &str,
-    authorization: Option<&str>,
-    cookie: Option<&str>,
-    query: Option<&str>,
-) -> bool {
-    presented(authorization, cookie, query).is_some_and(|t| same(t, token))
+/// The keys offered as WebSocket subprotocols (`Sec-WebSocket-Protocol` values, each a
+/// comma-separated list).
+pub fn protocol_keys<'a>(protocols: &[&'a str]) -> Vec<&'a str> {
+    protocols
+        .iter()
+        .flat_map(|v| v.split(','))
+        .filter_map(|p| p.trim().strip_prefix(KEY_PROTOCOL))
+        .collect()
+}
+
+/// Does any credential the request presents open the server? `authorization` and
+/// `protocols` are every value of those headers.
+pub fn authorized(keys: &Keys, authorization: &[&str], protocols: &[&str]) -> bool {
+    let bearer = authorization.iter().filter_map(|a| credential(a, "Bearer"));
+    bearer
+        .chain(protocol_keys(protocols))
+        .any(|t| keys.accepts(t))
 }
 
 /// A WebSocket upgrade's `Origin` must be this server's own (`http://` + the `Host` the
@@ -72,32 +85,49 @@ pub fn url_encode(v: &str) -> String {
         .collect()
 }
 
-/// The `Set-Cookie` value that keeps the token for the browser session.
-pub fn set_cookie(token: &str) -> String {
-    format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn keys() -> Keys {
+        Keys {
+            token: "tok123".into(),
+            key: "key456".into(),
+        }
+    }
+
     #[test]
-    fn bearer_cookie_or_query() {
-        let t = "abc123";
-        assert!(authorized(t, Some("Bearer abc123"), None, None));
+    fn bearer_token_or_key() {
+        let k = keys();
+        assert!(authorized(&k, &["Bearer tok123"], &[]));
+        assert!(authorized(&k, &["bearer key456 "], &[]));
+        assert!(!authorized(&k, &[], &[]));
+        assert!(!authorized(&k, &["Bearer tok124"], &[]));
+        assert!(!authorized(&k, &["Basic tok123"], &[]));
+        assert!(!authorized(&k, &["Bearer "], &[]));
+        assert!(!authorized(&k, &["Bearer tok1234"], &[]));
+    }
+
+    #[test]
+    fn any_valid_credential_opens() {
+        let k = keys();
+        // A stale header beside a good one, in either order, in either place.
+        assert!(authorized(&k, &["Bearer stale", "Bearer key456"], &[]));
+        assert!(authorized(&k, &["Bearer stale"], &["hogwatch.key.key456"]));
         assert!(authorized(
-            t,
-            None,
-            Some("x=1; hogwatch_token=abc123"),
-            None
+            &k,
+            &[],
+            &["hogwatch, hogwatch.key.old, hogwatch.key.key456"]
         ));
-        assert!(authorized(t, None, None, Some("range=1h&token=abc123")));
-        assert!(!authorized(t, None, None, None));
-        assert!(!authorized(t, Some("Bearer abc124"), None, None));
-        assert!(!authorized(t, Some("Basic abc123"), None, None));
-        assert!(!authorized(t, None, Some("hogwatch_token=abc1234"), None));
-        assert!(!authorized(t, None, None, Some("token=")));
-        assert!(!authorized(t, None, None, Some("xtoken=abc123")));
+        assert!(!authorized(&k, &[], &["hogwatch, hogwatch.key.old"]));
+        assert!(!authorized(&k, &[], &["key456"]));
+    }
+
+    #[test]
+    fn codes_are_their_own_scheme() {
+        assert_eq!(credential("Code 1.ab.cd", "Code"), Some("1.ab.cd"));
+        assert_eq!(credential("Bearer 1.ab.cd", "Code"), None);
+        assert_eq!(credential("Code", "Code"), None);
     }
 
     #[test]

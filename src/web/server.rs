@@ -1,20 +1,24 @@
 //! The dashboard's HTTP server (axum, on the app's tokio runtime): the API over the one
 //! collector's refreshes and the history file, the live WebSocket, Prometheus metrics,
-//! and the embedded page. Every route needs the token (see `auth`); history queries run
-//! on blocking threads; bad parameters are a 400 with a message, never a panic.
+//! and the embedded page. Every route with data needs a credential (see `auth`); the page
+//! and its files are public (they are the package's own files), and the page trades the
+//! one-time code it was opened with for the key at `POST /api/session`. History queries
+//! run on blocking threads; bad parameters are a 400 with a message, never a panic.
 
-use super::auth;
+use super::auth::{self, Keys};
+use super::code::{Refused, Spent};
 use super::metrics::Metrics;
 use super::params;
 use crate::model::{Refresh, Snapshot};
 use crate::store::query::Subject;
 use crate::store::tiers::Zone;
+use axum::extract::connect_info::Connected;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, Request, State};
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -37,7 +41,11 @@ pub struct Feed {
 /// What the handlers share.
 #[derive(Clone)]
 pub struct AppState {
-    token: Arc<String>,
+    keys: Arc<Keys>,
+    /// The one-time codes taken (see `code`).
+    spent: Arc<Mutex<Spent>>,
+    /// This process's uid: only its programs (and root's) may trade a code.
+    owner: Option<u32>,
     latest: watch::Receiver<Arc<Refresh>>,
     /// A template receiver: each WebSocket client resubscribes from it.
     updates: Arc<broadcast::Receiver<Arc<Refresh>>>,
@@ -49,7 +57,7 @@ pub struct AppState {
 
 impl AppState {
     /// A task adds every refresh of `feed.every` to the metrics.
-    pub fn new(token: String, feed: Feed, history: Option<PathBuf>) -> AppState {
+    pub fn new(keys: Keys, feed: Feed, history: Option<PathBuf>) -> AppState {
         let metrics = Arc::new(Mutex::new(Metrics::default()));
         let Feed {
             latest,
@@ -66,7 +74,9 @@ impl AppState {
             }
         });
         AppState {
-            token: Arc::new(token),
+            keys: Arc::new(keys),
+            spent: Arc::new(Mutex::new(Spent::default())),
+            owner: crate::collect::procfs::effective_uid(),
             latest,
             updates: Arc::new(updates),
             history,
@@ -84,31 +94,102 @@ fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     h.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Lets a request through only with the token; one that brings it in the query gets
-/// the cookie, so the page's own requests need nothing more.
+fn header_all(h: &HeaderMap, name: header::HeaderName) -> Vec<&str> {
+    h.get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect()
+}
+
+const NO_CREDENTIAL: &str = "missing or wrong credential: open the URL that `hogwatch server` \
+     prints, or the dashboard from the tray; scripts send `Authorization: Bearer TOKEN`\n";
+
+/// Lets a request through only with a valid credential (any of those it presents).
 async fn require_token(State(st): State<AppState>, req: Request, next: Next) -> Response {
     let h = req.headers();
-    let query = req.uri().query();
-    let from_query = auth::presented(None, None, query).is_some_and(|t| auth::same(t, &st.token));
-    if !auth::authorized(
-        &st.token,
-        header_str(h, header::AUTHORIZATION),
-        header_str(h, header::COOKIE),
-        query,
-    ) {
-        return (
-            StatusCode::UNAUTHORIZED,
-            "missing or wrong token: open the URL that `hogwatch server` prints\n",
-        )
-            .into_response();
+    let authorization = header_all(h, header::AUTHORIZATION);
+    let protocols = header_all(h, header::SEC_WEBSOCKET_PROTOCOL);
+    if !auth::authorized(&st.keys, &authorization, &protocols) {
+        return (StatusCode::UNAUTHORIZED, NO_CREDENTIAL).into_response();
     }
-    let mut resp = next.run(req).await;
-    if from_query {
-        if let Ok(v) = HeaderValue::from_str(&auth::set_cookie(&st.token)) {
-            resp.headers_mut().insert(header::SET_COOKIE, v);
+    next.run(req).await
+}
+
+/// Both ends of a connection: whose program the peer is can be looked up only with both.
+#[derive(Debug, Clone, Copy)]
+pub struct Conn {
+    pub peer: SocketAddr,
+    pub local: Option<SocketAddr>,
+}
+
+impl Connected<axum::serve::IncomingStream<'_, tokio::net::TcpListener>> for Conn {
+    fn connect_info(s: axum::serve::IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        Conn {
+            peer: *s.remote_addr(),
+            local: s.io().local_addr().ok(),
         }
     }
-    resp
+}
+
+/// `POST /api/session`: the key, for a request with a valid credential or a one-time code
+/// (`Authorization: Code CODE`) from a program of this user. What the page holds after.
+async fn session(
+    State(st): State<AppState>,
+    ConnectInfo(conn): ConnectInfo<Conn>,
+    headers: HeaderMap,
+) -> Response {
+    let authorization = header_all(&headers, header::AUTHORIZATION);
+    let ok = if auth::authorized(&st.keys, &authorization, &[]) {
+        Ok(())
+    } else if let Some(code) = authorization
+        .iter()
+        .find_map(|a| auth::credential(a, "Code"))
+    {
+        take_code(&st, conn, code).await
+    } else {
+        Err((StatusCode::UNAUTHORIZED, NO_CREDENTIAL.to_owned()))
+    };
+    match ok {
+        Ok(()) => (
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(serde_json::json!({ "key": st.keys.key.as_str() })),
+        )
+            .into_response(),
+        Err((status, msg)) => (status, [(header::CACHE_CONTROL, "no-store")], msg).into_response(),
+    }
+}
+
+/// Takes `code` if the peer is a program of this user (or root) and the code is good.
+async fn take_code(st: &AppState, conn: Conn, code: &str) -> Result<(), (StatusCode, String)> {
+    let refused = |e: Refused| (StatusCode::UNAUTHORIZED, format!("{e}\n"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // A forged or stale code first: it costs an HMAC, not a read of the socket tables.
+    super::code::verify(&st.keys.key, code, now).map_err(refused)?;
+    let owner = st.owner;
+    let uid = match conn.local {
+        Some(local) => tokio::task::spawn_blocking(move || super::peer::uid_of(conn.peer, local))
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    if uid.is_none() || (uid != owner && uid != Some(0)) {
+        tracing::warn!(
+            "a dashboard code came from {} (uid {uid:?}), not from a program of this user: refused",
+            conn.peer
+        );
+        return Err((
+            StatusCode::FORBIDDEN,
+            "this link was opened by a program of another user (or another machine)\n".into(),
+        ));
+    }
+    let taken = match st.spent.lock() {
+        Ok(mut spent) => spent.take(&st.keys.key, code, now),
+        Err(_) => Err(Refused::Busy),
+    };
+    taken.map_err(refused)
 }
 
 async fn snapshot(State(st): State<AppState>) -> Response {
@@ -231,7 +312,9 @@ async fn live(State(st): State<AppState>, headers: HeaderMap, ws: WebSocketUpgra
     }
     let rx = st.updates.resubscribe();
     let first = st.latest.borrow().clone();
-    ws.on_upgrade(move |socket| stream(socket, rx, first))
+    // The page offers `hogwatch` and the key; only `hogwatch` is ever answered.
+    ws.protocols([auth::PROTOCOL])
+        .on_upgrade(move |socket| stream(socket, rx, first))
 }
 
 /// Sends the latest snapshot, then every new one, until the client goes or the
@@ -309,22 +392,24 @@ fn asset(a: &'static super::assets::Asset) -> Response {
         .into_response()
 }
 
-/// The routes, all behind the token.
+/// The routes: the page, its files and the code exchange for anyone who reaches the
+/// port; everything with data behind a credential.
 pub fn router(st: AppState) -> Router {
-    let mut files = Router::new();
-    for a in super::assets::FILES {
-        files = files.route(a.path, get(move || async move { asset(a) }));
-    }
-    files
-        .route("/", get(index))
+    let data = Router::new()
         .route("/api/snapshot", get(snapshot))
         .route("/api/apps", get(apps))
         .route("/api/history", get(history))
         .route("/api/live", get(live))
         .route("/api/alerts", get(alerts))
         .route("/metrics", get(metrics))
-        .layer(middleware::from_fn_with_state(st.clone(), require_token))
-        .with_state(st)
+        .route_layer(middleware::from_fn_with_state(st.clone(), require_token));
+    let mut public = Router::new()
+        .route("/", get(index))
+        .route("/api/session", post(session));
+    for a in super::assets::FILES {
+        public = public.route(a.path, get(move || async move { asset(a) }));
+    }
+    public.merge(data).with_state(st)
 }
 
 /// Serves on `listener` until `shutdown` resolves.
@@ -335,7 +420,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     axum::serve(
         listener,
-        router(st).into_make_service_with_connect_info::<SocketAddr>(),
+        router(st).into_make_service_with_connect_info::<Conn>(),
     )
     .with_graceful_shutdown(shutdown)
     .await

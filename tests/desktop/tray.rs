@@ -208,7 +208,7 @@ fn a_second_hogwatch_hands_over_and_exits() -> Result<()> {
         first.pid()
     );
     assert!(
-        second.stdout.trim().starts_with(&want) && second.stdout.contains("/?token="),
+        second.stdout.trim().starts_with(&want) && second.stdout.contains("/#key="),
         "{:?}; stderr: {}",
         second.stdout,
         second.stderr

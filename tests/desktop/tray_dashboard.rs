@@ -11,7 +11,9 @@
 //!   (WM_DELETE_WINDOW) removes it and WebKit's web process exits; Quit exits in < 3 s.
 //!   hogwatch's RSS before, with the window and after is printed.
 //! * `--browser`: "Open dashboard" runs `xdg-open URL` (a stand-in that records its
-//!   argument: the only test double, everything else is real) and makes no window.
+//!   command line: the only test double, everything else is real) and makes no window.
+//!   That command line, which any local user can read, has neither the token nor the key
+//!   but a one-time code, which opens the dashboard's key once.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::support;
@@ -243,17 +245,43 @@ fn with_browser_open_dashboard_runs_xdg_open_and_makes_no_window() -> Result<()>
     .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
     assert_eq!(urls.len(), 1, "one call: {urls:?}");
     let url = &urls[0];
+    // xdg-open's command line, which every local user can read, has no credential but a
+    // one-time code.
+    let token = std::fs::read_to_string(home.path().join("config/hogwatch/token"))?;
+    let token = token.trim();
     assert!(
-        url.starts_with("http://127.0.0.1:") && url.contains("/?token=") && !url.contains("&app="),
+        !url.contains(token),
+        "xdg-open's command line carries the dashboard's token: {url:?}"
+    );
+    let (base, code) = url.split_once("#code=").ok_or_else(|| {
+        err(format!(
+            "xdg-open got {url:?}, not the dashboard with a code"
+        ))
+    })?;
+    assert!(
+        base.starts_with("http://127.0.0.1:") && base.ends_with('/'),
         "xdg-open got {url:?}"
     );
-    // The token is the one the server prints.
+    // The tray names the dashboard's address, never its key.
+    let stderr = hog.stderr_text();
     assert!(
-        hog.stderr_text()
-            .contains(&format!("hogwatch: dashboard at {url}")),
-        "{url} is the dashboard's URL; stderr:\n{}",
-        hog.stderr_text()
+        stderr.contains(&format!("hogwatch: dashboard at {base} ")) && !stderr.contains("#key="),
+        "{base} is the dashboard's address; stderr:\n{stderr}"
     );
+    // The code opens the page once, and what it opens is the key to the data.
+    let port: u16 = base
+        .trim_start_matches("http://127.0.0.1:")
+        .trim_end_matches('/')
+        .parse()
+        .map_err(|_| err(format!("no port in {base}")))?;
+    let (status, body) = trade(port, code)?;
+    assert_eq!(status, 200, "the code from xdg-open: {body}");
+    let key: serde_json::Value = serde_json::from_str(&body)?;
+    let key = key["key"].as_str().unwrap_or_default().to_owned();
+    assert!(!key.is_empty() && !url.contains(&key), "{body}");
+    assert_eq!(trade(port, code)?.0, 401, "the code opened a second time");
+    let snap = support::dashboard::get(port, &key, "/api/snapshot")?;
+    assert_eq!(snap.status, 200, "{}", snap.body);
 
     // "Show in dashboard": the browser again, with the app.
     click_show_in_dashboard(&tray)?;
@@ -262,11 +290,14 @@ fn with_browser_open_dashboard_runs_xdg_open_and_makes_no_window() -> Result<()>
         let lines: Vec<String> = text.lines().map(str::to_owned).collect();
         (lines.len() >= 2).then_some(lines)
     })?;
+    let (shown, code2) = urls[1].split_once("#code=").unwrap_or_default();
     assert!(
-        urls[1].starts_with(&format!("{url}&app=")),
+        shown.starts_with(&format!("{base}?app=")) && !code2.is_empty() && code2 != code,
         "Show in dashboard opened {:?}",
         urls[1]
     );
+    assert!(!urls[1].contains(token) && !urls[1].contains(&key));
+    assert_eq!(trade(port, code2)?.0, 200, "the second code");
 
     // No window and no WebKit: the GUI thread had decided before the backend ran xdg-open.
     assert!(
@@ -287,11 +318,24 @@ fn wait_dashboard_enabled(tray: &support::desktop::TrayClient) -> Result<MenuNod
     })
 }
 
-/// A shell script at `path` that appends its first argument to `record`.
+/// `POST /api/session` with the one-time `code` on loopback `port`; (status, body).
+fn trade(port: u16, code: &str) -> Result<(u16, String)> {
+    let r = support::dashboard::request(
+        port,
+        &format!(
+            "POST /api/session HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\n\
+             Authorization: Code {code}"
+        ),
+        b"",
+    )?;
+    Ok((r.status, r.body))
+}
+
+/// A shell script at `path` that appends its whole command line to `record`.
 fn fake_xdg_open(path: &Path, record: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let script = format!(
-        "#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n",
+        "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
         record.display()
     );
     std::fs::write(path, script)?;

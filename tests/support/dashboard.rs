@@ -1,6 +1,6 @@
 //! A real `hogwatch server` for the dashboard's tests ([`Server`]): a replay on a free
 //! loopback port, with a private HOME and runtime directory (so it never meets another
-//! test's or the user's hogwatch), its token read from the URL it prints; and plain
+//! test's or the user's hogwatch), its key read from the URL it prints; and plain
 //! HTTP/1.1 requests to it ([`Server::request`]), raw enough to send garbage.
 
 use super::cli::{hog_argv, refs};
@@ -40,10 +40,11 @@ impl Response {
 pub struct Server {
     pub child: Child,
     pub port: u16,
-    pub token: String,
-    /// The URL `hogwatch server` printed (with `?token=`).
+    /// The credential in the URL `hogwatch server` printed: its per-run key.
+    pub key: String,
+    /// The URL `hogwatch server` printed (with `#key=`).
     pub url: String,
-    _home: Home,
+    home: Home,
     _runtime: tempfile::TempDir,
 }
 
@@ -122,16 +123,13 @@ impl Server {
                 .find_map(|l| l.strip_prefix("hogwatch: dashboard at "))
                 .map(|u| Ok(u.trim().to_string()))
         })??;
-        let token = url
-            .split_once("token=")
-            .map(|(_, t)| t.to_string())
-            .ok_or_else(|| err(format!("no token in {url}")))?;
+        let key = credential_in(&url)?;
         Ok(Server {
             child,
             port,
-            token,
+            key,
             url,
-            _home: home,
+            home,
             _runtime: runtime,
         })
     }
@@ -148,9 +146,28 @@ impl Server {
         send_raw(self.port, bytes)
     }
 
-    /// `GET target` with the bearer token.
+    /// `GET target` with the key as the bearer token.
     pub fn get(&self, target: &str) -> Result<Response> {
-        get(self.port, &self.token, target)
+        get(self.port, &self.key, target)
+    }
+
+    /// `POST /api/session` with `authorization` (if any); (status, body).
+    pub fn post_session(&self, authorization: Option<&str>) -> Result<(u16, String)> {
+        let auth = authorization
+            .map(|a| format!("\r\nAuthorization: {a}"))
+            .unwrap_or_default();
+        let head = format!(
+            "POST /api/session HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0{auth}",
+            self.port
+        );
+        let r = self.request(&head, b"")?;
+        Ok((r.status, r.body))
+    }
+
+    /// The per-install token in the server's config directory (what scripts use).
+    pub fn install_token(&self) -> Result<String> {
+        let path = self.home.path().join("config/hogwatch/token");
+        Ok(std::fs::read_to_string(path)?.trim().to_string())
     }
 
     /// `GET target` with the token, expecting 200 and JSON.
@@ -227,8 +244,19 @@ pub fn send_raw(port: u16, bytes: &[u8]) -> Result<Response> {
     })
 }
 
-/// The dashboard URL a `hogwatch server` (or tray) printed on stderr ("hogwatch: dashboard
-/// at URL"), and its token, within `timeout`.
+/// The credential a printed dashboard URL carries: its `#key=` (or, printed by a hogwatch
+/// from before keys, its `?token=`, so that a test run against that one fails on what it
+/// checks rather than here).
+pub fn credential_in(url: &str) -> Result<String> {
+    url.split_once("#key=")
+        .or_else(|| url.split_once("?token="))
+        .map(|(_, t)| t.split('&').next().unwrap_or(t).to_string())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| err(format!("no key in {url}")))
+}
+
+/// The dashboard URL a `hogwatch server` printed on stderr ("hogwatch: dashboard at URL"),
+/// and its key, within `timeout`.
 pub fn printed_dashboard(child: &Child, timeout: Duration) -> Result<(String, String)> {
     let url = wait_until("the dashboard URL", timeout, || {
         child
@@ -237,9 +265,6 @@ pub fn printed_dashboard(child: &Child, timeout: Duration) -> Result<(String, St
             .find_map(|l| l.strip_prefix("hogwatch: dashboard at "))
             .map(|u| u.trim().to_string())
     })?;
-    let token = url
-        .split_once("token=")
-        .map(|(_, t)| t.to_string())
-        .ok_or_else(|| err(format!("no token in {url}")))?;
-    Ok((url, token))
+    let key = credential_in(&url)?;
+    Ok((url, key))
 }

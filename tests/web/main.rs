@@ -8,6 +8,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod codes;
 mod dashboard;
 mod metrics;
 mod server;

@@ -1,6 +1,9 @@
 //! The dashboard server's doors, against a real `hogwatch server` on a two-device replay (no
-//! browser): every route wants the token (none or a wrong one: 401, however presented);
-//! the live WebSocket refuses a foreign Origin (403) and streams snapshots to its own;
+//! browser): every route with data wants a credential (the key or the install token as a
+//! bearer token, the key as a WebSocket subprotocol; a cookie or the query is none, and a
+//! stale one beside a good one is harmless); the page and its files are public (one-time
+//! codes: `codes`); a bind beyond loopback needs `--insecure-http`; the live WebSocket
+//! refuses a foreign Origin (403) and streams snapshots to its own;
 //! bad query parameters and garbage requests get a 4xx while the server keeps serving and
 //! never panics; the page's files come with their content types and the page with its
 //! security policy; `/api/history` gives one app's traffic on one device.
@@ -16,12 +19,8 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::http::HeaderValue;
 use tokio_tungstenite::tungstenite::{self, Message};
 
-const ROUTES: [&str; 11] = [
-    "/",
-    "/app.js",
-    "/style.css",
-    "/uplot.js",
-    "/uplot.css",
+/// The routes with data: each wants a credential.
+const DATA: [&str; 6] = [
     "/api/snapshot",
     "/api/history?range=5m",
     "/api/apps?range=1h",
@@ -29,6 +28,9 @@ const ROUTES: [&str; 11] = [
     "/metrics",
     "/api/live",
 ];
+/// The page and its files: the package's own, served to anyone who reaches the port (a
+/// browser's first request cannot carry a header).
+const PUBLIC: [&str; 5] = ["/", "/app.js", "/style.css", "/uplot.js", "/uplot.css"];
 
 fn replay_server(tag: &str, work: &tempfile::TempDir, history: bool) -> Result<Server> {
     let replay = write_replay(work.path(), 600)?;
@@ -45,72 +47,107 @@ fn get_as(s: &Server, target: &str, credentials: &str) -> Result<u16> {
 }
 
 #[test]
-fn every_route_wants_the_token() -> Result<()> {
+fn every_data_route_wants_a_credential_and_no_cookie_or_query_is_one() -> Result<()> {
     let work = tempfile::tempdir()?;
     let mut s = replay_server("srv-token", &work, true)?;
     let wrong = "0".repeat(64);
-    for route in ROUTES {
+    let token = s.install_token()?;
+    for route in DATA {
         let sep = if route.contains('?') { '&' } else { '?' };
         for (how, credentials, target) in [
-            ("no token", String::new(), route.to_string()),
+            ("no credential", String::new(), route.to_string()),
             (
                 "a wrong bearer token",
                 format!("\r\nAuthorization: Bearer {wrong}"),
                 route.to_string(),
             ),
             (
-                "a wrong cookie",
-                format!("\r\nCookie: hogwatch_token={wrong}"),
+                "the key without its first character",
+                format!("\r\nAuthorization: Bearer {}", &s.key[1..]),
+                route.to_string(),
+            ),
+            // Cookies and the query are no credential, even with the right values: a
+            // browser sends its cookies to every port of the host.
+            (
+                "the key in a cookie",
+                format!("\r\nCookie: hogwatch_token={0}; hogwatch_key={0}", s.key),
                 route.to_string(),
             ),
             (
-                "a wrong ?token=",
+                "the token in a cookie",
+                format!("\r\nCookie: hogwatch_token={token}"),
+                route.to_string(),
+            ),
+            (
+                "the token in the query",
                 String::new(),
-                format!("{route}{sep}token={wrong}"),
+                format!("{route}{sep}token={token}"),
             ),
             (
-                "the token without its first character",
-                format!("\r\nAuthorization: Bearer {}", &s.token[1..]),
-                route.to_string(),
+                "the key in the query",
+                String::new(),
+                format!("{route}{sep}key={}", s.key),
             ),
         ] {
             let status = get_as(&s, &target, &credentials)?;
             assert_eq!(status, 401, "GET {target} with {how}");
         }
     }
-    // The right token, each way (the socket is checked in its own test).
-    for route in ROUTES.iter().filter(|r| **r != "/api/live") {
-        let sep = if route.contains('?') { '&' } else { '?' };
-        assert_eq!(
-            s.get(route)?.status,
-            200,
-            "GET {route} with the bearer token"
-        );
-        let cookie = format!("\r\nCookie: theme=dark; hogwatch_token={}", s.token);
-        assert_eq!(
-            get_as(&s, route, &cookie)?,
-            200,
-            "GET {route} with the cookie"
-        );
-        let target = format!("{route}{sep}token={}", s.token);
-        assert_eq!(get_as(&s, &target, "")?, 200, "GET {target}");
-    }
-    // Opening the printed URL sets the cookie the page's own requests use.
-    let r = s.request(
-        &format!(
-            "GET /?token={} HTTP/1.1\r\nHost: 127.0.0.1:{}",
-            s.token, s.port
-        ),
-        b"",
+    // The key, and the install token (scripts, Prometheus), as bearer tokens, also beside
+    // a stale cookie and a stale bearer token.
+    // (The history file appears with the writer's first flush.)
+    wait_until(
+        "the history to be readable",
+        Duration::from_secs(20),
+        || (s.get("/api/history?range=5m").ok()?.status == 200).then_some(()),
     )?;
-    let cookie = r.header("set-cookie").unwrap_or_default();
-    assert!(
-        cookie.starts_with(&format!("hogwatch_token={};", s.token))
-            && cookie.contains("HttpOnly")
-            && cookie.contains("SameSite=Strict"),
-        "Set-Cookie: {cookie:?}"
-    );
-    s.expect_alive("the token checks")
+    for route in DATA.iter().filter(|r| **r != "/api/live") {
+        assert_eq!(s.get(route)?.status, 200, "GET {route} with the key");
+        for (how, credentials) in [
+            (
+                "the install token",
+                format!("\r\nAuthorization: Bearer {token}"),
+            ),
+            (
+                "a stale cookie and the key",
+                format!(
+                    "\r\nCookie: hogwatch_token={wrong}\r\nAuthorization: Bearer {}",
+                    s.key
+                ),
+            ),
+            (
+                "a stale bearer token and the key",
+                format!(
+                    "\r\nAuthorization: Bearer {wrong}\r\nAuthorization: Bearer {}",
+                    s.key
+                ),
+            ),
+        ] {
+            assert_eq!(
+                get_as(&s, route, &credentials)?,
+                200,
+                "GET {route} with {how}"
+            );
+        }
+    }
+    // The page and its files need nothing, and nothing sets a cookie.
+    for route in PUBLIC {
+        let r = s.request(
+            &format!("GET {route} HTTP/1.1\r\nHost: 127.0.0.1:{}", s.port),
+            b"",
+        )?;
+        assert_eq!(r.status, 200, "GET {route} without a credential");
+        assert_eq!(r.header("set-cookie"), None, "GET {route}");
+    }
+    // The key for a credential (what a page opened with a link from before keys does):
+    // never for nothing, and never as a cookie.
+    assert_eq!(s.post_session(None)?.0, 401);
+    assert_eq!(s.post_session(Some(&format!("Bearer {wrong}")))?.0, 401);
+    let (status, body) = s.post_session(Some(&format!("Bearer {token}")))?;
+    assert_eq!(status, 200, "{body}");
+    let v: serde_json::Value = serde_json::from_str(&body)?;
+    assert_eq!(v["key"], s.key.as_str());
+    s.expect_alive("the credential checks")
 }
 
 #[test]
@@ -149,7 +186,7 @@ fn the_page_and_its_files_have_their_types_and_the_page_its_policy() -> Result<(
     let r = s.request(
         &format!(
             "GET / HTTP/1.1\r\nHost: evil.example; script-src *\r\nAuthorization: Bearer {}",
-            s.token
+            s.key
         ),
         b"",
     )?;
@@ -161,30 +198,41 @@ fn the_page_and_its_files_have_their_types_and_the_page_its_policy() -> Result<(
     s.expect_alive("the files")
 }
 
-/// Opens `/api/live` with `origin` and the token in the cookie (as a browser would).
+/// Opens `/api/live` with `origin`, offering `protocols` (as the page does: `hogwatch` and
+/// `hogwatch.key.KEY`) and sending `cookie`, if any.
 async fn open_live(
     s: &Server,
     origin: Option<&str>,
-    token: &str,
+    protocols: &str,
+    cookie: Option<&str>,
 ) -> std::result::Result<
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    (
+        tokio_tungstenite::WebSocketStream<
+            tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+        >,
+        Option<String>,
+    ),
     tungstenite::Error,
 > {
     let mut req = format!("ws://127.0.0.1:{}/api/live", s.port).into_client_request()?;
     let h = req.headers_mut();
+    let value = |v: &str| HeaderValue::from_str(v).map_err(tungstenite::http::Error::from);
     if let Some(o) = origin {
-        h.insert(
-            "Origin",
-            HeaderValue::from_str(o).map_err(tungstenite::http::Error::from)?,
-        );
+        h.insert("Origin", value(o)?);
     }
-    let cookie = format!("hogwatch_token={token}");
-    h.insert(
-        "Cookie",
-        HeaderValue::from_str(&cookie).map_err(tungstenite::http::Error::from)?,
-    );
-    let (ws, _) = tokio_tungstenite::connect_async(req).await?;
-    Ok(ws)
+    if !protocols.is_empty() {
+        h.insert("Sec-WebSocket-Protocol", value(protocols)?);
+    }
+    if let Some(c) = cookie {
+        h.insert("Cookie", value(c)?);
+    }
+    let (ws, resp) = tokio_tungstenite::connect_async(req).await?;
+    let selected = resp
+        .headers()
+        .get("sec-websocket-protocol")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Ok((ws, selected))
 }
 
 fn refused_with(r: std::result::Result<impl Sized, tungstenite::Error>) -> Option<u16> {
@@ -199,24 +247,44 @@ async fn the_live_socket_serves_only_its_own_origin() -> Result<()> {
     let work = tempfile::tempdir()?;
     let mut s = replay_server("srv-ws", &work, false)?;
     let own = format!("http://127.0.0.1:{}", s.port);
-    let token = s.token.clone();
+    let good = format!("hogwatch, hogwatch.key.{}", s.key);
     for origin in [
         "http://evil.example",
         "null",
         &format!("http://127.0.0.1:{}.evil.example", s.port),
         &format!("http://localhost:{}", s.port + 1),
     ] {
-        let r = open_live(&s, Some(origin), &token).await;
+        let r = open_live(&s, Some(origin), &good, None).await;
         assert_eq!(refused_with(r), Some(403), "Origin {origin}");
     }
-    assert_eq!(
-        refused_with(open_live(&s, Some(&own), &"0".repeat(64)).await),
-        Some(401),
-        "own origin, wrong token"
-    );
-    let mut ws = open_live(&s, Some(&own), &token)
+    let wrong = "0".repeat(64);
+    for (how, protocols, cookie) in [
+        ("no key", "hogwatch".to_string(), None),
+        (
+            "a wrong key",
+            format!("hogwatch, hogwatch.key.{wrong}"),
+            None,
+        ),
+        (
+            "the key in a cookie",
+            "hogwatch".to_string(),
+            Some(format!("hogwatch_token={0}; hogwatch_key={0}", s.key)),
+        ),
+    ] {
+        assert_eq!(
+            refused_with(open_live(&s, Some(&own), &protocols, cookie.as_deref()).await),
+            Some(401),
+            "own origin, {how}"
+        );
+    }
+    // A stale cookie and a stale key beside the good one: in, and the server names only
+    // `hogwatch` (the key is never echoed).
+    let offered = format!("hogwatch, hogwatch.key.{wrong}, hogwatch.key.{}", s.key);
+    let stale = format!("hogwatch_token={wrong}");
+    let (mut ws, selected) = open_live(&s, Some(&own), &offered, Some(&stale))
         .await
         .map_err(|e| err(format!("own origin refused: {e}")))?;
+    assert_eq!(selected.as_deref(), Some("hogwatch"));
     // The first message is the latest snapshot; wait for one with the replay's apps.
     let snapshot = tokio::time::timeout(Duration::from_secs(15), async {
         while let Some(m) = ws.next().await {
@@ -283,7 +351,13 @@ fn bad_parameters_are_a_400_and_the_server_goes_on() -> Result<()> {
         );
         assert!(!r.body.trim().is_empty(), "{target}: a 400 says why");
     }
-    // Odd but valid: an unknown app or device is an empty series, not an error.
+    // Odd but valid: an unknown app or device is an empty series, not an error (once the
+    // history file is there: the writer's first flush makes it).
+    wait_until(
+        "the history to be readable",
+        Duration::from_secs(20),
+        || (s.get("/api/history?range=5m").ok()?.status == 200).then_some(()),
+    )?;
     for target in [
         "/api/history?range=5m&app=%E2%80%AEnobody%0A",
         "/api/history?range=all&device=none&points=1",
@@ -295,7 +369,7 @@ fn bad_parameters_are_a_400_and_the_server_goes_on() -> Result<()> {
     let junk: [&[u8]; 5] = [
         b"GET /api/history?range=\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n",
         b"\x00\x01\x02 garbage \xff\r\n\r\n",
-        b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer \xff\xfe\xfd\r\n\r\n",
+        b"GET /api/snapshot HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer \xff\xfe\xfd\r\n\r\n",
         b"POST /api/snapshot HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 99999999999\r\n\r\n{",
         b"GET /api/history HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: hogwatch_token=\r\n\r\n",
     ];
@@ -371,33 +445,56 @@ fn history_gives_one_apps_traffic_on_one_device() -> Result<()> {
     s.expect_alive("history queries")
 }
 
-#[test]
-fn a_non_loopback_bind_says_loudly_that_the_data_is_on_the_network() -> Result<()> {
+/// `hogwatch server PORT --bind 0.0.0.0` plus `extra`, on a short replay.
+fn bind_everywhere(extra: &[&str]) -> Result<(String, support::process::CmdOutput)> {
     let home = support::home::Home::new("hogwatch-bind-")?;
     let work = tempfile::tempdir()?;
     let source = format!("replay:{}", write_replay(work.path(), 2)?);
     let port = support::dashboard::free_port()?.to_string();
-    let argv = support::cli::hog_argv(
-        &[],
-        support::tray_app::HOGWATCH,
-        &home,
-        &[
-            "server",
-            &port,
-            "--bind",
-            "0.0.0.0",
-            "--source",
-            &source,
-            "--replay-speed",
-            "0",
-            "--no-history",
-        ],
-    );
+    let mut args = vec![
+        "server",
+        &port,
+        "--bind",
+        "0.0.0.0",
+        "--source",
+        &source,
+        "--replay-speed",
+        "0",
+        "--no-history",
+    ];
+    args.extend(extra);
+    let argv = support::cli::hog_argv(&[], support::tray_app::HOGWATCH, &home, &args);
     let out = support::run(&support::cli::refs(&argv), Duration::from_secs(30))?;
+    Ok((port, out))
+}
+
+#[test]
+fn a_non_loopback_bind_without_insecure_http_is_refused() -> Result<()> {
+    let (port, out) = bind_everywhere(&[])?;
+    assert!(
+        !out.status.success(),
+        "served 0.0.0.0:{port} unasked: {}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("refusing to serve the dashboard on 0.0.0.0")
+            && out.stderr.contains("--insecure-http"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("dashboard at"), "{}", out.stderr);
+    Ok(())
+}
+
+#[test]
+fn a_non_loopback_bind_with_insecure_http_says_loudly_that_the_data_is_on_the_network() -> Result<()>
+{
+    let (port, out) = bind_everywhere(&["--insecure-http"])?;
     assert!(out.status.success(), "{}", out.stderr);
     assert!(
         out.stderr.contains(&format!(
-            "WARNING: listening on 0.0.0.0:{port}, not loopback: the data is visible on the network"
+            "WARNING: listening on 0.0.0.0:{port}, not loopback, over plain HTTP"
         )),
         "{}",
         out.stderr
@@ -405,7 +502,7 @@ fn a_non_loopback_bind_says_loudly_that_the_data_is_on_the_network() -> Result<(
     // The printed URL is one a local browser can open.
     assert!(
         out.stderr
-            .contains(&format!("dashboard at http://127.0.0.1:{port}/?token=")),
+            .contains(&format!("dashboard at http://127.0.0.1:{port}/#key=")),
         "{}",
         out.stderr
     );

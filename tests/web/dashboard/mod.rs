@@ -13,16 +13,19 @@
 //! committed ones, the committed picture was stale and the test fails (commit both files).
 //!
 //! A second test replays 10,000 processes: the table stays quick and keeps only the rows
-//! in view in the DOM.
+//! in view in the DOM. Two more show that the dashboard's credential stays with its server:
+//! another port of 127.0.0.1 never receives it, and a cookie planted there locks nobody out.
 //!
 //! Chromium and chromedriver are stopped by pid (their process group and every process of
 //! the test's own profile), also when a test fails.
 //!
-//! The tests: [`walk_through`] and [`crowd`]; what they use: [`browser`] (chromedriver and
-//! Chromium), [`page`] (what the page shows, read in the page), [`seeded_history`].
+//! The tests: [`walk_through`], [`crowd`] and [`other_port`]; what they use: [`browser`]
+//! (chromedriver and Chromium), [`page`] (what the page shows, read in the page),
+//! [`seeded_history`].
 
 mod browser;
 mod crowd;
+mod other_port;
 mod page;
 mod seeded_history;
 mod walk_through;

@@ -154,11 +154,12 @@ async fn choose_range(c: &Client, range: &str) -> Result<Page> {
 async fn walk_through(c: &Client, s: &mut Server) -> Result<()> {
     let t0 = Instant::now();
     c.goto(&s.url).await.map_err(wd)?;
-    // The token went into the cookie and out of the address bar.
+    // The key went into the page and out of the address bar.
     let url = c.current_url().await.map_err(wd)?;
-    check(!url.as_str().contains("token"), || {
-        format!("the address bar still has the token: {url}")
-    })?;
+    check(
+        !url.as_str().contains(&s.key) && url.fragment().is_none(),
+        || format!("the address bar still has the key: {url}"),
+    )?;
 
     // The replay's apps, with their known rates once the 2.5 s rate window is full.
     let p = wait_page(
