@@ -21,7 +21,9 @@
 //!
 //! Stdin, one command per line of at most 1024 bytes: `devices DEV[,DEV...]` (a new device
 //! set, checked like argv) or `restart`. Stdin EOF or SIGTERM/SIGINT/SIGHUP: stop every
-//! nethogs (SIGINT, SIGKILL after 1 s) and exit.
+//! nethogs (SIGINT, SIGKILL after 1 s) and exit. Both commands restart every nethogs, at
+//! most once per 5 s: a `restart` sooner is ignored, a `devices` sooner is kept (the latest
+//! one) and applied when the 5 s are up; either is said on stderr.
 //!
 //! Exit codes: 0 stopped normally, 2 invalid arguments, 3 nethogs not found,
 //! 4 invalid stdin command, 5 internal error (signal handlers, threads).
@@ -35,7 +37,10 @@
 //!   away, writing kills us, and `PR_SET_PDEATHSIG` then kills every nethogs (it works even
 //!   when we are SIGKILLed; the caller cannot signal a pkexec'd process itself).
 //! - Signal handlers only set a flag; the main loop looks at it every 100 ms.
-//! - Lines and commands are cut at fixed lengths: memory stays bounded on any input.
+//! - Lines and commands are cut at fixed lengths, and the rest of a longer line is skipped
+//!   without being kept: memory stays bounded on any input, however long a line.
+//! - Restarts asked for on stdin are rate-limited (above): a caller cannot make us kill
+//!   and start nethogs in a loop.
 //! - No panics: errors become messages on stderr and exit codes.
 
 use libc::{c_int, SIGHUP, SIGINT, SIGKILL, SIGPIPE, SIGTERM, SIG_DFL, SIG_ERR};
@@ -61,6 +66,8 @@ const MAX_CMD: usize = 1024;
 const MAX_DEVS: usize = 32;
 const IFF_LOOPBACK: u32 = 0x8;
 const HOURLY: Duration = Duration::from_secs(3600);
+/// At most one restart asked for on stdin per this long.
+const RESTART_GAP: Duration = Duration::from_secs(5);
 
 /// Set by SIGTERM/SIGINT/SIGHUP, or when stdout fails.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -113,6 +120,8 @@ fn run() -> u8 {
     emit(&format!("hello 1 {VERSION}"), b"");
     let mut mons: Vec<Mon> = devs.into_iter().map(new_mon).collect();
     let mut since = Instant::now();
+    // The last restart asked for on stdin, and a device set waiting for RESTART_GAP.
+    let (mut asked, mut pending): (Option<Instant>, Option<Vec<String>>) = (None, None);
     loop {
         for mon in &mut mons {
             reap(mon);
@@ -120,12 +129,26 @@ fn run() -> u8 {
                 start(nethogs, n, mon);
             }
         }
+        let wait = asked.map_or(Duration::ZERO, |t| RESTART_GAP.saturating_sub(t.elapsed()));
         let (reason, devs) = match rx.recv_timeout(Duration::from_millis(100)) {
             _ if STOP.load(SeqCst) => return stop_all(&mut mons, 0),
             Err(Disconnected) => return stop_all(&mut mons, 0),
             Ok(Err(msg)) => return stop_all(&mut mons, fail(4, &msg)),
-            Ok(Ok(None)) => ("request", None),
+            Ok(Ok(None)) if !wait.is_zero() => {
+                say(&format!("restart ignored: at most one per {RESTART_GAP:?}"));
+                continue;
+            }
+            Ok(Ok(Some(devs))) if !wait.is_zero() => {
+                say(&format!(
+                    "devices deferred {wait:.1?}: at most one restart per {RESTART_GAP:?}"
+                ));
+                pending = Some(devs);
+                continue;
+            }
+            // A device set asked for meanwhile comes with the restart.
+            Ok(Ok(None)) => ("request", pending.take()),
             Ok(Ok(devs)) => ("devices", devs),
+            Err(Timeout) if wait.is_zero() && pending.is_some() => ("devices", pending.take()),
             Err(Timeout) if since.elapsed() >= HOURLY => ("hourly", None),
             Err(Timeout) => continue,
         };
@@ -133,6 +156,9 @@ fn run() -> u8 {
         stop_all(&mut mons, 0); // sets every `due` to now: the loop starts them at once
         mons = devs.map_or(mons, |devs| devs.into_iter().map(new_mon).collect());
         since = Instant::now();
+        if reason != "hourly" {
+            asked = Some(since);
+        }
     }
 }
 
@@ -193,11 +219,8 @@ fn read_capped(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Resul
         return Ok(None);
     }
     let fits = buf.last() == Some(&b'\n') || buf.len() <= max;
-    let mut rest = Vec::new();
-    while !fits && r.by_ref().take(8192).read_until(b'\n', &mut rest)? > 0 {
-        if rest.pop() == Some(b'\n') {
-            break;
-        }
+    if !fits {
+        skip_line(r)?;
     }
     if buf.last() == Some(&b'\n') {
         buf.pop();
@@ -207,6 +230,31 @@ fn read_capped(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Resul
     }
     buf.truncate(max);
     Ok(Some(fits))
+}
+
+/// Discards input up to and including the next `\n`, or to EOF, keeping none of it: only
+/// the reader's own fixed buffer ever holds it, so a line of any length costs no memory.
+fn skip_line(r: &mut impl BufRead) -> io::Result<()> {
+    loop {
+        let chunk = match r.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(end) => {
+                r.consume(end + 1);
+                return Ok(());
+            }
+            None => {
+                let n = chunk.len();
+                r.consume(n);
+            }
+        }
+    }
 }
 
 /// Writes one whole record and flushes it; the lock keeps records from interleaving.
