@@ -26,12 +26,22 @@
 //! one) and applied when the 5 s are up; either is said on stderr.
 //!
 //! Exit codes: 0 stopped normally, 2 invalid arguments, 3 nethogs not found,
-//! 4 invalid stdin command, 5 internal error (signal handlers, threads).
+//! 4 invalid stdin command, 5 internal error (signal handlers, threads), 6 nethogs found but
+//! refused (not root's, or a path to it writable by others).
 //!
 //! Precautions, and why:
-//! - The environment is cleared, nethogs runs only from fixed absolute paths, with a fixed
-//!   PATH, in `/`, and devices follow `--`: nothing the unprivileged caller controls reaches
-//!   root except checked device names, and those can be neither paths nor options.
+//! - Our environment is cleared; nethogs runs only from fixed absolute paths, with an empty
+//!   environment, stdin from /dev/null, in `/`, and devices follow `--`: nothing the
+//!   unprivileged caller controls reaches root except checked device names, and those can be
+//!   neither paths nor options.
+//! - nethogs runs only if root alone can have put it there: the file, every directory on the
+//!   way and every symlink followed are root's and not writable by group or others; the
+//!   resolved path is what runs (`confine::trusted`).
+//! - nethogs gets only what it uses: uid/gid 65534 without groups, cap_net_raw,
+//!   cap_dac_read_search and cap_sys_ptrace and no other capability (bounding, permitted,
+//!   effective, inheritable, ambient), and no_new_privs; so a flaw in its packet parsing
+//!   does not get root (`confine::confine`; a helper that is not root leaves nethogs' own
+//!   file capabilities alone).
 //! - Device names are checked against the charset before touching the filesystem.
 //! - SIGPIPE is reset to default (pkexec and Rust's runtime ignore it): if our reader goes
 //!   away, writing kills us, and `PR_SET_PDEATHSIG` then kills every nethogs (it works even
@@ -53,12 +63,14 @@ use std::sync::mpsc::{self, RecvTimeoutError::*, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+#[path = "helper/confine.rs"]
+mod confine;
+
 const NETHOGS: [&str; 3] = [
     "/usr/sbin/nethogs",
     "/usr/bin/nethogs",
     "/usr/local/sbin/nethogs",
 ];
-const CHILD_PATH: &str = "/usr/sbin:/usr/bin:/sbin:/bin";
 const USAGE: &str = "usage: hogwatch-helper --interval N DEV [DEV ...] | --version | --help";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MAX_LINE: usize = 4096;
@@ -112,6 +124,9 @@ fn run() -> u8 {
     let Some(nethogs) = NETHOGS.into_iter().find(is_file) else {
         return fail(3, &format!("nethogs not found in {NETHOGS:?}"));
     };
+    if let Err(why) = confine::trusted(Path::new(nethogs)) {
+        return fail(6, &format!("refusing to run {nethogs}: {why}"));
+    }
     let (tx, rx) = mpsc::channel();
     let stdin_thread = thread::Builder::new().spawn(move || read_commands(&tx));
     if stdin_thread.is_err() {
@@ -299,14 +314,24 @@ fn is_loopback(dev: &str) -> bool {
 
 /// Starts nethogs for `mon.dev`; runs on the main thread only (see `tie_to_helper`).
 fn start(nethogs: &str, interval: u32, mon: &mut Mon) {
-    let mut cmd = Command::new(nethogs);
+    // Checked again at every start: what runs is the path resolved now.
+    let path = match confine::trusted(Path::new(nethogs)) {
+        Ok(path) => path,
+        Err(why) => {
+            say(&format!("refusing to run {nethogs}: {why}"));
+            schedule(mon);
+            return;
+        }
+    };
+    let mut cmd = Command::new(path);
     cmd.args(["-t", "-v", "2", "-C", "-d", &interval.to_string()]);
     if is_loopback(&mon.dev) {
         cmd.arg("-a"); // nethogs skips loopback devices without it
     }
     cmd.arg("--").arg(&mon.dev).current_dir("/");
-    cmd.env_clear().env("PATH", CHILD_PATH).stdin(Stdio::null());
+    cmd.env_clear().stdin(Stdio::null());
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    confine::confine(&mut cmd); // first: the uid change resets what tie_to_helper sets
     tie_to_helper(&mut cmd);
     mon.started = Instant::now();
     match cmd.spawn() {
