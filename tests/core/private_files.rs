@@ -48,20 +48,17 @@ fn sticky_tmp() -> Result<tempfile::TempDir> {
     Ok(t)
 }
 
-/// Names in `dir` with their modes, for messages.
-fn listing(dir: &Path) -> Vec<(String, u32, u32)> {
+/// Names in `dir` with their modes (octal) and owners, for messages.
+fn listing(dir: &Path) -> Vec<(String, String, u32)> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
-    let mut v: Vec<(String, u32, u32)> = entries
+    let mut v: Vec<(String, String, u32)> = entries
         .flatten()
         .filter_map(|e| {
             let m = std::fs::symlink_metadata(e.path()).ok()?;
-            Some((
-                e.file_name().to_string_lossy().into_owned(),
-                m.mode() & 0o7777,
-                m.uid(),
-            ))
+            let name = e.file_name().to_string_lossy().into_owned();
+            Some((name, format!("{:o}", m.mode() & 0o7777), m.uid()))
         })
         .collect();
     v.sort();
@@ -100,7 +97,7 @@ fn top_into(data: &Path) -> Result<support::CmdOutput> {
 fn all_private(data: &Path) -> Result<()> {
     let list = listing(data);
     let loose = mode(data) != 0o700
-        || list.iter().any(|(_, m, _)| *m != 0o600)
+        || list.iter().any(|(_, m, _)| m != "600")
         || !list.iter().any(|(n, _, _)| n == "history.sqlite3");
     if loose {
         return Err(err(format!(

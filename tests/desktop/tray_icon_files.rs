@@ -66,8 +66,8 @@ fn icon_files_go_to_a_fresh_private_folder_never_through_planted_symlinks() -> R
     })?;
     let dir = tray.property_string("IconThemePath")?.unwrap_or_default();
 
-    let kept = std::fs::read_to_string(&victim)?;
-    if kept != "precious" {
+    let kept = std::fs::read(&victim)?;
+    if kept != b"precious" {
         return Err(err(format!(
             "the tray wrote an icon through a planted symlink into {} ({} bytes now)",
             victim.display(),
