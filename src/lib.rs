@@ -10,7 +10,8 @@
 //!   counts → accountant (where bytes become rates) → `Refresh` (snapshot + what moved);
 //! - pure parts — `model` (snapshot, what moved, period totals), `units` (sizes, rates,
 //!   durations; down before up), `text` (untrusted names made safe), `clock` (injected
-//!   time), `config` (the file), `cli` (the command line), `notify` (notifications).
+//!   time), `config` (the file), `cli` (the command line), `notify` (notifications),
+//!   `private_fs` (0700 folders, 0600 files, fresh private folders).
 #![forbid(unsafe_code)]
 
 pub mod alerts;
@@ -22,6 +23,7 @@ pub mod collect;
 pub mod config;
 pub mod model;
 pub mod notify;
+pub mod private_fs;
 pub mod store;
 pub mod text;
 pub mod tray;

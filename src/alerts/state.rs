@@ -1,6 +1,7 @@
 //! The alert engine's memory across restarts — quota levels fired this period, mutes —
 //! in `alerts.json` beside the history file. Written atomically (temporary file, then
-//! rename); a missing or unreadable file starts afresh (logged), never stops the app.
+//! rename), 0600 in a 0700 folder like the history (`private_fs`): it names the apps that
+//! used the network; a missing or unreadable file starts afresh (logged), never stops the app.
 
 use super::engine::Persisted;
 use std::path::{Path, PathBuf};
@@ -38,12 +39,9 @@ pub fn load(data_dir: &Path) -> (Persisted, Option<String>) {
 
 /// Saves `state` (blocking: call it off the GUI thread and off the collector's path).
 pub fn save(data_dir: &Path, state: &Persisted) -> std::io::Result<()> {
-    std::fs::create_dir_all(data_dir)?;
-    let p = path(data_dir);
-    let tmp = p.with_extension("json.tmp");
+    crate::private_fs::private_dir(data_dir)?;
     let json = serde_json::to_vec_pretty(state).map_err(std::io::Error::other)?;
-    std::fs::write(&tmp, json)?;
-    std::fs::rename(&tmp, &p)
+    crate::private_fs::write_private(&path(data_dir), &json)
 }
 
 #[cfg(test)]
@@ -64,5 +62,20 @@ mod tests {
         let (state, why) = load(dir.path());
         assert_eq!(state, Persisted::default());
         assert!(why.unwrap().contains("starts afresh"));
+    }
+
+    #[test]
+    fn saved_private_in_a_private_folder() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("hogwatch");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::write(path(&dir), "{}").unwrap();
+        std::fs::set_permissions(path(&dir), std::fs::Permissions::from_mode(0o644)).unwrap();
+        save(&dir, &Persisted::default()).unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&path(&dir)), 0o600);
     }
 }

@@ -27,21 +27,36 @@
 //!
 //! Stdin, one command per line of at most 1024 bytes: `devices DEV[,DEV...]` (a new device
 //! set, checked like argv) or `restart`. Stdin EOF or SIGTERM/SIGINT/SIGHUP: stop every
-//! nethogs (SIGINT, SIGKILL after 1 s) and exit.
+//! nethogs (SIGINT, SIGKILL after 1 s) and exit. Both commands restart every nethogs, at
+//! most once per 5 s: a `restart` sooner is ignored, a `devices` sooner is kept (the latest
+//! one) and applied when the 5 s are up; either is said on stderr.
 //!
 //! Exit codes: 0 stopped normally, 2 invalid arguments, 3 nethogs not found,
-//! 4 invalid stdin command, 5 internal error (signal handlers, threads).
+//! 4 invalid stdin command, 5 internal error (signal handlers, threads), 6 nethogs found but
+//! refused (not root's, or a path to it writable by others).
 //!
 //! Precautions, and why:
-//! - The environment is cleared, nethogs runs only from fixed absolute paths, with a fixed
-//!   PATH, in `/`, and devices follow `--`: nothing the unprivileged caller controls reaches
-//!   root except checked device names, and those can be neither paths nor options.
+//! - Our environment is cleared; nethogs runs only from fixed absolute paths, with an empty
+//!   environment, stdin from /dev/null, in `/`, and devices follow `--`: nothing the
+//!   unprivileged caller controls reaches root except checked device names, and those can be
+//!   neither paths nor options.
+//! - nethogs runs only if root alone can have put it there: the file, every directory on the
+//!   way and every symlink followed are root's and not writable by group or others; the
+//!   resolved path is what runs (`confine::trusted`).
+//! - nethogs gets only what it uses: uid/gid 65534 without groups, cap_net_raw,
+//!   cap_dac_read_search and cap_sys_ptrace and no other capability (bounding, permitted,
+//!   effective, inheritable, ambient), and no_new_privs; so a flaw in its packet parsing
+//!   does not get root (`confine::confine`; a helper that is not root leaves nethogs' own
+//!   file capabilities alone).
 //! - Device names are checked against the charset before touching the filesystem.
 //! - SIGPIPE is reset to default (pkexec and Rust's runtime ignore it): if our reader goes
 //!   away, writing kills us, and `PR_SET_PDEATHSIG` then kills every nethogs (it works even
 //!   when we are SIGKILLed; the caller cannot signal a pkexec'd process itself).
 //! - Signal handlers only set a flag; the main loop looks at it every 100 ms.
-//! - Lines and commands are cut at fixed lengths: memory stays bounded on any input.
+//! - Lines and commands are cut at fixed lengths, and the rest of a longer line is skipped
+//!   without being kept: memory stays bounded on any input, however long a line.
+//! - Restarts asked for on stdin are rate-limited (above): a caller cannot make us kill
+//!   and start nethogs in a loop.
 //! - nethogs' stdout is a `SOCK_SEQPACKET` socket, not a pipe, so each of its write(2)s
 //!   arrives as one message. nethogs prints a record as `argv[0]/PID/UID\tSENT\tRECV` and
 //!   flushes it (`std::endl`), so a message is one record — a process whose argv[0] holds
@@ -49,12 +64,12 @@
 //!   uid nethogs wrote. Through a pipe those bytes would be indistinguishable from other
 //!   records. A record longer than stdio's buffer (4096 B with glibc, 1024 B with musl)
 //!   reaches us in several writes whose boundaries the name's owner can place, so writes of
-//!   1024 bytes or more are reported by length only (`long`) and never believed.
+//!   1024 bytes or more are forwarded by length and first bytes only (`long`): no record
+//!   is ever read from them.
 //! - No panics: errors become messages on stderr and exit codes.
 
 use libc::{c_int, SIGHUP, SIGINT, SIGKILL, SIGPIPE, SIGTERM, SIG_DFL, SIG_ERR};
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
@@ -63,12 +78,17 @@ use std::sync::mpsc::{self, RecvTimeoutError::*, Sender};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+#[path = "helper/confine.rs"]
+mod confine;
+#[path = "helper/records.rs"]
+mod records;
+use records::{forward_records, record_socket};
+
 const NETHOGS: [&str; 3] = [
     "/usr/sbin/nethogs",
     "/usr/bin/nethogs",
     "/usr/local/sbin/nethogs",
 ];
-const CHILD_PATH: &str = "/usr/sbin:/usr/bin:/sbin:/bin";
 const USAGE: &str = "usage: hogwatch-helper --interval N DEV [DEV ...] | --version | --help";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MAX_LINE: usize = 4096;
@@ -83,6 +103,8 @@ const MAX_CMD: usize = 1024;
 const MAX_DEVS: usize = 32;
 const IFF_LOOPBACK: u32 = 0x8;
 const HOURLY: Duration = Duration::from_secs(3600);
+/// At most one restart asked for on stdin per this long.
+const RESTART_GAP: Duration = Duration::from_secs(5);
 
 /// Set by SIGTERM/SIGINT/SIGHUP, or when stdout fails.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -127,6 +149,9 @@ fn run() -> u8 {
     let Some(nethogs) = NETHOGS.into_iter().find(is_file) else {
         return fail(3, &format!("nethogs not found in {NETHOGS:?}"));
     };
+    if let Err(why) = confine::trusted(Path::new(nethogs)) {
+        return fail(6, &format!("refusing to run {nethogs}: {why}"));
+    }
     let (tx, rx) = mpsc::channel();
     let stdin_thread = thread::Builder::new().spawn(move || read_commands(&tx));
     if stdin_thread.is_err() {
@@ -135,6 +160,8 @@ fn run() -> u8 {
     emit(&format!("hello 2 {VERSION}"), b"");
     let mut mons: Vec<Mon> = devs.into_iter().map(new_mon).collect();
     let mut since = Instant::now();
+    // The last restart asked for on stdin, and a device set waiting for RESTART_GAP.
+    let (mut asked, mut pending): (Option<Instant>, Option<Vec<String>>) = (None, None);
     loop {
         for mon in &mut mons {
             reap(mon);
@@ -142,12 +169,26 @@ fn run() -> u8 {
                 start(nethogs, n, mon);
             }
         }
+        let wait = asked.map_or(Duration::ZERO, |t| RESTART_GAP.saturating_sub(t.elapsed()));
         let (reason, devs) = match rx.recv_timeout(Duration::from_millis(100)) {
             _ if STOP.load(SeqCst) => return stop_all(&mut mons, 0),
             Err(Disconnected) => return stop_all(&mut mons, 0),
             Ok(Err(msg)) => return stop_all(&mut mons, fail(4, &msg)),
-            Ok(Ok(None)) => ("request", None),
+            Ok(Ok(None)) if !wait.is_zero() => {
+                say(&format!("restart ignored: at most one per {RESTART_GAP:?}"));
+                continue;
+            }
+            Ok(Ok(Some(devs))) if !wait.is_zero() => {
+                say(&format!(
+                    "devices deferred {wait:.1?}: at most one restart per {RESTART_GAP:?}"
+                ));
+                pending = Some(devs);
+                continue;
+            }
+            // A device set asked for meanwhile comes with the restart.
+            Ok(Ok(None)) => ("request", pending.take()),
             Ok(Ok(devs)) => ("devices", devs),
+            Err(Timeout) if wait.is_zero() && pending.is_some() => ("devices", pending.take()),
             Err(Timeout) if since.elapsed() >= HOURLY => ("hourly", None),
             Err(Timeout) => continue,
         };
@@ -155,6 +196,9 @@ fn run() -> u8 {
         stop_all(&mut mons, 0); // sets every `due` to now: the loop starts them at once
         mons = devs.map_or(mons, |devs| devs.into_iter().map(new_mon).collect());
         since = Instant::now();
+        if reason != "hourly" {
+            asked = Some(since);
+        }
     }
 }
 
@@ -215,11 +259,8 @@ fn read_capped(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Resul
         return Ok(None);
     }
     let fits = buf.last() == Some(&b'\n') || buf.len() <= max;
-    let mut rest = Vec::new();
-    while !fits && r.by_ref().take(8192).read_until(b'\n', &mut rest)? > 0 {
-        if rest.pop() == Some(b'\n') {
-            break;
-        }
+    if !fits {
+        skip_line(r)?;
     }
     if buf.last() == Some(&b'\n') {
         buf.pop();
@@ -229,6 +270,31 @@ fn read_capped(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Resul
     }
     buf.truncate(max);
     Ok(Some(fits))
+}
+
+/// Discards input up to and including the next `\n`, or to EOF, keeping none of it: only
+/// the reader's own fixed buffer ever holds it, so a line of any length costs no memory.
+fn skip_line(r: &mut impl BufRead) -> io::Result<()> {
+    loop {
+        let chunk = match r.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        match chunk.iter().position(|&b| b == b'\n') {
+            Some(end) => {
+                r.consume(end + 1);
+                return Ok(());
+            }
+            None => {
+                let n = chunk.len();
+                r.consume(n);
+            }
+        }
+    }
 }
 
 /// Writes one whole record and flushes it; the lock keeps records from interleaving.
@@ -273,13 +339,22 @@ fn is_loopback(dev: &str) -> bool {
 
 /// Starts nethogs for `mon.dev`; runs on the main thread only (see `tie_to_helper`).
 fn start(nethogs: &str, interval: u32, mon: &mut Mon) {
-    let mut cmd = Command::new(nethogs);
+    // Checked again at every start: what runs is the path resolved now.
+    let path = match confine::trusted(Path::new(nethogs)) {
+        Ok(path) => path,
+        Err(why) => {
+            say(&format!("refusing to run {nethogs}: {why}"));
+            schedule(mon);
+            return;
+        }
+    };
+    let mut cmd = Command::new(path);
     cmd.args(["-t", "-v", "2", "-C", "-d", &interval.to_string()]);
     if is_loopback(&mon.dev) {
         cmd.arg("-a"); // nethogs skips loopback devices without it
     }
     cmd.arg("--").arg(&mon.dev).current_dir("/");
-    cmd.env_clear().env("PATH", CHILD_PATH).stdin(Stdio::null());
+    cmd.env_clear().stdin(Stdio::null());
     let (ours, theirs) = match record_socket() {
         Ok(pair) => pair,
         Err(e) => {
@@ -292,6 +367,7 @@ fn start(nethogs: &str, interval: u32, mon: &mut Mon) {
         }
     };
     cmd.stdout(Stdio::from(theirs)).stderr(Stdio::piped());
+    confine::confine(&mut cmd); // first: the uid change resets what tie_to_helper sets
     tie_to_helper(&mut cmd);
     mon.started = Instant::now();
     let spawned = cmd.spawn();
@@ -324,96 +400,6 @@ fn pump<R: Read + Send + 'static>(head: String, src: Option<R>) -> Option<JoinHa
         }
     };
     thread::Builder::new().spawn(body).ok()
-}
-
-/// A connected `SOCK_SEQPACKET` pair: ours (close-on-exec) and nethogs' stdout.
-#[allow(unsafe_code)]
-fn record_socket() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [-1 as libc::c_int; 2];
-    let kind = libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC;
-    // SAFETY: `fds` is a valid array of two ints for socketpair(2) to fill.
-    if unsafe { libc::socketpair(libc::AF_UNIX, kind, 0, fds.as_mut_ptr()) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: socketpair succeeded, so both are open descriptors that nothing else owns.
-    let (ours, theirs) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
-    let size = RECORD_SNDBUF;
-    let len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    for opt in [libc::SO_SNDBUFFORCE, libc::SO_SNDBUF] {
-        // SAFETY: a valid socket and a pointer to a c_int of the given length.
-        let set = unsafe {
-            libc::setsockopt(
-                theirs.as_raw_fd(),
-                libc::SOL_SOCKET,
-                opt,
-                (&size as *const libc::c_int).cast(),
-                len,
-            )
-        };
-        if set == 0 {
-            break; // FORCE needs CAP_NET_ADMIN (not there when nethogs has file capabilities)
-        }
-    }
-    Ok((ours, theirs))
-}
-
-/// Forwards each message of nethogs' stdout as one `rec` (or `long`) line, from a new thread.
-fn forward_records(dev: String, sock: OwnedFd) -> Option<JoinHandle<()>> {
-    let body = move || {
-        let mut buf = [0u8; MAX_RECORD];
-        let mut line = Vec::with_capacity(8 + dev.len() + 4 * MAX_RECORD);
-        loop {
-            match recv_message(&sock, &mut buf) {
-                Ok(0) => break, // nethogs closed its stdout (exited)
-                Ok(n) if n >= MAX_RECORD => {
-                    line.clear();
-                    escape_into(&buf[..LONG_HEAD], &mut line);
-                    emit(&format!("long {dev} {n} "), &line)
-                }
-                Ok(n) => {
-                    line.clear();
-                    escape_into(&buf[..n], &mut line);
-                    emit(&format!("rec {dev} "), &line)
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => break,
-            };
-        }
-    };
-    thread::Builder::new().spawn(body).ok()
-}
-
-/// Receives one message into `buf`; returns its whole length (MSG_TRUNC), which may be more
-/// than `buf` holds. 0 is the end of the stream.
-#[allow(unsafe_code)]
-fn recv_message(sock: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {
-    // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the duration of the call.
-    let n = unsafe {
-        libc::recv(
-            sock.as_raw_fd(),
-            buf.as_mut_ptr().cast(),
-            buf.len(),
-            libc::MSG_TRUNC,
-        )
-    };
-    usize::try_from(n).map_err(|_| io::Error::last_os_error())
-}
-
-/// Printable ASCII other than `\\` as is; every other byte as `\\xHH`.
-fn escape_into(raw: &[u8], out: &mut Vec<u8>) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for &b in raw {
-        if (0x20..=0x7e).contains(&b) && b != b'\\' {
-            out.push(b);
-        } else {
-            out.extend_from_slice(&[
-                b'\\',
-                b'x',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 15)],
-            ]);
-        }
-    }
 }
 
 /// Sets when a dead nethogs is started again and returns that delay in ms.

@@ -287,11 +287,13 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
 /// Whether a hogwatch collects for this user now (the others attach to it). Asks its
 /// socket; never claims the lock, so the doctor never becomes the collector.
 async fn running_check() -> Check {
-    let (dir, _) = crate::app::instance::user_dir();
-    let socket = crate::app::instance::socket_path(&dir);
-    if !socket.exists() {
-        return check(Level::Info, "no hogwatch runs for this user now", None);
-    }
+    let (dir, uid) = crate::app::instance::user_dir();
+    // Only in a folder of ours: a socket another user put in our place would answer lies.
+    let socket = match crate::app::instance::running_socket(&dir, uid) {
+        Ok(Some(socket)) => socket,
+        Ok(None) => return check(Level::Info, "no hogwatch runs for this user now", None),
+        Err(e) => return check(Level::Warn, e.to_string(), None),
+    };
     match crate::app::protocol::info(&socket).await {
         Ok(about) => {
             // The URL without its key: a terminal's scrollback is no place for it.

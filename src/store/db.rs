@@ -4,6 +4,7 @@
 use super::batch::Batch;
 use super::schema;
 use super::tiers::{Tier, Zone, TIERS};
+use crate::private_fs;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use std::collections::HashMap;
 use std::fs::{self, File};
@@ -104,13 +105,7 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
         path: path.clone(),
         source,
     };
-    let mut f = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(io)?;
+    let mut f = private_fs::open_private(&path).map_err(io)?;
     match f.try_lock() {
         Ok(()) => {
             f.set_len(0).map_err(io)?;
@@ -131,11 +126,17 @@ fn lock(dir: &Path) -> Result<File, StoreError> {
 impl Store {
     /// Opens (creating or upgrading) the history in `dir` for writing. A corrupt file is
     /// moved aside with a timestamp and a new one is started.
+    ///
+    /// The folder is made private (0700) and everything in it 0600 (see `private_fs`): the
+    /// history shows what every user's programs did. The database is created 0600 before
+    /// SQLite opens it, and SQLite gives its -wal and -shm the database's mode.
     pub fn open_writer(dir: &Path, cfg: StoreConfig) -> Result<Store, StoreError> {
-        fs::create_dir_all(dir).map_err(|source| StoreError::Io {
-            path: dir.to_owned(),
-            source,
-        })?;
+        private_fs::private_dir(dir)
+            .and_then(|()| private_fs::tighten_contents(dir))
+            .map_err(|source| StoreError::Io {
+                path: dir.to_owned(),
+                source,
+            })?;
         let lock = lock(dir)?;
         let path = dir.join(FILE_NAME);
         let (conn, recovered_from) = match Self::open_checked(&path) {
@@ -169,7 +170,12 @@ impl Store {
         })
     }
 
+    /// Opens the database for writing, creating it 0600 first when missing.
     fn open_checked(path: &Path) -> rusqlite::Result<Connection> {
+        private_fs::open_private(path).map_err(|e| {
+            let code = rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CANTOPEN);
+            rusqlite::Error::SqliteFailure(code, Some(format!("{}: {e}", path.display())))
+        })?;
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // auto_vacuum must be chosen before anything else touches a new file (switching to

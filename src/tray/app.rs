@@ -305,7 +305,7 @@ impl Gui {
             .with_icon(Icon::from_rgba(img.into_raw(), w, h)?)
             .with_title("hogwatch")
             .with_tooltip("hogwatch")
-            .with_temp_dir_path(dir.join("icons"))
+            .with_temp_dir_path(dir)
             .build()?;
         self.tray = Some(tray);
         Ok(())
@@ -336,7 +336,12 @@ fn tray(global: Global, settings: Settings) -> anyhow::Result<ExitCode> {
     let menu_settings = settings_of(&global);
     let browser_only = global.browser;
     let view = MenuView::new(&menu_settings)?;
-    let icon_dir = app::instance::user_dir().0;
+    // tray-icon writes the icon PNGs by name (libayatana takes a file path): into a fresh
+    // folder of random name, made 0700 by one mkdir, never where another user could have
+    // planted a symlink. In the private runtime folder when there is one (it goes at logout).
+    let icon_base = app::instance::private_runtime_dir().unwrap_or_else(std::env::temp_dir);
+    let icon_dir = crate::private_fs::FreshDir::new_in(&icon_base, "hogwatch-icons-")
+        .map_err(|e| anyhow::anyhow!("cannot make a folder for the tray icon: {e}"))?;
     let (requests, requests_rx) = mpsc::unbounded_channel();
     // When the hogwatch this tray is attached to stops, the tray runs (or finds) the
     // core again with the same settings.
@@ -377,7 +382,7 @@ fn tray(global: Global, settings: Settings) -> anyhow::Result<ExitCode> {
         };
         match event {
             Event::NewEvents(StartCause::Init) => {
-                if let Err(e) = gui.build_tray(&icon_dir) {
+                if let Err(e) = gui.build_tray(icon_dir.path()) {
                     eprintln!("hogwatch: cannot create the tray icon: {e}");
                     failed = true;
                     gui.quit();

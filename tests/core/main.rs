@@ -20,4 +20,5 @@ mod history;
 mod one_core;
 mod parser;
 mod polkit_policy;
+mod private_files;
 mod real_traffic;

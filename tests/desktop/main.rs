@@ -16,3 +16,4 @@ mod tray;
 mod tray_attach;
 mod tray_dashboard;
 mod tray_icon;
+mod tray_icon_files;

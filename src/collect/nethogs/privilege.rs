@@ -126,6 +126,7 @@ pub fn explain_exit(route: Route, code: Option<i32>, stderr: &str) -> String {
         (_, Some(2)) => format!("the helper rejected its arguments: {said}"),
         (_, Some(3)) => "nethogs is not installed (sudo apt install nethogs)".into(),
         (_, Some(4)) => format!("the helper rejected a command: {said}"),
+        (_, Some(6)) => format!("the helper refused to run nethogs: {said}"),
         (_, Some(0)) => "the helper stopped".into(),
         (_, Some(c)) if said.is_empty() => format!("the helper exited with status {c}"),
         (_, Some(c)) => format!("the helper exited with status {c}: {said}"),
@@ -226,6 +227,9 @@ mod tests {
             explain_exit(Route::Sudo, Some(1), "sudo: a password is required").contains("password")
         );
         assert!(explain_exit(Route::Direct, Some(3), "").contains("apt install nethogs"));
+        let said = "hogwatch-helper: refusing to run /usr/sbin/nethogs: /usr/sbin/nethogs is \
+                    owned by uid 1000, not root";
+        assert!(explain_exit(Route::Pkexec, Some(6), said).contains("refused to run nethogs"));
         assert!(
             explain_nethogs_error("eth0", "Error opening handler for device eth0")
                 .unwrap()
