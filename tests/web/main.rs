@@ -9,5 +9,6 @@
 mod support;
 
 mod dashboard;
+mod flood;
 mod metrics;
 mod server;
