@@ -32,7 +32,7 @@ impl Default for Retention {
 }
 
 /// What the size cap leaves of each tier however far over the cap the file is: its newest
-/// data, this many seconds back from now. The day tier's keep the current billing month
+/// data, this many seconds back from now. The day tier keeps the current billing month
 /// (quotas read it after a restart); each finer tier keeps less than the next coarser
 /// one, and the cap cuts a tier only when every finer one is down to what it keeps, so
 /// days are cut only where no finer tier holds data (which `fold::forget_unused_apps`
