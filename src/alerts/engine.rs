@@ -3,7 +3,13 @@
 //! machines, quotas once per period (remembered across restarts through `Persisted`),
 //! mutes, a global pause, and a rate limit that folds a storm into one summary — and
 //! leaves delivery to the notifier. Pure.
+//!
+//! What it keeps per app is bounded, whatever other users' processes do: state machines
+//! for at most `MAX_TRACKED` apps per rule (the fastest), display names only of apps in
+//! the snapshot or the period's totals, a bounded set of known apps (`known`), and at most
+//! `MAX_HELD` alerts held back by the rate limit (the rest are counted).
 
+use super::known::KnownApps;
 use super::machine::{Machine, Step};
 use super::quota;
 use super::rules::{AlertConfig, Direction, Kind, Period, Rule, Subject};
@@ -57,6 +63,12 @@ pub struct Inputs<'a> {
 }
 
 const WINDOW_MS: u64 = 60_000;
+/// Apps an `app = "*"` rate rule follows at most: the fastest of the snapshot.
+pub const MAX_TRACKED: usize = 500;
+/// Alerts held back by the rate limit at most; the summary counts the others.
+pub const MAX_HELD: usize = 20;
+/// Display names remembered before those of apps no longer in view are dropped.
+pub const MAX_NAMES: usize = 2_000;
 /// New-app alerts wait this long after start (the first snapshots show every app).
 const NEW_APP_WARMUP_MS: u64 = 60_000;
 
@@ -65,16 +77,19 @@ pub struct Engine {
     zone: Zone,
     billing_day: u32,
     machines: HashMap<(usize, String), Machine>,
-    /// Display names of app keys seen.
+    /// Display names of app keys seen (for app quotas named by display name).
     names: HashMap<String, String>,
     /// Apps history (or this run) has seen; `None` when history is off (no new-app rule).
-    known_apps: Option<HashSet<String>>,
+    known_apps: Option<KnownApps>,
     started: Mono,
     persisted: Persisted,
     dirty: bool,
     paused: bool,
     delivered: VecDeque<Mono>,
     held: Vec<Alert>,
+    /// Alerts held back beyond `MAX_HELD`: how many, and their rules.
+    held_more: usize,
+    held_more_rules: Vec<String>,
     /// Current alerts by a stable key: (rule, menu line).
     active: BTreeMap<String, (String, String)>,
 }
@@ -111,13 +126,15 @@ impl Engine {
             billing_day,
             machines: HashMap::new(),
             names: HashMap::new(),
-            known_apps,
+            known_apps: known_apps.map(KnownApps::new),
             started: now,
             persisted,
             dirty: false,
             paused: false,
             delivered: VecDeque::new(),
             held: Vec::new(),
+            held_more: 0,
+            held_more_rules: Vec::new(),
             active: BTreeMap::new(),
         }
     }
@@ -188,11 +205,37 @@ impl Engine {
                 Kind::NewApp => self.new_app_rule(rule, inp, &mut fresh),
             }
         }
+        if self.names.len() > MAX_NAMES {
+            // Only the names of apps that can still count for a quota: in view, or in the
+            // period's totals (bounded: see `model::totals`).
+            let in_view: HashSet<&str> = inp
+                .snapshot
+                .processes
+                .iter()
+                .map(|p| p.app.as_str())
+                .collect();
+            self.names.retain(|k, _| {
+                in_view.contains(k.as_str())
+                    || inp.day.apps.contains_key(k)
+                    || inp.month.apps.contains_key(k)
+            });
+        }
         if !self.cfg.enabled || self.paused {
             return Vec::new();
         }
         fresh.retain(|a| !self.muted(&a.rule, inp.now_s));
         self.limit(fresh, inp.now)
+    }
+
+    /// Sizes of what the engine keeps per app or alert: (state machines, display names,
+    /// known apps, held alerts).
+    pub fn kept(&self) -> (usize, usize, usize, usize) {
+        (
+            self.machines.len(),
+            self.names.len(),
+            self.known_apps.as_ref().map_or(0, KnownApps::len),
+            self.held.len(),
+        )
     }
 
     /// The rate limit: at most `max_per_minute` notifications in any minute; several
@@ -205,26 +248,70 @@ impl Engine {
         {
             self.delivered.pop_front();
         }
-        self.held.extend(fresh);
+        for a in fresh {
+            // Full: a quota or rate alert takes the place of a new-app one (a flood of new
+            // apps must not hide that a quota was reached); the one left out is counted.
+            let out = if self.held.len() < MAX_HELD {
+                self.held.push(a);
+                None
+            } else {
+                let rank = |a: &Alert| self.rank(&a.rule);
+                match self.held.iter().enumerate().max_by_key(|(_, h)| rank(h)) {
+                    Some((i, h)) if rank(h) > rank(&a) => {
+                        Some(std::mem::replace(&mut self.held[i], a))
+                    }
+                    _ => Some(a),
+                }
+            };
+            if let Some(a) = out {
+                self.held_more += 1;
+                if !self.held_more_rules.contains(&a.rule) {
+                    self.held_more_rules.push(a.rule);
+                }
+            }
+        }
         if self.held.is_empty() || self.delivered.len() >= self.cfg.max_per_minute as usize {
             return Vec::new();
         }
         self.delivered.push_back(now);
         let mut all = std::mem::take(&mut self.held);
-        if all.len() == 1 {
+        let more = std::mem::take(&mut self.held_more);
+        let more_rules = std::mem::take(&mut self.held_more_rules);
+        if all.len() == 1 && more == 0 {
             return all.pop().map(Delivery::One).into_iter().collect();
         }
         let mut rules: Vec<String> = all.iter().map(|a| a.rule.clone()).collect();
+        rules.extend(more_rules);
         rules.dedup();
+        let mut body = all
+            .iter()
+            .map(|a| a.summary.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        if more > 0 {
+            body.push_str(&format!("\n… and {more} more"));
+        }
         Vec::from([Delivery::Summary {
-            summary: format!("{} network alerts", all.len()),
-            body: all
-                .iter()
-                .map(|a| a.summary.clone())
-                .collect::<Vec<_>>()
-                .join("\n"),
+            summary: format!("{} network alerts", all.len() + more),
+            body,
             rules,
         }])
+    }
+
+    /// How much an alert of `rule` matters when alerts must be left out: quotas first,
+    /// then rates, then new apps (lower is more).
+    fn rank(&self, rule: &str) -> u8 {
+        match self
+            .cfg
+            .rules
+            .iter()
+            .find(|r| r.name == rule)
+            .map(|r| &r.kind)
+        {
+            Some(Kind::Quota { .. }) => 0,
+            Some(Kind::Rate { .. }) => 1,
+            _ => 2,
+        }
     }
 
     /// (key, display name, up rate, down rate) of what `subject` covers.
@@ -251,9 +338,18 @@ impl Engine {
                         e.2 += p.usage.down_rate;
                     }
                 }
-                apps.into_iter()
+                let mut apps: Vec<(String, String, f64, f64)> = apps
+                    .into_iter()
                     .map(|(k, (n, u, d))| (k.to_string(), crate::text::truncate(&n, 40), u, d))
-                    .collect()
+                    .collect();
+                if apps.len() > MAX_TRACKED {
+                    // The fastest (by the larger direction; ties by key), so what can fire
+                    // is followed; the others' episodes end.
+                    let speed = |a: &(String, String, f64, f64)| a.2.max(a.3);
+                    apps.sort_by(|a, b| speed(b).total_cmp(&speed(a)).then(a.0.cmp(&b.0)));
+                    apps.truncate(MAX_TRACKED);
+                }
+                apps
             }
         }
     }
@@ -451,10 +547,9 @@ impl Engine {
             return;
         };
         for p in &inp.snapshot.processes {
-            if p.usage.bytes() == 0 || known.contains(&p.app) {
+            if p.usage.bytes() == 0 || !known.see(&p.app) {
                 continue;
             }
-            known.insert(p.app.clone());
             if warm {
                 let name = crate::text::truncate(&p.app_name, 40);
                 fresh.push(Alert {

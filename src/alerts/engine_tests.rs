@@ -386,3 +386,98 @@ fn new_apps_after_warm_up_only_and_once() {
     assert_eq!(d.len(), 1);
     assert_eq!(one(&d[0].1).1, "New on the network: fresh");
 }
+
+/// A flood: after the warm-up, 30 refreshes of 1,000 new, uniquely named apps each, all
+/// fast (so an `app = "*"` rate rule would follow each), besides firefox, whose daily
+/// quota is crossed in the middle. Notifications stay short (the rate limit holds at most
+/// `MAX_HELD` and counts the rest), what the engine keeps stays bounded, and firefox's
+/// quota fires once, with its exact figure, though the day's table was full of the flood.
+#[test]
+fn a_flood_of_new_apps_keeps_the_engine_bounded_and_quotas_exact() {
+    use super::engine::{MAX_HELD, MAX_NAMES, MAX_TRACKED};
+    use super::known::MAX_KNOWN;
+    let mut ff = quota("Firefox", Period::Day, 2 * GB);
+    ff.subject = Subject::App("firefox".into());
+    let cfg = AlertConfig {
+        enabled: true,
+        max_per_minute: 3,
+        rules: vec![
+            rule("New", Kind::NewApp, Subject::Total, Direction::Total),
+            rate("Any", Subject::AnyApp, 0.5, 2),
+            ff,
+        ],
+    };
+    let mut e = Engine::new(
+        cfg,
+        Zone::utc(),
+        1,
+        Persisted::default(),
+        Some(HashSet::new()),
+        Mono(0),
+    );
+    let mut c = Clock::new();
+    let mut day = crate::model::PeriodTotals::new(Totals::default(), NaiveDate::MIN);
+    assert!(feed(&mut e, &mut c, 5, &snap(&[("firefox", 0.1)]), day.totals()).is_empty());
+    c.t += 60;
+    let mut deliveries = Vec::new();
+    let mut firefox = 0u64;
+    for r in 0..30 {
+        let names: Vec<String> = (0..1000).map(|i| format!("flood-{r}-{i}")).collect();
+        let mut apps: Vec<(&str, f64)> = names.iter().map(|n| (n.as_str(), 1.0)).collect();
+        apps.push(("firefox", 0.1));
+        // Each flood app moved 1 MB today; firefox 100 MB a refresh.
+        let mut m = crate::model::Moved::default();
+        for (name, _) in &apps {
+            let (key, down) = (format!("/usr/bin/{name}"), 1_000_000);
+            let down = if *name == "firefox" { 100 * down } else { down };
+            m.apps.push(crate::model::AppMoved {
+                app: key,
+                name: name.to_string(),
+                down,
+                ..Default::default()
+            });
+        }
+        firefox += 100_000_000;
+        day.add(&m, NaiveDate::MIN);
+        deliveries.extend(feed(&mut e, &mut c, 1, &snap(&apps), day.totals()));
+        let (machines, names, known, held) = e.kept();
+        assert!(
+            machines <= MAX_TRACKED
+                && names <= MAX_NAMES + 1001
+                && known <= MAX_KNOWN
+                && held <= MAX_HELD,
+            "refresh {r}: the engine keeps {machines} state machines, {names} names, {known} \
+             known apps, {held} held alerts"
+        );
+    }
+    // After the flood, what the rate limit held back comes out.
+    deliveries.extend(feed(
+        &mut e,
+        &mut c,
+        70,
+        &snap(&[("firefox", 0.1)]),
+        day.totals(),
+    ));
+    for (t, d) in &deliveries {
+        if let Delivery::Summary { body, .. } = d {
+            assert!(
+                body.lines().count() <= MAX_HELD + 1,
+                "at {t} s a notification of {} lines",
+                body.lines().count()
+            );
+        }
+    }
+    assert_eq!(
+        day.totals().apps.get("/usr/bin/firefox"),
+        Some(&(0, firefox))
+    );
+    let quota: Vec<&str> = deliveries
+        .iter()
+        .flat_map(|(_, d)| match d {
+            Delivery::One(a) => vec![a.summary.as_str()],
+            Delivery::Summary { body, .. } => body.lines().collect(),
+        })
+        .filter(|l| l.starts_with("firefox today"))
+        .collect();
+    assert_eq!(quota.len(), 2, "80% and 100%, once each: {quota:?}");
+}

@@ -18,9 +18,11 @@ fn totals(store: &Store, from: i64, to: i64) -> Totals {
             t.devices.insert(dev.device, (dev.up_bytes, dev.down_bytes));
         }
     }
+    // Largest first: the apps the bounded table keeps apart are the period's biggest;
+    // the rest (and history's own "other apps") add up under "other".
     if let Ok(apps) = store.top_apps(from, to, usize::MAX) {
         for a in apps {
-            t.apps.insert(a.app, (a.up_bytes, a.down_bytes));
+            t.add_app(&a.app, a.up_bytes, a.down_bytes);
         }
     }
     t

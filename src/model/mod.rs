@@ -12,4 +12,4 @@ pub mod totals;
 
 pub use moved::{AppMoved, DeviceMoved, Moved, ProcessMoved, Refresh};
 pub use snapshot::{DeviceUsage, Mode, ProcessUsage, Snapshot, Usage};
-pub use totals::{PeriodTotals, Totals, UpDown};
+pub use totals::{PeriodTotals, Totals, UpDown, MAX_APPS, OTHER_APPS};

@@ -1,6 +1,14 @@
 //! Bytes per period — today, this billing month, since start — added up from what each
 //! refresh moved. No query per refresh and no lag behind the history writer: a period
 //! starts from what history held before this run (read once) and adds each `Moved`.
+//!
+//! The apps kept apart are bounded: any local user can start thousands of uniquely named
+//! processes, and every one would otherwise stay in today's and the month's table (and in
+//! every update sent to the front ends) until the period ends. At most `MAX_APPS` keys
+//! are kept; the rest add up under `OTHER_APPS`, so the sum over `apps` stays exact. When
+//! the table is full, a newcomer that moved more in one refresh than the smallest kept app
+//! did in the whole period takes its place (the smallest one's bytes go to "other"): a
+//! flood of small processes cannot push out an app that moves real traffic.
 
 use super::moved::Moved;
 use chrono::NaiveDate;
@@ -10,12 +18,24 @@ use std::collections::HashMap;
 /// (up, down) bytes.
 pub type UpDown = (u64, u64);
 
+/// App keys a period's totals keep apart at most (`OTHER_APPS` not counted).
+pub const MAX_APPS: usize = 500;
+
+/// The key that the apps beyond `MAX_APPS` add up under: "other apps". An app whose key
+/// is empty (nothing could name it) adds up there too, so no app can pose as "other".
+pub const OTHER_APPS: &str = "";
+
 fn add(to: &mut UpDown, up: u64, down: u64) {
     to.0 = to.0.saturating_add(up);
     to.1 = to.1.saturating_add(down);
 }
 
-/// Bytes of one period: all devices, per device, per app (all devices).
+fn sum((up, down): UpDown) -> u64 {
+    up.saturating_add(down)
+}
+
+/// Bytes of one period: all devices, per device, per app (all devices; at most
+/// `MAX_APPS` keys plus `OTHER_APPS`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Totals {
     pub total: UpDown,
@@ -42,9 +62,78 @@ impl Totals {
             );
             add(&mut self.total, d.up, d.down);
         }
+        // The smallest kept app, looked up once and kept while it stays the smallest: a
+        // flood of newcomers costs a comparison each, not a scan.
+        let mut smallest = None;
         for a in &m.apps {
-            add(self.apps.entry(a.app.clone()).or_default(), a.up, a.down);
+            self.add_app_with(&a.app, a.up, a.down, &mut smallest);
         }
+    }
+
+    /// Adds an app's bytes: to its own entry if it has one or there is room (or it moved
+    /// more than the smallest kept app, which then goes to "other"), else to "other".
+    pub fn add_app(&mut self, key: &str, up: u64, down: u64) {
+        self.add_app_with(key, up, down, &mut None);
+    }
+
+    /// Apps kept apart (not counting "other").
+    pub fn kept_apps(&self) -> usize {
+        self.apps.len() - usize::from(self.apps.contains_key(OTHER_APPS))
+    }
+
+    fn add_app_with(
+        &mut self,
+        key: &str,
+        up: u64,
+        down: u64,
+        smallest: &mut Option<(String, u64)>,
+    ) {
+        if key == OTHER_APPS {
+            add(
+                self.apps.entry(OTHER_APPS.to_owned()).or_default(),
+                up,
+                down,
+            );
+            return;
+        }
+        if let Some(v) = self.apps.get_mut(key) {
+            add(v, up, down);
+            if smallest.as_ref().is_some_and(|(k, _)| k == key) {
+                *smallest = None;
+            }
+            return;
+        }
+        if self.kept_apps() < MAX_APPS {
+            self.apps.insert(key.to_owned(), (up, down));
+            // A new entry may be the new smallest.
+            *smallest = None;
+            return;
+        }
+        if smallest.is_none() {
+            *smallest = self
+                .apps
+                .iter()
+                .filter(|(k, _)| k.as_str() != OTHER_APPS)
+                .map(|(k, v)| (sum(*v), k))
+                .min()
+                .map(|(v, k)| (k.clone(), v));
+        }
+        let other = match smallest.take() {
+            Some((k, v)) if up.saturating_add(down) > v => {
+                let gone = self.apps.remove(&k).unwrap_or_default();
+                self.apps.insert(key.to_owned(), (up, down));
+                gone
+            }
+            keep => {
+                *smallest = keep;
+                (up, down)
+            }
+        };
+        add(
+            self.apps.entry(OTHER_APPS.to_owned()).or_default(),
+            other.0,
+            other.1,
+        );
     }
 }
 
@@ -144,5 +233,54 @@ mod tests {
         let now = t.add(&moved(&[("a", 30, 0)], &[("eth0", 40, 0)]), day(26));
         assert_eq!(now.apps["a"], (30, 0));
         assert_eq!(now.total, (40, 0));
+    }
+
+    /// A flood: 20 refreshes of 1000 new, uniquely named apps each (a few bytes apiece),
+    /// and from the 10th on a real app moving a MiB a refresh. The table stays within
+    /// `MAX_APPS` + "other", every byte is counted once, and the real app keeps its own,
+    /// exact entry although the flood filled the table first.
+    #[test]
+    fn a_flood_of_apps_stays_bounded_and_exact() {
+        let mut t = PeriodTotals::new(Totals::default(), day(25));
+        let mut all = (0u64, 0u64);
+        let mut firefox = (0u64, 0u64);
+        for r in 0..20u64 {
+            let keys: Vec<String> = (0..1000).map(|i| format!("/tmp/flood/{r}-{i}")).collect();
+            let mut apps: Vec<(&str, u64, u64)> = keys
+                .iter()
+                .enumerate()
+                .map(|(i, k)| (k.as_str(), 1 + (i as u64 % 7), 10 + (i as u64 % 13)))
+                .collect();
+            if r >= 10 {
+                apps.push(("/usr/lib/firefox/firefox", 20_000, 1 << 20));
+                firefox = (firefox.0 + 20_000, firefox.1 + (1 << 20));
+            }
+            for a in &apps {
+                all = (all.0 + a.1, all.1 + a.2);
+            }
+            t.add(&moved(&apps, &[("eth0", 0, 0)]), day(25));
+        }
+        let now = t.totals();
+        assert!(
+            now.apps.len() <= MAX_APPS + 1,
+            "{} app keys kept, at most {} (+ other) expected",
+            now.apps.len(),
+            MAX_APPS
+        );
+        let sum = now
+            .apps
+            .values()
+            .fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
+        assert_eq!(sum, all, "every app byte counted once, \"other\" included");
+        assert_eq!(now.apps.get("/usr/lib/firefox/firefox"), Some(&firefox));
+        assert!(now.apps.get(OTHER_APPS).is_some_and(|o| o.0 > 0));
+    }
+
+    #[test]
+    fn an_empty_key_is_other() {
+        let mut t = Totals::default();
+        t.add(&moved(&[("", 5, 6), ("/usr/bin/a", 1, 1)], &[]));
+        assert_eq!(t.kept_apps(), 1);
+        assert_eq!(t.apps.get(OTHER_APPS), Some(&(5, 6)));
     }
 }

@@ -3,7 +3,7 @@
 //! until a flush, and the spans of time the collector ran. Pure: refreshes in, a batch out.
 
 use super::tiers::{Tier, Zone, FINE_SECS};
-use crate::model::{Mode, Refresh};
+use crate::model::{Mode, Refresh, OTHER_APPS};
 use std::collections::{BTreeMap, HashMap};
 
 /// Key of an app row: (fine bucket start, app key, device).
@@ -76,6 +76,38 @@ impl Batch {
             let e = self.unattributed.entry(hour(ts)).or_default();
             *e = (e.0.saturating_add(v.0), e.1.saturating_add(v.1));
         }
+    }
+
+    /// Puts the bytes of every app but the `keep` biggest of the batch under "other apps"
+    /// (`OTHER_APPS`): totals stay exact. Coarsening bounds the time buckets held during a
+    /// long disk outage, this the apps (a flood of uniquely named processes meanwhile).
+    pub fn fold_apps(&mut self, keep: usize) {
+        let mut size: HashMap<&str, u64> = HashMap::new();
+        for ((_, app, _), v) in &self.apps {
+            let e = size.entry(app.as_str()).or_default();
+            *e = e.saturating_add(v.0.saturating_add(v.1));
+        }
+        if size.len() <= keep {
+            return;
+        }
+        let mut order: Vec<(&str, u64)> = size.into_iter().collect();
+        order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let kept: std::collections::HashSet<String> = order
+            .iter()
+            .take(keep)
+            .map(|(k, _)| (*k).to_owned())
+            .collect();
+        let apps = std::mem::take(&mut self.apps);
+        for ((ts, app, dev), v) in apps {
+            let app = if kept.contains(&app) {
+                app
+            } else {
+                OTHER_APPS.to_owned()
+            };
+            let e = self.apps.entry((ts, app, dev)).or_default();
+            *e = (e.0.saturating_add(v.0), e.1.saturating_add(v.1));
+        }
+        self.app_names.retain(|k, _| kept.contains(k));
     }
 
     fn add_span(&mut self, start: i64, end: i64, per_process: bool) {

@@ -2,11 +2,12 @@
 //! every tier, retention and the size cap. Queries live in `query.rs`.
 
 use super::batch::Batch;
+use super::fold::{self, DayApps, OTHER_ID};
 use super::schema;
 use super::tiers::{Tier, Zone, TIERS};
 use crate::private_fs;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -30,6 +31,19 @@ impl Default for Retention {
         }
     }
 }
+
+/// What the size cap leaves of each tier however far over the cap the file is: its newest
+/// data, this many seconds back from now. The day tier keeps the current billing month
+/// (quotas read it after a restart); each finer tier keeps less than the next coarser
+/// one, and the cap cuts a tier only when every finer one is down to what it keeps, so
+/// days are cut only where no finer tier holds data (which `fold::forget_unused_apps`
+/// relies on). With app keys bounded per day, what is kept is bounded too.
+pub const CAP_KEEPS: [(Tier, i64); 4] = [
+    (Tier::Fine, 3600),
+    (Tier::Minute, 86_400),
+    (Tier::Hour, 7 * 86_400),
+    (Tier::Day, 35 * 86_400),
+];
 
 #[derive(Debug, Clone)]
 pub struct StoreConfig {
@@ -76,6 +90,10 @@ pub struct Store {
     pub(super) cfg: StoreConfig,
     app_ids: HashMap<String, i64>,
     dev_ids: HashMap<String, i64>,
+    /// The apps kept apart on the days written lately, by day start (see `fold`).
+    days: BTreeMap<i64, DayApps>,
+    /// The size cap could not be met without cutting into `CAP_KEEPS` (said once).
+    over_cap_said: bool,
     /// The session row this writer extends: (id, per_process, end).
     session: Option<(i64, bool, i64)>,
     _lock: Option<File>,
@@ -164,6 +182,8 @@ impl Store {
             cfg,
             app_ids: HashMap::new(),
             dev_ids: HashMap::new(),
+            days: BTreeMap::new(),
+            over_cap_said: false,
             session: None,
             _lock: Some(lock),
             recovered_from,
@@ -231,6 +251,8 @@ impl Store {
             },
             app_ids: HashMap::new(),
             dev_ids: HashMap::new(),
+            days: BTreeMap::new(),
+            over_cap_said: false,
             session: None,
             _lock: None,
             recovered_from: None,
@@ -290,9 +312,11 @@ impl Store {
     pub fn write(&mut self, batch: &Batch) -> Result<(), StoreError> {
         let path = self.path.clone();
         self.write_inner(batch).map_err(|e| {
-            // The transaction rolled back: ids cached during it may not exist.
+            // The transaction rolled back: ids cached during it may not exist, nor the
+            // apps the days kept during it.
             self.app_ids.clear();
             self.dev_ids.clear();
+            self.days.clear();
             self.session = None;
             sqlite_err(&path)(e)
         })
@@ -301,10 +325,15 @@ impl Store {
     fn write_inner(&mut self, batch: &Batch) -> rusqlite::Result<()> {
         let zone = self.cfg.zone.clone();
         let tx = self.conn.transaction()?;
+        let folded = fold::fold_batch(&tx, &mut self.days, batch, &zone)?;
         let mut apps: HashMap<(Tier, i64, i64, i64), (i64, i64)> = HashMap::new();
         for ((ts, app, dev), (up, down)) in &batch.apps {
-            let name = batch.app_names.get(app).map(String::as_str).unwrap_or(app);
-            let a = Self::id_of(&tx, &mut self.app_ids, "apps", "key", app, Some(name))?;
+            let a = if folded.contains(&(Tier::Day.floor(*ts, &zone), app.as_str())) {
+                OTHER_ID
+            } else {
+                let name = batch.app_names.get(app).map(String::as_str).unwrap_or(app);
+                Self::id_of(&tx, &mut self.app_ids, "apps", "key", app, Some(name))?
+            };
             let d = Self::id_of(&tx, &mut self.dev_ids, "devices", "name", dev, None)?;
             for t in TIERS {
                 let e = apps.entry((t, t.floor(*ts, &zone), a, d)).or_default();
@@ -392,30 +421,47 @@ impl Store {
     }
 
     /// Drops data past each tier's retention, then, while the live data is over the cap,
-    /// the oldest data of the finest tier that has any; returns pages to the file system.
+    /// the oldest data of the finest tier that has any older than what it keeps under the
+    /// cap (`CAP_KEEPS`) — never the newest data, and never everything; forgets apps no
+    /// bucket refers to; returns pages to the file system.
     pub fn enforce_limits(&mut self, now: i64) -> Result<(), StoreError> {
         let path = self.path.clone();
         let r = self.cfg.retention;
-        let cut = |t: Tier, before: i64| -> rusqlite::Result<()> {
-            self.conn.execute(
+        let cut = |conn: &Connection, t: Tier, before: i64| -> rusqlite::Result<()> {
+            conn.execute(
                 &format!("DELETE FROM app_{} WHERE ts < ?1", t.name()),
                 params![before],
             )?;
-            self.conn.execute(
+            conn.execute(
                 &format!("DELETE FROM dev_{} WHERE ts < ?1", t.name()),
                 params![before],
             )?;
             Ok(())
         };
-        (|| -> rusqlite::Result<()> {
-            cut(Tier::Fine, now - r.fine)?;
-            cut(Tier::Minute, now - r.minute)?;
-            cut(Tier::Hour, now - r.hour)?;
+        let res = (|| -> rusqlite::Result<()> {
+            cut(&self.conn, Tier::Fine, now - r.fine)?;
+            cut(&self.conn, Tier::Minute, now - r.minute)?;
+            cut(&self.conn, Tier::Hour, now - r.hour)?;
+            fold::forget_unused_apps(&self.conn)?;
             let mut guard = 0;
             while self.live_bytes() > self.cfg.max_bytes && guard < 100_000 {
                 guard += 1;
-                let Some((t, oldest)) = TIERS.iter().find_map(|&t| self.oldest(t).map(|o| (t, o)))
-                else {
+                let next = CAP_KEEPS.iter().find_map(|&(t, keep)| {
+                    let floor = now.saturating_sub(keep);
+                    self.oldest(t).filter(|&o| o < floor).map(|o| (t, o, floor))
+                });
+                let Some((t, oldest, floor)) = next else {
+                    if !self.over_cap_said {
+                        self.over_cap_said = true;
+                        tracing::warn!(
+                            "history {} holds {} bytes, over its cap of {}, with only its newest \
+                             data left (the last hour by 10 s, day by minute, week by hour, 35 \
+                             days by day); raise the cap (--history-max-mb)",
+                            path.display(),
+                            self.live_bytes(),
+                            self.cfg.max_bytes
+                        );
+                    }
                     break;
                 };
                 // A slice of the oldest data: an hour of fine or minute data, a day of
@@ -425,7 +471,10 @@ impl Store {
                     Tier::Hour => 86_400,
                     Tier::Day => 30 * 86_400,
                 };
-                cut(t, oldest + slice)?;
+                cut(&self.conn, t, (oldest + slice).min(floor))?;
+                if t == Tier::Day {
+                    fold::forget_unused_apps(&self.conn)?;
+                }
             }
             // Each step of this pragma frees one page: step it to the end.
             let mut vacuum = self.conn.prepare("PRAGMA incremental_vacuum")?;
@@ -436,8 +485,12 @@ impl Store {
             self.conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
             Ok(())
-        })()
-        .map_err(sqlite_err(&path))
+        })();
+        // Forgotten apps' ids may be handed out again: what is cached about apps is read
+        // again.
+        self.app_ids.clear();
+        self.days.clear();
+        res.map_err(sqlite_err(&path))
     }
 }
 

@@ -3,11 +3,13 @@
 //! days until the size cap).
 //!
 //! `batch` puts what each refresh moved into buckets (pure), `tiers` holds bucket and calendar maths
-//! (pure), `schema` the tables and migrations, `db` opening/writing/limits, `query` the
-//! reads, `writer` the task that batches a collector's refreshes into the file.
+//! (pure), `schema` the tables and migrations, `db` opening/writing/limits, `fold` which
+//! apps a day keeps apart (at most 500; the rest are "other apps"), `query` the reads,
+//! `writer` the task that batches a collector's refreshes into the file.
 
 pub mod batch;
 pub mod db;
+pub mod fold;
 pub mod query;
 pub mod schema;
 pub mod tiers;

@@ -2,7 +2,9 @@
 //! bounded number of points (gaps as gaps), days and billing months in local time.
 
 use super::db::Store;
+use super::fold::{OTHER_ID, OTHER_NAME};
 use super::tiers::{billing_month_start, decompose, next_billing_month, Tier, TIERS};
+use crate::model::OTHER_APPS;
 use chrono::NaiveDate;
 use rusqlite::params;
 use serde::Serialize;
@@ -123,7 +125,9 @@ impl Store {
         Ok(sums)
     }
 
-    /// Per-app totals over `[from, to)`, largest first, at most `limit`.
+    /// Per-app totals over `[from, to)`, largest first, at most `limit`. The apps a day
+    /// did not keep apart (see `fold`) are one entry, key `OTHER_APPS` ("") and name
+    /// `OTHER_NAME`.
     pub fn top_apps(&self, from: i64, to: i64, limit: usize) -> rusqlite::Result<Vec<AppTotal>> {
         self.app_totals(from, to, None, limit)
     }
@@ -182,14 +186,21 @@ impl Store {
         Ok(t.first().map_or((0, 0), |a| (a.up_bytes, a.down_bytes)))
     }
 
+    /// Key and display name per app id, "other apps" included.
     fn app_names(&self) -> rusqlite::Result<HashMap<i64, (String, String)>> {
         let mut stmt = self.conn.prepare_cached("SELECT id, key, name FROM apps")?;
         let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
-        rows.collect()
+        let mut names: HashMap<i64, (String, String)> = rows.collect::<rusqlite::Result<_>>()?;
+        names.insert(OTHER_ID, (OTHER_APPS.to_owned(), OTHER_NAME.to_owned()));
+        Ok(names)
     }
 
+    /// The id of app `key`; the empty key is "other apps".
     fn app_id(&self, key: &str) -> rusqlite::Result<Option<i64>> {
         use rusqlite::OptionalExtension;
+        if key == OTHER_APPS {
+            return Ok(Some(OTHER_ID));
+        }
         self.conn
             .query_row("SELECT id FROM apps WHERE key = ?1", params![key], |r| {
                 r.get(0)

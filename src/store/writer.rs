@@ -6,6 +6,7 @@
 
 use super::batch::{Batch, Batcher};
 use super::db::{Store, StoreConfig, StoreError};
+use super::fold::MAX_APPS_PER_DAY;
 use crate::model::Refresh;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -222,5 +223,43 @@ async fn flush(
 fn bound_memory(pending: &mut Batch) {
     if pending.cells() > MAX_PENDING_CELLS {
         pending.coarsen();
+    }
+    // Still too many: many apps rather than much time. Only the biggest keep their keys.
+    if pending.cells() > MAX_PENDING_CELLS {
+        pending.fold_apps(MAX_APPS_PER_DAY);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// While the file cannot be written, a flood of 250,000 uniquely named apps in one
+    /// quarter hour (which coarsening cannot shrink): the batch keeps at most
+    /// `MAX_APPS_PER_DAY` apps apart, plus "other apps", and every byte.
+    #[test]
+    fn memory_stays_bounded_under_a_flood_of_apps() {
+        let mut b = Batch::default();
+        let mut all = (0u64, 0u64);
+        for i in 0..250_000u64 {
+            let key = format!("/tmp/flood/{i}");
+            b.apps.insert(
+                (900 + 10 * (i % 90) as i64, key.clone(), "eth0".into()),
+                (i % 7, 100 + i % 5),
+            );
+            b.app_names.insert(key, format!("{i}"));
+            all = (all.0 + i % 7, all.1 + 100 + i % 5);
+        }
+        bound_memory(&mut b);
+        let apps: std::collections::HashSet<&str> =
+            b.apps.keys().map(|(_, a, _)| a.as_str()).collect();
+        assert!(
+            apps.len() <= MAX_APPS_PER_DAY + 1 && b.app_names.len() <= MAX_APPS_PER_DAY,
+            "{} apps ({} names) held in memory",
+            apps.len(),
+            b.app_names.len()
+        );
+        let sum = b.apps.values().fold((0, 0), |a, v| (a.0 + v.0, a.1 + v.1));
+        assert_eq!(sum, all);
     }
 }

@@ -3,10 +3,12 @@
 //! unattributed, kept monotonic across process exits and idle eviction (what each refresh
 //! moved is added up, as for today's totals). Cardinality is bounded: the first
 //! `TOP_APPS` apps to be among the busiest get their own series and keep it; every other
-//! app's bytes go to `app="other"`. Pure.
+//! app's bytes go to `app="other"`. So is the state behind it: a counter per exported app
+//! and one for "other" — nothing per app that has no series, however many apps come and
+//! go (any local user can start thousands of uniquely named processes). Pure.
 
-use crate::model::{Mode, Refresh, Totals};
-use std::collections::{BTreeMap, HashMap};
+use crate::model::{Mode, Refresh, UpDown, OTHER_APPS};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// Apps with their own series at most.
@@ -15,13 +17,12 @@ pub const TOP_APPS: usize = 20;
 /// Follows refreshes and renders the metrics.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    /// Bytes since start: one never-ending period.
-    totals: Totals,
-    /// Apps with their own series: key → display name.
-    exported: BTreeMap<String, String>,
+    /// Bytes since start per monitored device.
+    devices: BTreeMap<String, UpDown>,
+    /// Apps with their own series: key → (display name, bytes since start).
+    exported: BTreeMap<String, (String, UpDown)>,
     /// Bytes of the apps without a series of their own (up, down).
-    other: (u64, u64),
-    last_apps: HashMap<String, (u64, u64)>,
+    other: UpDown,
     /// From the latest snapshot: unattributed (up, down) bytes, total (up, down) rate,
     /// per-process data or not.
     unattributed: (u64, u64),
@@ -44,45 +45,49 @@ fn finite(x: f64) -> f64 {
     }
 }
 
+fn add(to: &mut UpDown, up: u64, down: u64) {
+    *to = (to.0.saturating_add(up), to.1.saturating_add(down));
+}
+
 impl Metrics {
     pub fn observe(&mut self, r: &Refresh) {
         let s = &r.snapshot;
-        self.totals.add(&r.moved);
+        for d in &r.moved.devices {
+            add(
+                self.devices.entry(d.name.clone()).or_default(),
+                d.up,
+                d.down,
+            );
+        }
         // Every monitored device has its series from the first scrape on, moving or not.
         for d in &s.devices {
-            self.totals.devices.entry(d.name.clone()).or_default();
+            self.devices.entry(d.name.clone()).or_default();
         }
-        let t = &self.totals;
-        let names: HashMap<&str, &str> = r
-            .moved
-            .apps
-            .iter()
-            .map(|a| (a.app.as_str(), a.name.as_str()))
-            .collect();
-        // Fill free series slots with the busiest apps not yet exported.
+        // Fill free series slots with this refresh's busiest apps not yet exported. (Slots
+        // are free only until TOP_APPS apps have moved bytes: an app not exported then
+        // never was, so "other" holds all of its bytes and none is counted twice.)
         if self.exported.len() < TOP_APPS {
-            let mut busiest: Vec<(&String, u64)> = t
+            let mut busiest: Vec<(&str, &str, u64)> = r
+                .moved
                 .apps
                 .iter()
-                .filter(|(k, _)| !self.exported.contains_key(*k))
-                .map(|(k, v)| (k, v.0.saturating_add(v.1)))
+                .filter(|a| a.app != OTHER_APPS && !self.exported.contains_key(&a.app))
+                .map(|a| (a.app.as_str(), a.name.as_str(), a.up.saturating_add(a.down)))
                 .collect();
-            busiest.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-            for (k, _) in busiest.into_iter().take(TOP_APPS - self.exported.len()) {
-                let name = names.get(k.as_str()).copied().unwrap_or(k.as_str());
-                self.exported
-                    .insert(k.clone(), crate::text::truncate(name, 60));
+            busiest.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)));
+            for (k, name, _) in busiest.into_iter().take(TOP_APPS - self.exported.len()) {
+                self.exported.insert(
+                    k.to_owned(),
+                    (crate::text::truncate(name, 60), UpDown::default()),
+                );
             }
         }
-        for (k, v) in &t.apps {
-            if self.exported.contains_key(k) {
-                continue;
+        for a in &r.moved.apps {
+            match self.exported.get_mut(&a.app) {
+                Some((_, v)) => add(v, a.up, a.down),
+                None => add(&mut self.other, a.up, a.down),
             }
-            let prev = self.last_apps.get(k).copied().unwrap_or_default();
-            self.other.0 = self.other.0.saturating_add(v.0.saturating_sub(prev.0));
-            self.other.1 = self.other.1.saturating_add(v.1.saturating_sub(prev.1));
         }
-        self.last_apps.clone_from(&t.apps);
         self.unattributed = (s.unattributed.up_bytes, s.unattributed.down_bytes);
         self.rates = (finite(s.total.up_rate), finite(s.total.down_rate));
         self.per_process = matches!(s.mode, Mode::PerProcess | Mode::Replay);
@@ -91,7 +96,6 @@ impl Metrics {
     /// The exposition text.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let t = &self.totals;
         let mut counter = |name: &str, help: &str, rows: Vec<(String, u64)>| {
             let _ = writeln!(out, "# HELP {name} {help}");
             let _ = writeln!(out, "# TYPE {name} counter");
@@ -105,21 +109,22 @@ impl Metrics {
                 (format!("{labels}direction=\"down\""), down),
             ]
         };
-        let devices: BTreeMap<&String, &(u64, u64)> = t.devices.iter().collect();
         counter(
             "hogwatch_device_bytes_total",
             "Bytes sent (up) and received (down) on a network device since hogwatch started.",
-            devices
-                .into_iter()
+            self.devices
+                .iter()
                 .flat_map(|(d, v)| both(&format!("device=\"{}\",", label(d)), *v))
                 .collect(),
         );
         let mut apps: Vec<(String, u64)> = self
             .exported
             .iter()
-            .flat_map(|(k, name)| {
-                let v = t.apps.get(k).copied().unwrap_or_default();
-                both(&format!("app=\"{}\",key=\"{}\",", label(name), label(k)), v)
+            .flat_map(|(k, (name, v))| {
+                both(
+                    &format!("app=\"{}\",key=\"{}\",", label(name), label(k)),
+                    *v,
+                )
             })
             .collect();
         apps.extend(both("app=\"other\",key=\"\",", self.other));
@@ -261,5 +266,41 @@ mod tests {
             "{text}"
         );
         assert!(text.lines().all(|l| !l.is_empty()));
+    }
+
+    /// A flood of 5,000 uniquely named apps, 500 a refresh: 21 app series (20 and
+    /// "other") whose sum is every byte the apps moved, and a state that holds no app
+    /// without a series. (What the state holds shows in its `Debug` form: the flood's keys
+    /// are counted there.)
+    #[test]
+    fn a_flood_of_apps_keeps_series_and_state_bounded() {
+        let mut m = Metrics::default();
+        let mut all = 0u64;
+        for r in 0..10u64 {
+            let apps: Vec<(String, u64)> = (0..500)
+                .map(|i| (format!("flood-{r}-{i}"), 1 + (r * 500 + i) % 97))
+                .collect();
+            all += apps.iter().map(|a| a.1).sum::<u64>();
+            let refs: Vec<(&str, u64)> = apps.iter().map(|(n, b)| (n.as_str(), *b)).collect();
+            m.observe(&refresh(&refs, 0));
+        }
+        let text = m.render();
+        let series: Vec<u64> = text
+            .lines()
+            .filter(|l| l.starts_with("hogwatch_app_bytes_total{") && l.contains("\"down\""))
+            .filter_map(|l| l.rsplit_once(' ')?.1.parse().ok())
+            .collect();
+        assert_eq!(series.len(), TOP_APPS + 1);
+        assert_eq!(
+            series.iter().sum::<u64>(),
+            all,
+            "named series + other = all"
+        );
+        let held = format!("{m:?}").matches("/usr/bin/flood-").count();
+        assert!(
+            held <= TOP_APPS,
+            "the metrics' state holds {held} keys of flood apps; only the {TOP_APPS} with a \
+             series should be kept"
+        );
     }
 }

@@ -10,5 +10,6 @@ mod support;
 
 mod codes;
 mod dashboard;
+mod flood;
 mod metrics;
 mod server;

@@ -6,7 +6,9 @@
 //! 2. a property test of the tiers (every tier agrees on local days, in several fixed
 //!    zones) and of range queries over arbitrary unaligned ranges; old partial days in
 //!    zones offset by a fraction of an hour;
-//! 3. retention by age; a synthetic year of 500 apps under a small size cap;
+//! 3. retention by age; a synthetic year of 500 apps under a small size cap; a flood of
+//!    20,000 uniquely named apps (older days, exact totals and quotas, the cap, bounded
+//!    app keys);
 //! 4. faults: a corrupt file, an unwritable directory (as `nobody`), a full disk that
 //!    frees up again, a second writer (refused; readers work during writes; nothing of
 //!    what it saw while the first wrote is recorded when it outlives the first);
@@ -18,13 +20,14 @@
 //! Nothing sleeps to pace a test: waits are for conditions, with deadlines. Tests that
 //! need root (setpriv, mount namespaces) panic with a clear message otherwise.
 //!
-//! One module per part: [`persistence`], [`tiers`], [`retention`], [`faults`] and
+//! One module per part: [`persistence`], [`tiers`], [`retention`] and [`flood`], [`faults`] and
 //! [`second_writer`], [`cli`]; what they share is in [`common`].
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
 mod common;
 mod faults;
+mod flood;
 mod persistence;
 mod retention;
 mod second_writer;

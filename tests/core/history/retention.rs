@@ -1,4 +1,5 @@
-//! Retention by age; a synthetic year of 500 apps under a small size cap.
+//! Retention by age; a synthetic year of 500 apps under a small size cap; a cap too small
+//! for anything, which still leaves each tier's newest data.
 
 use super::common::{store_config, Rng, FILE};
 use hogwatch::store::batch::Batch;
@@ -231,6 +232,60 @@ fn retention_drops_each_tier_by_age_and_keeps_the_rest() {
             store.tier_sum(t, i64::MIN, i64::MAX).unwrap(),
             sum(t, i64::MIN),
             "{t:?} tier lost data within its retention"
+        );
+    }
+}
+
+/// A cap far below what any history needs (1 byte): the cap takes old data, finest tier
+/// first, and stops at what each tier keeps under it (`CAP_KEEPS`: the last hour by 10 s,
+/// the last day by minute, the last week by hour, the last 35 days by day), so the
+/// newest data and this billing month's totals are never deleted, however big the file.
+#[test]
+fn a_cap_too_small_for_anything_keeps_the_newest_data() {
+    use hogwatch::store::db::CAP_KEEPS;
+    let tmp = tempfile::tempdir().unwrap();
+    let zone = Zone::utc();
+    let mut store = Store::open_writer(
+        tmp.path(),
+        store_config(zone.clone(), Retention::default(), 1),
+    )
+    .unwrap();
+    // 60 days of one cell at the start of every hour, for two apps.
+    let days = 60;
+    let mut cells: Vec<(i64, u64, u64)> = Vec::new();
+    for day in 0..days {
+        let day_start = YEAR_START + day * 86_400;
+        let mut b = Batch::default();
+        for hour in 0..24 {
+            let ts = day_start + hour * 3600;
+            for app in ["/usr/bin/a", "/usr/bin/b"] {
+                let (up, down) = (1000 + hour as u64, 50_000 + day as u64);
+                b.apps.insert((ts, app.into(), "eth0".into()), (up, down));
+                let e = b.devices.entry((ts, "eth0".into())).or_default();
+                *e = (e.0 + up, e.1 + down);
+                cells.push((ts, up, down));
+            }
+        }
+        b.spans.push((day_start, day_start + 86_400, true));
+        store.write(&b).unwrap();
+    }
+    let now = YEAR_START + days * 86_400;
+    store.enforce_limits(now).unwrap();
+    for (t, keep) in CAP_KEEPS {
+        let floor = now - keep;
+        let (u, d) = cells
+            .iter()
+            .filter(|c| c.0 >= floor)
+            .fold((0i64, 0i64), |s, c| (s.0 + c.1 as i64, s.1 + c.2 as i64));
+        assert_eq!(
+            store.tier_sum(t, floor, i64::MAX).unwrap(),
+            (u, d, u, d),
+            "{t:?}: the last {keep} s are not all there after the size cap"
+        );
+        assert_eq!(
+            store.tier_sum(t, i64::MIN, floor).unwrap(),
+            (0, 0, 0, 0),
+            "{t:?}: data older than {keep} s is left although the file is over its cap"
         );
     }
 }
