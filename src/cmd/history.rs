@@ -2,7 +2,7 @@
 //! billing month, as a table, CSV or JSON. Reads while the applet writes.
 
 use crate::cli::{Format, Global, GroupBy, HistoryArgs};
-use crate::store::query::{PeriodTotal, Subject};
+use crate::store::query::{PeriodTotal, Subject, FIRST_TS, LAST_TS, MAX_SERIES_SPAN};
 use crate::store::tiers::Zone;
 use crate::store::Store;
 use crate::text::truncate;
@@ -68,8 +68,21 @@ pub fn resolve_range(
             Some(u) => parse_time(u, now, zone)?,
             None => now,
         };
+        for (flag, t) in [("--since", from), ("--until", to)] {
+            if !(FIRST_TS..=LAST_TS).contains(&t) {
+                return Err(format!(
+                    "{flag}: {t} is out of range: times go from {FIRST_TS} (1970) to {LAST_TS} \
+                     (the end of the year 9999) in Unix seconds"
+                ));
+            }
+        }
         if from >= to {
             return Err(format!("--since ({since}) must be before --until"));
+        }
+        if to - from > MAX_SERIES_SPAN {
+            return Err(format!(
+                "--since ({since}) to --until: more than a hundred years"
+            ));
         }
         return Ok((from, to));
     }
