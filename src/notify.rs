@@ -127,7 +127,6 @@ mod tests {
         let plain = caps(&["body"]);
         assert!(!plain.actions && !plain.body_markup);
         // Unknown: escaped, to be safe.
-        assert!(Capabilities::UNKNOWN.body_markup);
         let body = |n: &notify_rust::Notification| n.body.clone();
         assert_eq!(body(&notification("s", name, markup)), escaped);
         assert_eq!(body(&notification("s", name, plain)), name);
