@@ -1,12 +1,52 @@
-//! Untrusted text made safe to show: process names and command lines come from
-//! arbitrary programs, other users' included, and may carry terminal escapes,
-//! newlines or bidirectional overrides.
+//! Untrusted text made safe to show and bounded to keep: process names and command lines
+//! come from arbitrary programs, other users' included, and may carry terminal escapes,
+//! newlines or bidirectional overrides, and be as long as the kernel allows (argv[0] alone
+//! may be 128 KiB, a command line megabytes). Names and app keys are kept to
+//! [`MAX_NAME`] bytes, command lines to [`MAX_CMDLINE`]; where text was cut it ends in
+//! [`CUT`], so a cut name never passes for a whole one.
 
 use std::borrow::Cow;
 
 fn unsafe_char(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Longest process name, app key or app display name kept, in bytes (the cut included).
+pub const MAX_NAME: usize = 256;
+/// Longest command line kept (its arguments joined by spaces), in bytes (the cut included).
+pub const MAX_CMDLINE: usize = 4096;
+/// Ends text that was cut.
+pub const CUT: char = '…';
+
+/// `s` if it fits in `max` bytes, else its longest prefix that ends on a char boundary and
+/// leaves room for [`CUT`], with [`CUT`] appended: at most `max` bytes either way (for
+/// `max` ≥ 3). Cutting again changes nothing.
+pub fn cut(s: &str, max: usize) -> Cow<'_, str> {
+    if s.len() <= max {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(mark_cut(s, max))
+    }
+}
+
+/// `s` marked as cut: its longest prefix that leaves room for [`CUT`] within `max` bytes
+/// (on a char boundary), then [`CUT`]. For text known to be incomplete already (a file
+/// read only in part), even when what is left would fit.
+pub fn mark_cut(s: &str, max: usize) -> String {
+    let mut end = max.saturating_sub(CUT.len_utf8()).min(s.len());
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = String::with_capacity(end + CUT.len_utf8());
+    out.push_str(&s[..end]);
+    out.push(CUT);
+    out
+}
+
+/// A process name or an app key (or display name) as kept: [`cut`] to [`MAX_NAME`].
+pub fn bound_name(s: &str) -> Cow<'_, str> {
+    cut(s, MAX_NAME)
 }
 
 /// Replaces control and bidi-control characters with `�`.
@@ -46,5 +86,31 @@ mod tests {
         );
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("ab", 4), "ab");
+    }
+
+    #[test]
+    fn cuts_at_a_char_boundary_and_marks_the_cut() {
+        assert_eq!(cut("short", 10), "short");
+        assert_eq!(cut("0123456789", 10), "0123456789");
+        assert_eq!(cut("0123456789a", 10), "0123456…");
+        // "é" is two bytes: it fits whole, or the cut goes before it.
+        let fits = format!("{}é{}", "a".repeat(251), "b".repeat(100));
+        assert_eq!(bound_name(&fits), format!("{}é…", "a".repeat(251)));
+        let inside = format!("{}é{}", "a".repeat(252), "b".repeat(100));
+        let c = bound_name(&inside);
+        assert_eq!(c, format!("{}…", "a".repeat(252)));
+        assert!(c.len() <= MAX_NAME);
+        // Idempotent, so a name cut once compares equal to itself cut again.
+        assert_eq!(bound_name(&c), c);
+        // Marked although it would fit: the text is known to be incomplete.
+        assert_eq!(mark_cut("abc", 10), "abc…");
+        assert_eq!(mark_cut("abcdefghij", 10), "abcdefg…");
+        // Every length of a multi-byte string: valid, bounded, marked.
+        let wide = "ü€😀".repeat(40);
+        for max in 3..wide.len() {
+            let c = cut(&wide, max);
+            assert!(c.len() <= max, "{max}: {c:?}");
+            assert!(c.ends_with(CUT), "{max}: {c:?}");
+        }
     }
 }

@@ -3,9 +3,11 @@
 //! holds up the backend, and listening for the "Mute for 1 hour" action
 //! (`ActionInvoked`) to hand it back. Where the server has no actions, the body says how
 //! to mute from the tray instead. Without a server, nothing blocks: the alert stays in
-//! the tray menu and the log.
+//! the tray menu and the log. Bodies name other programs: they are escaped for a server
+//! that reads markup (see `crate::notify`).
 
 use super::engine::Delivery;
+use crate::notify::{capabilities, Capabilities};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -27,13 +29,6 @@ pub enum Reply {
 }
 
 const IFACE: &str = "org.freedesktop.Notifications";
-const PATH: &str = "/org/freedesktop/Notifications";
-
-async fn capabilities(conn: &zbus::Connection) -> Option<Vec<String>> {
-    let call = conn.call_method(Some(IFACE), PATH, Some(IFACE), "GetCapabilities", &());
-    let reply = tokio::time::timeout(SEND_FOR, call).await.ok()?.ok()?;
-    reply.body().deserialize().ok()
-}
 
 /// Runs until `deliveries` closes: shows each delivery, forwards action clicks to
 /// `replies`.
@@ -61,7 +56,9 @@ pub async fn run(
     };
     let mut sent: HashMap<u32, Vec<String>> = HashMap::new();
     let mut order: Vec<u32> = Vec::new();
-    let mut actions: Option<bool> = None;
+    // Asked before the first notification, and again after one failed (the server may
+    // have changed).
+    let mut caps: Option<Capabilities> = None;
     loop {
         tokio::select! {
             d = deliveries.recv() => {
@@ -72,16 +69,18 @@ pub async fn run(
                 };
                 tracing::warn!("alert: {} — {}", crate::text::printable(&summary), crate::text::printable(&body));
                 let Some(c) = &conn else { continue };
-                if actions.is_none() {
-                    actions = Some(capabilities(c).await.is_some_and(|caps| caps.iter().any(|x| x == "actions")));
+                if caps.is_none() {
+                    caps = Some(capabilities(c).await.unwrap_or(Capabilities::UNKNOWN));
                 }
-                let with_actions = actions == Some(true);
+                let can = caps.unwrap_or(Capabilities::UNKNOWN);
+                let with_actions = can.actions;
                 let mut n = if with_actions {
-                    crate::notify::notification(&summary, &body)
+                    crate::notify::notification(&summary, &body, can)
                 } else {
                     crate::notify::notification(
                         &summary,
                         &format!("{body}\nMute alerts from the hogwatch menu (Pause alerts)."),
+                        can,
                     )
                 };
                 if with_actions {
@@ -100,7 +99,7 @@ pub async fn run(
                     }
                     Ok(Err(e)) => {
                         tracing::info!("no notification shown ({e}); the alert is in the tray menu");
-                        actions = None;
+                        caps = None;
                     }
                     Err(_) => tracing::info!("the notification server did not answer; the alert is in the tray menu"),
                 }

@@ -2,7 +2,7 @@
 //! billing month, as a table, CSV or JSON. Reads while the applet writes.
 
 use crate::cli::{Format, Global, GroupBy, HistoryArgs};
-use crate::store::query::{PeriodTotal, Subject};
+use crate::store::query::{PeriodTotal, Subject, FIRST_TS, LAST_TS, MAX_SERIES_SPAN};
 use crate::store::tiers::Zone;
 use crate::store::Store;
 use crate::text::truncate;
@@ -68,8 +68,21 @@ pub fn resolve_range(
             Some(u) => parse_time(u, now, zone)?,
             None => now,
         };
+        for (flag, t) in [("--since", from), ("--until", to)] {
+            if !(FIRST_TS..=LAST_TS).contains(&t) {
+                return Err(format!(
+                    "{flag}: {t} is out of range: times go from {FIRST_TS} (1970) to {LAST_TS} \
+                     (the end of the year 9999) in Unix seconds"
+                ));
+            }
+        }
         if from >= to {
             return Err(format!("--since ({since}) must be before --until"));
+        }
+        if to - from > MAX_SERIES_SPAN {
+            return Err(format!(
+                "--since ({since}) to --until: more than a hundred years"
+            ));
         }
         return Ok((from, to));
     }
@@ -79,18 +92,32 @@ pub fn resolve_range(
     Ok((now - parse_duration(&args.range)?, now + 1))
 }
 
-/// A CSV field: quoted when needed (RFC 4180), and cells that a spreadsheet would run as
-/// a formula (untrusted app names!) prefixed with `'`.
+/// Characters after which a reader may start a new cell: RFC 4180's comma and line
+/// breaks, and the `;` and tab that spreadsheets in many locales (or set to guess)
+/// split on.
+const CELL_BREAKS: [char; 5] = [',', ';', '\t', '\n', '\r'];
+/// What makes a spreadsheet read a cell as a formula (OWASP's list).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A CSV field (app names are other programs' choice): quoted when it holds a quote or
+/// anything a reader may split a cell at (RFC 4180, plus `;` and tab), quotes doubled;
+/// and a formula start neutralised with a leading `'` wherever a cell could begin — at
+/// the start, and after each of those breaks, for readers that split there without
+/// honouring quotes.
 pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
+    let mut guarded = String::with_capacity(s.len() + 2);
+    let mut cell_start = true;
+    for c in s.chars() {
+        if cell_start && FORMULA_STARTS.contains(&c) {
+            guarded.push('\'');
+        }
+        guarded.push(c);
+        cell_start = CELL_BREAKS.contains(&c);
+    }
+    if guarded.contains('"') || guarded.contains(CELL_BREAKS) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
     } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
+        guarded
     }
 }
 
@@ -368,6 +395,28 @@ mod tests {
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("-cmd"), "'-cmd");
         assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
+    }
+
+    #[test]
+    fn csv_quotes_semicolons_and_tabs_and_defuses_formulas_after_them() {
+        // Excel and LibreOffice split on `;` (or tab) in many locales: quoted.
+        assert_eq!(csv_field("a;b"), "\"a;b\"");
+        assert_eq!(csv_field("a\tb"), "\"a\tb\"");
+        // A formula where a naive `;`/tab/comma/line splitter would start a cell.
+        assert_eq!(
+            csv_field("x;=HYPERLINK(\"http://e\")"),
+            "\"x;'=HYPERLINK(\"\"http://e\"\")\""
+        );
+        assert_eq!(csv_field("x\t+1"), "\"x\t'+1\"");
+        assert_eq!(csv_field("x,@SUM(A1)"), "\"x,'@SUM(A1)\"");
+        assert_eq!(csv_field("x\n-2"), "\"x\n'-2\"");
+        assert_eq!(csv_field("x\r\n=1"), "\"x\r\n'=1\"");
+        // Tab and CR start a formula too: at the start, and after a break.
+        assert_eq!(csv_field("\t=1"), "\"'\t'=1\"");
+        assert_eq!(csv_field("a;\r"), "\"a;'\r\"");
+        // Inside a cell, a sign is just a character.
+        assert_eq!(csv_field("a-b+c=d@e"), "a-b+c=d@e");
+        assert_eq!(csv_field("/usr/bin/x --flag"), "/usr/bin/x --flag");
     }
 
     #[test]

@@ -29,8 +29,24 @@ fn basename(path: &str) -> &str {
 }
 
 /// Derives the app of a process from its executable (may be empty when /proc is not
-/// readable), nethogs' name (argv[0]) and its command line (argv, may be empty).
+/// readable), nethogs' name (argv[0]) and its command line (argv, may be empty); both
+/// bounded (see the module docs).
 pub fn app_of(exe: &str, name: &str, argv: &[String]) -> App {
+    let App { key, name } = unbounded_app_of(exe, name, argv);
+    App {
+        key: bound(key),
+        name: bound(name),
+    }
+}
+
+fn bound(s: String) -> String {
+    match crate::text::bound_name(&s) {
+        std::borrow::Cow::Borrowed(_) => s,
+        std::borrow::Cow::Owned(cut) => cut,
+    }
+}
+
+fn unbounded_app_of(exe: &str, name: &str, argv: &[String]) -> App {
     let exe = exe.strip_suffix(" (deleted)").unwrap_or(exe);
     let program = if exe.is_empty() { name } else { exe };
     let base = basename(program);
@@ -115,5 +131,28 @@ mod tests {
         let d = app_of("/usr/bin/curl (deleted)", "curl", &[]);
         assert_eq!(d.key, "/usr/bin/curl");
         assert_eq!(app_of("", "", &[]).name, "");
+    }
+
+    #[test]
+    fn keys_and_names_are_bounded_and_marked() {
+        use crate::text::{CUT, MAX_NAME};
+        // Another user's process (no exe): nethogs' 100 KiB argv[0] is the key.
+        let long = format!("/tmp/{}", "é".repeat(50 * 1024));
+        let a = app_of("", &long, &[]);
+        assert!(
+            a.key.len() <= MAX_NAME && a.key.ends_with(CUT),
+            "{}",
+            a.key.len()
+        );
+        assert!(long.starts_with(a.key.trim_end_matches(CUT)));
+        assert!(a.name.len() <= MAX_NAME && a.name.ends_with(CUT));
+        // An interpreter's script argument joins the key.
+        let script = "x".repeat(100 * 1024);
+        let p = app_of("/usr/bin/python3", "python3", &v(&["python3", &script]));
+        assert_eq!(p.key.len(), MAX_NAME);
+        assert!(p.key.starts_with("/usr/bin/python3 xxx") && p.key.ends_with(CUT));
+        assert!(p.name.len() <= MAX_NAME && p.name.ends_with(CUT));
+        // Short ones are untouched.
+        assert_eq!(app_of("/usr/bin/curl", "curl", &[]).key, "/usr/bin/curl");
     }
 }

@@ -1,10 +1,18 @@
 //! Readers of /proc and /sys: process details, user names, device counters and the
 //! device list. Everything here is untrusted input: unreadable or odd files give `None`
 //! or are skipped, never a panic.
+//!
+//! A command line is another program's choice and may be megabytes long: it is read
+//! bounded (never more than [`MAX_CMDLINE`] and a few bytes into memory) and kept to
+//! [`MAX_CMDLINE`] bytes joined, with the cut marked ([`crate::text::CUT`] on the last
+//! argument kept). The executable's path is kept to the same length.
 
 use super::lookup::{ProcDetails, ProcLookup};
+pub use crate::text::MAX_CMDLINE;
+use crate::text::{cut, mark_cut, CUT};
 use std::collections::HashMap;
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 /// Start time (field 22, clock ticks after boot) from the text of /proc/PID/stat.
@@ -16,12 +24,100 @@ pub fn parse_stat_start_time(stat: &str) -> Option<u64> {
     rest.split_ascii_whitespace().nth(19)?.parse().ok()
 }
 
-/// argv from the NUL-separated text of /proc/PID/cmdline.
+/// argv from the NUL-separated text of /proc/PID/cmdline (or its first bytes): empty
+/// arguments dropped, invalid UTF-8 replaced, and kept to [`MAX_CMDLINE`] bytes joined
+/// by spaces. Text past that (in `raw`, or `raw` itself being longer than that) is cut
+/// at a char boundary and the last argument kept ends in [`CUT`].
 pub fn parse_cmdline(raw: &[u8]) -> Vec<String> {
-    raw.split(|&b| b == 0)
+    // The kernel ends every argument with a NUL, the last one too.
+    let content = raw.strip_suffix(&[0u8]).unwrap_or(raw);
+    let partial = content.len() > MAX_CMDLINE;
+    let content = if partial {
+        whole_chars(&content[..MAX_CMDLINE])
+    } else {
+        content
+    };
+    let argv = content
+        .split(|&b| b == 0)
         .filter(|a| !a.is_empty())
-        .map(|a| String::from_utf8_lossy(a).into_owned())
-        .collect()
+        .map(|a| String::from_utf8_lossy(a).into_owned());
+    bound_argv(argv, partial)
+}
+
+/// `bytes` without an incomplete UTF-8 sequence at its end (where a cut split a char).
+fn whole_chars(bytes: &[u8]) -> &[u8] {
+    // A char is at most 4 bytes: its lead byte is among the last 4.
+    for back in 1..=bytes.len().min(4) {
+        let i = bytes.len() - back;
+        let b = bytes[i];
+        if b & 0xC0 == 0x80 {
+            continue; // a continuation byte: the lead is further back
+        }
+        let width = match b {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
+        return if back < width { &bytes[..i] } else { bytes };
+    }
+    bytes
+}
+
+/// Arguments kept to [`MAX_CMDLINE`] bytes joined by spaces: the first that does not fit
+/// is cut (or, with no room left for a piece of it, the one before is marked) and the
+/// rest dropped. `partial`: the arguments are known to go on (read in part); the last
+/// one kept is marked even if everything fits.
+pub fn bound_argv(argv: impl IntoIterator<Item = String>, partial: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut used = 0usize;
+    let mut cut_off = partial;
+    for a in argv {
+        let sep = usize::from(!out.is_empty());
+        if used + sep + a.len() <= MAX_CMDLINE {
+            used += sep + a.len();
+            out.push(a);
+            continue;
+        }
+        let room = MAX_CMDLINE - used;
+        if room > sep + CUT.len_utf8() {
+            out.push(mark_cut(&a, room - sep));
+            return out;
+        }
+        cut_off = true;
+        break;
+    }
+    if cut_off {
+        match out.pop() {
+            // The room the last argument had, plus what was left after it.
+            Some(last) => {
+                let room = MAX_CMDLINE - used + last.len();
+                out.push(mark_cut(&last, room));
+            }
+            None => out.push(CUT.to_string()),
+        }
+    }
+    out
+}
+
+/// Reads /proc/PID/cmdline (`path`) bounded: at most [`MAX_CMDLINE`] + 2 bytes are read,
+/// enough to tell whether there is more than can be kept.
+pub fn read_cmdline(path: &Path) -> std::io::Result<Vec<String>> {
+    let mut raw = Vec::with_capacity(256);
+    fs::File::open(path)?
+        .take(MAX_CMDLINE as u64 + 2)
+        .read_to_end(&mut raw)?;
+    Ok(parse_cmdline(&raw))
+}
+
+/// Process details as kept, whatever told them (/proc, a recording): the command line
+/// bounded as [`bound_argv`] does, the executable's path to [`MAX_CMDLINE`] bytes.
+pub fn bound_details(d: ProcDetails) -> ProcDetails {
+    ProcDetails {
+        start_time: d.start_time,
+        exe: cut(&d.exe, MAX_CMDLINE).into_owned(),
+        argv: bound_argv(d.argv, false),
+    }
 }
 
 /// uid → name from the text of /etc/passwd (malformed lines are skipped).
@@ -150,17 +246,16 @@ impl ProcLookup for ProcFs {
     fn details(&mut self, pid: u32) -> Option<ProcDetails> {
         let start_time = self.start_time(pid)?;
         // exe of another user's process is unreadable without privileges: leave it empty.
+        // (The kernel bounds a link's target to PATH_MAX; bound_details cuts it anyway.)
         let exe = fs::read_link(self.pid_path(pid, "exe"))
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let argv = fs::read(self.pid_path(pid, "cmdline"))
-            .map(|raw| parse_cmdline(&raw))
-            .unwrap_or_default();
-        Some(ProcDetails {
+        let argv = read_cmdline(&self.pid_path(pid, "cmdline")).unwrap_or_default();
+        Some(bound_details(ProcDetails {
             start_time,
             exe,
             argv,
-        })
+        }))
     }
 
     fn user_name(&mut self, uid: u32) -> Option<String> {
@@ -206,6 +301,66 @@ mod tests {
             parse_cmdline(b"/usr/bin/x\0-a\0b c\0"),
             vec!["/usr/bin/x", "-a", "b c"]
         );
+    }
+
+    #[test]
+    fn command_lines_are_kept_bounded_and_cuts_marked() {
+        let joined = |v: &[String]| v.join(" ");
+        // Exactly the bound (with the kernel's trailing NUL): whole, unmarked.
+        let full = format!("{}\0{}\0", "a".repeat(2000), "b".repeat(MAX_CMDLINE - 2001));
+        let v = parse_cmdline(full.as_bytes());
+        assert_eq!(joined(&v).len(), MAX_CMDLINE);
+        assert!(!joined(&v).ends_with(CUT));
+        // One byte more: cut and marked.
+        let over = format!("{}\0{}\0", "a".repeat(2000), "b".repeat(MAX_CMDLINE - 2000));
+        let v = parse_cmdline(over.as_bytes());
+        assert!(
+            joined(&v).len() <= MAX_CMDLINE && joined(&v).ends_with(CUT),
+            "{v:?}"
+        );
+        assert_eq!(v[0], "a".repeat(2000));
+        // Read in part, a split char at the end is dropped, not replaced.
+        let mut raw = vec![b'x'; MAX_CMDLINE - 1];
+        raw.extend("€€".as_bytes());
+        let v = parse_cmdline(&raw);
+        assert!(
+            !v[0].contains('\u{FFFD}') && v[0].ends_with(CUT),
+            "{:?}",
+            &v[0][4080..]
+        );
+        // Nothing but separators past the bound: what is known to go on is still marked.
+        let mut raw = b"prog\0".to_vec();
+        raw.extend(vec![0u8; 10_000]);
+        raw.extend(b"hidden\0");
+        assert_eq!(parse_cmdline(&raw), vec!["prog…"]);
+        assert_eq!(parse_cmdline(&[0u8; 10_000]), vec!["…"]);
+        // Invalid UTF-8 that grows when replaced still stays within the bound.
+        let v = parse_cmdline(&[0xFFu8; MAX_CMDLINE]);
+        assert!(joined(&v).len() <= MAX_CMDLINE && joined(&v).ends_with(CUT));
+        // Many short arguments: the first one that does not fit is cut, the rest dropped.
+        let many: Vec<String> = (0..2000).map(|i| format!("arg{i}")).collect();
+        let v = bound_argv(many.clone(), false);
+        assert!(joined(&v).len() <= MAX_CMDLINE && joined(&v).ends_with(CUT));
+        assert_eq!(v[..10], many[..10]);
+        // With no room left for a piece of the next, the one before carries the mark.
+        let tight = vec!["a".repeat(MAX_CMDLINE - 2), "bbbbbbbb".to_owned()];
+        assert_eq!(
+            bound_argv(tight, false),
+            vec![format!("{}…", "a".repeat(MAX_CMDLINE - 3))]
+        );
+    }
+
+    #[test]
+    fn reading_a_command_line_takes_only_its_first_bytes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("cmdline");
+        let mut raw = b"/usr/bin/prog\0".to_vec();
+        raw.extend(vec![b'y'; 8 << 20]);
+        std::fs::write(&path, &raw).expect("write");
+        let v = read_cmdline(&path).expect("read");
+        assert_eq!(v[0], "/usr/bin/prog");
+        assert!(v.join(" ").len() <= MAX_CMDLINE && v[1].ends_with(CUT));
+        assert!(read_cmdline(&dir.path().join("gone")).is_err());
     }
 
     #[test]

@@ -1,5 +1,12 @@
 //! Reading history: totals over any range from the coarsest exact buckets, series with a
 //! bounded number of points (gaps as gaps), days and billing months in local time.
+//!
+//! Ranges come from the command line and the dashboard's API: every reader takes any
+//! `i64` and any `usize` without overflowing, and bounded work. Times are clamped to
+//! [`FIRST_TS`]..=[`LAST_TS`] (nothing was recorded outside, and calendar maths holds
+//! inside), the bucket arithmetic saturates, and a series covers at most
+//! [`MAX_SERIES_SPAN`] in at most [`MAX_SERIES_POINTS`] points (callers check their
+//! ranges against these first: the API allows ten years, the command line a hundred).
 
 use super::db::Store;
 use super::fold::{OTHER_ID, OTHER_NAME};
@@ -78,6 +85,22 @@ fn pos(v: i64) -> u64 {
     v.max(0) as u64
 }
 
+/// The earliest time a query may name: the Unix epoch (no history is older).
+pub const FIRST_TS: i64 = 0;
+/// The latest: the last second of the year 9999 (calendar maths holds up to there).
+pub const LAST_TS: i64 = 253_402_300_799;
+
+/// Longest span of a series: a hundred years (the last ones before its end).
+pub const MAX_SERIES_SPAN: i64 = 100 * 366 * 86_400;
+/// Most points of a series: one per day of [`MAX_SERIES_SPAN`], and the partial ones at
+/// its ends.
+pub const MAX_SERIES_POINTS: usize = 100 * 366 + 2;
+
+/// `[from, to)` within [`FIRST_TS`]..=[`LAST_TS`] (empty when `to` ≤ `from`).
+fn clamp(from: i64, to: i64) -> (i64, i64) {
+    (from.clamp(FIRST_TS, LAST_TS), to.clamp(FIRST_TS, LAST_TS))
+}
+
 impl Store {
     /// Whether a tier still holds data back to a time: its oldest bucket is at or before
     /// it — or before anything was recorded at all (an untrimmed tier of a young file).
@@ -105,6 +128,7 @@ impl Store {
         extra: Option<i64>,
         sql: impl Fn(Tier) -> String,
     ) -> rusqlite::Result<HashMap<i64, (i64, i64)>> {
+        let (from, to) = clamp(from, to);
         let reaches = self.reaches();
         let mut sums: HashMap<i64, (i64, i64)> = HashMap::new();
         for (t, a, b) in decompose(from, to, self.zone(), &reaches) {
@@ -268,6 +292,7 @@ impl Store {
 
     /// Sessions overlapping `[from, to)`: (start, end, per_process).
     pub fn sessions(&self, from: i64, to: i64) -> rusqlite::Result<Vec<(i64, i64, bool)>> {
+        let (from, to) = clamp(from, to);
         let mut stmt = self.conn.prepare_cached(
             "SELECT start, end, per_process FROM sessions WHERE end >= ?1 AND start < ?2 ORDER BY start",
         )?;
@@ -294,16 +319,19 @@ impl Store {
     ) -> rusqlite::Result<Series> {
         let zone = self.zone().clone();
         let reaches = self.reaches();
+        let (from, to) = clamp(from, to);
+        let from = from.max(to - MAX_SERIES_SPAN);
         let span = (to - from).max(1);
-        let max_points = max_points.max(1) as i64;
+        // Within MAX_SERIES_POINTS, so an i64 (and the products below stay small).
+        let max_points = max_points.clamp(1, MAX_SERIES_POINTS) as i64;
         let tier = TIERS
             .iter()
             .copied()
             .find(|t| t.secs() * max_points >= span && reaches(*t, from))
             .or_else(|| TIERS.iter().copied().rev().find(|t| reaches(*t, from)))
             .unwrap_or(Tier::Day);
-        let per_point = (span + tier.secs() * max_points - 1) / (tier.secs() * max_points);
-        let k = per_point.max(1);
+        let points_secs = tier.secs() * max_points;
+        let k = (span / points_secs + i64::from(span % points_secs != 0)).max(1);
         // ?3 and ?4: the app's or device's id (-1 when unknown: no rows), or NULL.
         let (sql, key, device) = match subject {
             Subject::Total => (
@@ -376,8 +404,9 @@ impl Store {
         to: i64,
     ) -> rusqlite::Result<Vec<PeriodTotal>> {
         let zone = self.zone().clone();
+        let (from, to) = clamp(from, to);
         let first = Tier::Day.floor(from, &zone);
-        let n = ((to - first) / 86_400 + 2) as usize;
+        let n = usize::try_from((to - first) / 86_400 + 2).unwrap_or(1);
         let s = self.series(subject, first, to, n.max(1))?;
         Ok(s.points
             .into_iter()
@@ -399,6 +428,7 @@ impl Store {
         billing_day: u32,
     ) -> rusqlite::Result<Vec<PeriodTotal>> {
         let zone = self.zone().clone();
+        let (from, to) = clamp(from, to);
         let first = billing_month_start(zone.date(from), billing_day);
         let days = self.days(subject, zone.start_of(first), to)?;
         let mut out: Vec<PeriodTotal> = Vec::new();
@@ -444,5 +474,74 @@ impl Store {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         Ok((apps.0, apps.1, devs.0, devs.1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::batch::Batch;
+    use crate::store::tiers::Zone;
+    use crate::store::StoreConfig;
+
+    /// A store in `dir` holding 10 minutes of one app's traffic an hour before `now`.
+    fn store(dir: &std::path::Path, now: i64, zone: Zone) -> Store {
+        let cfg = StoreConfig {
+            zone,
+            ..StoreConfig::default()
+        };
+        let mut s = Store::open_writer(dir, cfg).expect("open");
+        let at = now - 3600 - now.rem_euclid(900);
+        let mut b = Batch::default();
+        b.apps
+            .insert((at, "/usr/bin/curl".into(), "eth0".into()), (100, 200));
+        b.app_names.insert("/usr/bin/curl".into(), "curl".into());
+        b.devices.insert((at, "eth0".into()), (100, 200));
+        b.spans.push((at, at + 600, true));
+        s.write(&b).expect("write");
+        s
+    }
+
+    #[test]
+    fn any_range_and_any_number_of_points_without_overflow() {
+        let now = 1_795_600_000;
+        for zone in [Zone::utc(), Zone::fixed(14 * 3600), Zone::fixed(-12 * 3600)] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let s = store(dir.path(), now, zone);
+            let subjects = [
+                Subject::Total,
+                Subject::App("/usr/bin/curl".into()),
+                Subject::Device("eth0".into()),
+            ];
+            let (min, max) = (i64::MIN, i64::MAX);
+            for (from, to) in [
+                (min, max),
+                (min, min + 1),
+                (max - 1, max),
+                (max, min),
+                (min, 1),
+                (-86_400, 86_400),
+                (LAST_TS - 86_400, max),
+            ] {
+                for (subject, points) in subjects.iter().zip([1, 2000, usize::MAX]) {
+                    let r = s.series(subject, from, to, points).expect("series");
+                    assert!(r.points.len() <= points.min(MAX_SERIES_POINTS));
+                    assert!(r.bucket_secs > 0, "{from}..{to}: {r:?}");
+                }
+                s.top_apps(from, to, usize::MAX).expect("top_apps");
+                s.device_totals(from, to).expect("device_totals");
+                s.sessions(from, to).expect("sessions");
+                s.days(&Subject::Total, from, to).expect("days");
+                s.months(&Subject::Total, from, to, 28).expect("months");
+            }
+            // What lies inside the bounds is still counted exactly.
+            let all = s.top_apps(min, max, usize::MAX).expect("top_apps");
+            assert_eq!((all[0].up_bytes, all[0].down_bytes), (100, 200));
+            let series = s
+                .series(&Subject::Total, now - 7200, now, usize::MAX)
+                .expect("series");
+            let down: u64 = series.points.iter().filter_map(|p| p.down_bytes).sum();
+            assert_eq!(down, 200);
+        }
     }
 }

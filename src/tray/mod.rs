@@ -12,7 +12,8 @@
 //!   hogwatch's), "Start at login", the browser, the tray-host probe;
 //! - `env` — display, libayatana and tray-host probes;
 //! - `autostart` — "Start at login" (an XDG autostart entry);
-//! - `window` — the dashboard window (tao + wry's WebKitGTK webview), or the browser.
+//! - `window` — the dashboard window (tao + wry's WebKitGTK webview), or the browser;
+//! - `links` — where a link followed in that window goes (pure, with its handlers).
 
 pub mod actions;
 pub mod app;
@@ -20,6 +21,7 @@ pub mod autostart;
 pub mod bridge;
 pub mod env;
 pub mod icon;
+pub mod links;
 pub mod menu;
 pub mod menu_model;
 pub mod title;

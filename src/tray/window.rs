@@ -12,12 +12,14 @@
 //!   (`Request::BrowseDashboard`, xdg-open run by the bridge with a one-time code instead
 //!   of the key); the log says why. The window itself loads the URL with the key: no
 //!   command line sees it.
-//! - The webview shows the dashboard only: any other address (a link on the page) opens in
-//!   the browser. Its web context is ephemeral (cookies and storage in memory), so nothing
-//!   is written to the user's directories and the key the page keeps ends with the window.
+//! - The webview shows the dashboard only: an http(s) address elsewhere (a link on the
+//!   page) opens in the browser, and any other scheme nowhere (`links`). Its web context
+//!   is ephemeral (cookies and storage in memory), so nothing is written to the user's
+//!   directories and the key the page keeps ends with the window.
 
 use super::bridge::Request;
 use super::icon;
+use super::links;
 use std::rc::Rc;
 use tao::dpi::LogicalSize;
 use tao::event::WindowEvent;
@@ -146,24 +148,19 @@ impl DashboardWindow {
         let vbox = window
             .default_vbox()
             .ok_or_else(|| anyhow::anyhow!("the window has no GTK box for the webview"))?;
-        let origin = origin(url).unwrap_or_default().to_owned();
-        let links = self.requests.clone();
+        let origin = links::origin(url).unwrap_or_default().to_owned();
+        let popup_origin = origin.clone();
+        let requests = self.requests.clone();
         let popups = self.requests.clone();
         // Weak: the webview (and these handlers) must not keep the window alive.
         let titled = Rc::downgrade(&window);
         // No URL yet: the page's language is settled first.
         let webview = WebViewBuilder::new()
             .with_incognito(true)
-            .with_navigation_handler(move |to| {
-                if to.starts_with("about:") || same_origin(&to, &origin) {
-                    return true;
-                }
-                // Elsewhere on the web: the browser, not this window.
-                let _ = links.send(Request::OpenUrl(to));
-                false
-            })
+            // Elsewhere on the web: the browser, not this window; other schemes: nowhere.
+            .with_navigation_handler(move |to| links::on_navigation(&to, &origin, &requests))
             .with_new_window_req_handler(move |to, _| {
-                let _ = popups.send(Request::OpenUrl(to));
+                links::on_new_window(&to, &popup_origin, &popups);
                 NewWindowResponse::Deny
             })
             .with_document_title_changed_handler(move |title| {
@@ -227,20 +224,6 @@ fn c_locale(get: impl Fn(&str) -> Option<String>) -> bool {
     matches!(name, "" | "C" | "POSIX")
 }
 
-/// `scheme://host[:port]` of `url`, if it has one.
-fn origin(url: &str) -> Option<&str> {
-    let rest = url.find("://")? + 3;
-    let end = url[rest..]
-        .find(['/', '?', '#'])
-        .map_or(url.len(), |i| rest + i);
-    (end > rest).then(|| &url[..end])
-}
-
-/// Is `url` on the dashboard's `origin` (not merely a host that starts like it)?
-fn same_origin(url: &str, origin: &str) -> bool {
-    !origin.is_empty() && self::origin(url) == Some(origin)
-}
-
 /// `url` without its query and fragment: the token stays out of the log.
 fn redact(url: &str) -> &str {
     url.split(['?', '#']).next().unwrap_or(url)
@@ -249,33 +232,6 @@ fn redact(url: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn origin_is_scheme_host_and_port() {
-        assert_eq!(
-            origin("http://127.0.0.1:6432/?token=abc"),
-            Some("http://127.0.0.1:6432")
-        );
-        assert_eq!(
-            origin("http://127.0.0.1:6432"),
-            Some("http://127.0.0.1:6432")
-        );
-        assert_eq!(origin("http://h?x=1"), Some("http://h"));
-        assert_eq!(origin("about:blank"), None);
-        assert_eq!(origin("http:///path"), None);
-    }
-
-    #[test]
-    fn only_the_dashboard_stays_in_the_window() {
-        let o = "http://127.0.0.1:6432";
-        assert!(same_origin("http://127.0.0.1:6432/?token=t&app=firefox", o));
-        assert!(same_origin("http://127.0.0.1:6432/history#x", o));
-        assert!(!same_origin("http://127.0.0.1:64321/", o));
-        assert!(!same_origin("http://127.0.0.1:6432.evil.example/", o));
-        assert!(!same_origin("https://127.0.0.1:6432/", o));
-        assert!(!same_origin("https://example.org/", o));
-        assert!(!same_origin("http://127.0.0.1:6432/", ""));
-    }
 
     #[test]
     fn c_locales_in_any_encoding() {

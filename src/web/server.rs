@@ -220,10 +220,9 @@ async fn with_history<T: Send + 'static>(
 
 async fn apps(State(st): State<AppState>, Query(q): Query<HashMap<String, String>>) -> Response {
     let now = chrono::Utc::now().timestamp();
-    let limit = match q.get("limit").map(|v| v.parse::<usize>()) {
-        None => 100,
-        Some(Ok(n)) if (1..=10_000).contains(&n) => n,
-        Some(_) => return bad("limit: expected 1 to 10000"),
+    let limit = match params::limit(&q) {
+        Ok(n) => n,
+        Err(e) => return bad(e),
     };
     if let Err(e) = params::range(&q, now, None) {
         return bad(e);

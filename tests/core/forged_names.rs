@@ -244,7 +244,7 @@ fn hostile_names_forge_nothing_and_keep_their_own_traffic() -> Result<()> {
             return Err(err(format!("{tag}: wrong uid in {p}")));
         }
         let name = p["name"].as_str().unwrap_or("");
-        if name.len() > 4096 {
+        if name.len() > hogwatch::text::MAX_NAME {
             return Err(err(format!(
                 "{tag}: a name of {} bytes is kept",
                 name.len()

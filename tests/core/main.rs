@@ -11,6 +11,7 @@
 mod support;
 
 mod architecture;
+mod bounds;
 mod cli_modes;
 mod collector;
 mod devices_and_routes;

@@ -4,7 +4,9 @@
 //! actions); "Mute for 1 hour" mutes that rule (menu and saved state); after a restart
 //! the quota does not speak again in the same day. Without a notification server nothing
 //! hangs and the alert shows in the tray menu; bad rules are reported by name and key
-//! while the good ones work.
+//! while the good ones work. A program named like a link (`<a href="https://x">Update</a>`)
+//! reaches a notification's body escaped where the server reads markup, as it is where
+//! it does not.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::support;
@@ -14,7 +16,8 @@ use std::time::Duration;
 use support::desktop::{Desktop, MenuNode};
 use support::home::Home;
 use support::notifications::{Call, NotificationServer};
-use support::tray_app::{item, quit, start_tray, write_replay, HOGWATCH};
+use support::replay::{self, Talker};
+use support::tray_app::{item, quit, start_tray, talkers, write_replay, HOGWATCH};
 use support::{err, Result};
 
 /// Rules for the two-device replay (about 2.09 MiB/s down in all): download above
@@ -264,4 +267,113 @@ fn a_server_without_actions_gets_no_buttons_and_a_hint() -> Result<()> {
         calls[0].body
     );
     quit(&tray, &mut hog)
+}
+
+/// A program's name that a markup-reading notification server would show as a link.
+const LINK_NAME: &str = r#"<a href="https://x">Update</a>"#;
+/// The same, as markup that shows it as text.
+const LINK_ESCAPED: &str = "&lt;a href=&quot;https://x&quot;&gt;Update&lt;/a&gt;";
+/// The new-app rule names the newcomer's executable in the body. It speaks only after a
+/// minute of warm-up (what runs in the first minute is not new).
+const NEW_APP_RULES: &str = r#"
+[[alerts.rule]]
+name = "New app"
+kind = "new_app"
+"#;
+/// The link-named program joins the replay's talkers after this many seconds.
+const LINK_AFTER_S: u64 = 65;
+
+/// The two-device replay, plus a program whose executable is [`LINK_NAME`] from
+/// [`LINK_AFTER_S`] on.
+fn write_link_replay(dir: &Path) -> Result<String> {
+    let path = dir.join("link-named.jsonl");
+    let mut all: Vec<(Talker, u64)> = talkers().into_iter().map(|t| (t, 0)).collect();
+    all.push((
+        Talker {
+            pid: 4646,
+            exe: LINK_NAME,
+            device: "eth0",
+            up_per_s: 2048,
+            down_per_s: 4096,
+        },
+        LINK_AFTER_S,
+    ));
+    replay::write_staggered(&path, &["eth0", "wlan0"], &all, 150, (0, 40 * 1024))?;
+    Ok(path.to_string_lossy().into_owned())
+}
+
+/// Waits for the new-app notification on `server`.
+fn new_app_call(server: &NotificationServer) -> Result<Call> {
+    support::wait_until(
+        "the new-app notification",
+        Duration::from_secs(LINK_AFTER_S + 60),
+        || {
+            alert_calls(server)
+                .into_iter()
+                .find(|c| c.summary.starts_with("New on the network"))
+        },
+    )
+}
+
+#[test]
+fn a_link_in_a_name_is_escaped_where_the_server_reads_markup_and_plain_elsewhere() -> Result<()> {
+    let work = tempfile::tempdir()?;
+    let config = write_config(work.path(), NEW_APP_RULES)?;
+    let source = format!("replay:{}", write_link_replay(work.path())?);
+    let data = |tag: &str| work.path().join(tag).to_string_lossy().into_owned();
+    let (markup_data, plain_data) = (data("data-markup"), data("data-plain"));
+    // Two desktops side by side (the rule's minute of warm-up is waited for once): one
+    // whose server reads markup in bodies, one whose server reads plain text.
+    let homes = [
+        Home::new("hogwatch-alerts-markup-")?,
+        Home::new("hogwatch-alerts-plain-")?,
+    ];
+    let markup_desktop = Desktop::start(&homes[0])?;
+    let plain_desktop = Desktop::start(&homes[1])?;
+    let markup_server = NotificationServer::start(
+        markup_desktop.bus_address(),
+        &["actions", "body", "body-markup"],
+    )?;
+    let plain_server =
+        NotificationServer::start(plain_desktop.bus_address(), &["actions", "body"])?;
+    let (mut markup_hog, markup_tray) = start_tray(
+        &markup_desktop,
+        "alerts-markup",
+        &argv(&config, &source, &markup_data),
+    )?;
+    let (mut plain_hog, plain_tray) = start_tray(
+        &plain_desktop,
+        "alerts-plain",
+        &argv(&config, &source, &plain_data),
+    )?;
+
+    let escaped = new_app_call(&markup_server)?;
+    assert!(
+        escaped
+            .body
+            .starts_with(&format!("{LINK_ESCAPED} (pid 4646, user ")),
+        "the markup server got {:?}",
+        escaped.body
+    );
+    assert!(
+        !escaped.body.contains(['<', '>', '"']),
+        "markup left in {:?}",
+        escaped.body
+    );
+    let plain = new_app_call(&plain_server)?;
+    assert!(
+        plain
+            .body
+            .starts_with(&format!("{LINK_NAME} (pid 4646, user ")),
+        "the plain-text server got {:?}",
+        plain.body
+    );
+    assert!(!plain.body.contains("&lt;"), "{:?}", plain.body);
+    // The rest of the body is the same on both: only the markup's characters changed.
+    assert_eq!(
+        escaped.body.replacen(LINK_ESCAPED, LINK_NAME, 1),
+        plain.body
+    );
+    quit(&markup_tray, &mut markup_hog)?;
+    quit(&plain_tray, &mut plain_hog)
 }

@@ -28,6 +28,19 @@ pub fn write(
     seconds: u64,
     background: (u64, u64),
 ) -> std::io::Result<()> {
+    let from_start: Vec<(Talker, u64)> = talkers.iter().map(|t| (t.clone(), 0)).collect();
+    write_staggered(path, devices, &from_start, seconds, background)
+}
+
+/// [`write`], with each talker first heard of after its second (`(talker, 0)`: from
+/// the start): before it, nethogs does not list it and it moves nothing.
+pub fn write_staggered(
+    path: &Path,
+    devices: &[&str],
+    talkers: &[(Talker, u64)],
+    seconds: u64,
+    background: (u64, u64),
+) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
     let mut put = |item: Item| -> std::io::Result<()> {
         let json = serde_json::to_string(&item).map_err(std::io::Error::other)?;
@@ -48,7 +61,7 @@ pub fn write(
             line: format!("start {d} {}", 100 + i),
         })?;
     }
-    for t in talkers {
+    for (t, _) in talkers {
         let name = t.exe.rsplit('/').next().unwrap_or(t.exe);
         put(Item::Proc {
             t: 0,
@@ -65,7 +78,7 @@ pub fn write(
                 t: ms,
                 line: format!("line {d} Refreshing:"),
             })?;
-            for t in talkers.iter().filter(|t| t.device == *d) {
+            for (t, after) in talkers.iter().filter(|(t, a)| t.device == *d && s > *a) {
                 // nethogs -t -v 2: "NAME/PID/UID<TAB>SENT<TAB>RECEIVED", cumulative bytes.
                 put(Item::Helper {
                     t: ms,
@@ -73,8 +86,8 @@ pub fn write(
                         "line {d} {}/{}/1000\t{}\t{}",
                         t.exe,
                         t.pid,
-                        t.up_per_s * s,
-                        t.down_per_s * s
+                        t.up_per_s * (s - after),
+                        t.down_per_s * (s - after)
                     ),
                 })?;
             }
@@ -82,12 +95,15 @@ pub fn write(
         let counters = devices
             .iter()
             .map(|d| {
-                let (up, down) = talkers
-                    .iter()
-                    .filter(|t| t.device == *d)
-                    .fold(background, |(u, dn), t| (u + t.up_per_s, dn + t.down_per_s));
+                let (up, down) = talkers.iter().filter(|(t, _)| t.device == *d).fold(
+                    (background.0 * s, background.1 * s),
+                    |(u, dn), (t, a)| {
+                        let secs = s.saturating_sub(*a);
+                        (u + t.up_per_s * secs, dn + t.down_per_s * secs)
+                    },
+                );
                 // /proc/net/dev order: (name, rx, tx).
-                (d.to_string(), down * s, up * s)
+                (d.to_string(), down, up)
             })
             .collect();
         put(Item::Netdev {

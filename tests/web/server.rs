@@ -5,7 +5,7 @@
 //! codes: `codes`); a bind beyond loopback needs `--insecure-http`; the live WebSocket
 //! refuses a foreign Origin (403) and streams snapshots to its own;
 //! bad query parameters and garbage requests get a 4xx while the server keeps serving and
-//! never panics; the page's files come with their content types and the page with its
+//! never panics (numbers at and past the ends of i64 and usize too); the page's files come with their content types and the page with its
 //! security policy; `/api/history` gives one app's traffic on one device.
 
 use crate::support;
@@ -395,6 +395,76 @@ fn bad_parameters_are_a_400_and_the_server_goes_on() -> Result<()> {
     let snap = s.get_json("/api/snapshot")?;
     assert!(snap["processes"].is_array(), "still serving: {snap}");
     Ok(())
+}
+
+/// Numbers at and past the ends of i64 and usize, negative ones, `from` after `to` and
+/// spans whose `to - from` overflows, in every parameter the server reads: each is a
+/// 400 that says why (or, for what is merely large, an answer), never a panic or a
+/// wrapped-around range.
+#[test]
+fn extreme_numbers_are_refused_never_a_panic_or_a_wraparound() -> Result<()> {
+    let work = tempfile::tempdir()?;
+    let mut s = replay_server("srv-overflow", &work, true)?;
+    let (min, max) = (i64::MIN, i64::MAX);
+    let mut targets = Vec::new();
+    for route in ["/api/history", "/api/apps"] {
+        for q in [
+            format!("from={min}&to=1"),
+            format!("from={min}"),
+            format!("from={min}&to={max}"),
+            format!("from=0&to={max}"),
+            format!("from={}&to={max}", max - 1),
+            format!("from={}", max - 1),
+            format!("from={max}&to={min}"),
+            "from=-1&to=100".to_string(),
+            "from=-86400".to_string(),
+            "from=1&to=0".to_string(),
+            "from=253402300800&to=253402300900".to_string(),
+            format!("from=1000&to={}", 1000 + 11 * 366 * 86_400),
+            "from=9223372036854775808".to_string(),
+            "from=0&to=-9223372036854775809".to_string(),
+        ] {
+            targets.push(format!("{route}?{q}"));
+        }
+    }
+    for p in [
+        "points=18446744073709551615",
+        "points=18446744073709551616",
+        "points=9223372036854775807",
+        "points=-9223372036854775808",
+        "points=-1",
+    ] {
+        targets.push(format!("/api/history?range=all&{p}"));
+    }
+    for l in [
+        "limit=18446744073709551615",
+        "limit=18446744073709551616",
+        "limit=9223372036854775807",
+        "limit=-9223372036854775808",
+        "limit=-1",
+    ] {
+        targets.push(format!("/api/apps?range=all&{l}"));
+    }
+    for target in &targets {
+        let r = s.get(target)?;
+        assert_eq!(r.status, 400, "GET {target}: {}", r.body);
+        assert!(!r.body.trim().is_empty(), "{target}: a 400 says why");
+    }
+    s.expect_alive("extreme numbers")?;
+    // The largest valid answers still come: ten years back from now, 2000 points, the
+    // most apps.
+    let now = chrono::Utc::now().timestamp();
+    let from = now - 10 * 366 * 86_400 + 1;
+    for target in [
+        format!("/api/history?from={from}&to={now}&points=2000"),
+        format!("/api/apps?from={from}&to={now}&limit=10000"),
+        "/api/history?from=0&to=1&points=2000".to_string(),
+        "/api/history?from=253402300000&to=253402300799&points=2000".to_string(),
+    ] {
+        let r = s.get(&target)?;
+        assert_eq!(r.status, 200, "GET {target}: {}", r.body);
+    }
+    s.expect_alive("the largest valid ranges")
 }
 
 /// Sum of `key` over a series' points (gaps count nothing).

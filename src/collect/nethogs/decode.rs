@@ -192,7 +192,8 @@ pub fn sample_of(dev: &str, block: Block) -> DeviceSample {
                 uid: r.uid,
                 sent: r.sent_bytes(),
                 received: r.received_bytes(),
-                name: r.name,
+                // Checked whole against /proc (verify) before; kept cut, like every name.
+                name: crate::text::bound_name(&r.name).into_owned(),
             })
             .collect(),
         unattributed: block

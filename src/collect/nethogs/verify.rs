@@ -31,8 +31,6 @@ use std::os::unix::fs::MetadataExt;
 /// under 1 KiB only), and for one that was not (what a single argument can hold).
 const MAX_ARGV0: usize = 1024;
 const MAX_LONG_ARGV0: usize = 128 * 1024;
-/// How much of a long argv[0] is kept as the process's name (bytes; cut is marked).
-const MAX_SHOWN: usize = 256;
 /// A pid not seen in any block for this long is forgotten (its nethogs restarted since).
 const FORGET_MS: u64 = 2 * 3600 * 1000;
 /// At most this many refused records are logged per pruning period (the rest are counted).
@@ -185,13 +183,9 @@ fn names_agree(argv0: &str, r: &super::trace::Record) -> bool {
     argv0 == r.name || (r.continued && argv0.len() > r.name.len() && argv0.ends_with(&r.name))
 }
 
-/// The first `MAX_SHOWN` bytes of a long name (at a character boundary), marked as cut.
+/// The start of a long name, cut like every name (`text::bound_name`).
 fn cut(name: &str) -> String {
-    let mut end = MAX_SHOWN.min(name.len());
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &name[..end])
+    crate::text::bound_name(name).into_owned()
 }
 
 #[cfg(test)]
@@ -321,9 +315,9 @@ mod tests {
         let mut b = block(1000, vec![tail(20, 65534), tail(21, 0)]);
         v.check(&mut b, &mut k);
         assert_eq!(pids(&b), vec![20]);
-        assert_eq!(b.processes[0].name, format!("{}…", "A".repeat(MAX_SHOWN)));
+        assert_eq!(b.processes[0].name, crate::text::bound_name(&long));
         let mut b = block(2000, vec![tail(20, 65534)]);
         v.check(&mut b, &mut k);
-        assert_eq!(b.processes[0].name, format!("{}…", "A".repeat(MAX_SHOWN)));
+        assert_eq!(b.processes[0].name, crate::text::bound_name(&long));
     }
 }

@@ -198,6 +198,8 @@ impl ProcLookup for ReplayProcs {
         self.users.user_name(uid)
     }
     fn learn(&mut self, pid: u32, details: ProcDetails) {
-        self.known.insert(pid, details);
+        // A recording is a file like any other: kept as /proc's answers are.
+        self.known
+            .insert(pid, super::procfs::bound_details(details));
     }
 }

@@ -295,7 +295,7 @@ fn history_refuses_bad_arguments_clearly() -> Result<()> {
     let d = dir.to_string_lossy();
     let missing = dir.join("nothing-here");
     let m = missing.to_string_lossy();
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 10] = [
         (&["history", "--data-dir", &d, "--range", "5x"], "5x"),
         (
             &["history", "--data-dir", &d, "--since", "garbage"],
@@ -322,6 +322,46 @@ fn history_refuses_bad_arguments_clearly() -> Result<()> {
             "no-such-app",
         ),
         (&["history", "--data-dir", &m], "history"),
+        // Times past the ends of i64 arithmetic and of the calendar, spans too long.
+        (
+            &[
+                "history",
+                "--data-dir",
+                &d,
+                "--since",
+                "@-9223372036854775808",
+            ],
+            "-9223372036854775808",
+        ),
+        (
+            &[
+                "history",
+                "--data-dir",
+                &d,
+                "--by",
+                "day",
+                "--since",
+                "@9223372036854775806",
+                "--until",
+                "@9223372036854775807",
+            ],
+            "9223372036854775806",
+        ),
+        (
+            &[
+                "history",
+                "--data-dir",
+                &d,
+                "--by",
+                "month",
+                "--since",
+                "@0",
+                "--until",
+                "@253402300799",
+            ],
+            "hundred years",
+        ),
+        (&["history", "--data-dir", &d, "--since", "@-1"], "--since"),
     ];
     let mut failures = Vec::new();
     for (args, needle) in cases {

@@ -13,7 +13,7 @@
 //!    frees up again, a second writer (refused; readers work during writes; nothing of
 //!    what it saw while the first wrote is recorded when it outlives the first);
 //! 5. `hogwatch history` in table, CSV and JSON, hostile names in CSV, days and billing
-//!    months, and bad arguments.
+//!    months, and bad arguments; names built to start formulas after a `;` or tab.
 //!
 //! Every run of the binary gets its own temporary HOME/XDG directories and is bounded by
 //! a timeout; background children are stopped by pid when a test ends, also on failure.
@@ -21,11 +21,12 @@
 //! need root (setpriv, mount namespaces) panic with a clear message otherwise.
 //!
 //! One module per part: [`persistence`], [`tiers`], [`retention`] and [`flood`], [`faults`] and
-//! [`second_writer`], [`cli`]; what they share is in [`common`].
+//! [`second_writer`], [`cli`] and [`csv`]; what they share is in [`common`].
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cli;
 mod common;
+mod csv;
 mod faults;
 mod flood;
 mod persistence;
