@@ -19,6 +19,27 @@ pub struct Talker {
     pub down_per_s: u64,
 }
 
+/// What every recording starts with: its header (1 s refreshes on `devices`), the
+/// helper's hello, and a nethogs start per device (pids 100, 101, …).
+pub fn preamble<E>(put: &mut impl FnMut(Item) -> Result<(), E>, devices: &[&str]) -> Result<(), E> {
+    put(Item::Header {
+        version: FORMAT_VERSION,
+        interval_ms: 1000,
+        devices: devices.iter().map(|d| d.to_string()).collect(),
+    })?;
+    put(Item::Helper {
+        t: 0,
+        line: "hello 1 replay".into(),
+    })?;
+    for (i, d) in devices.iter().enumerate() {
+        put(Item::Helper {
+            t: 0,
+            line: format!("start {d} {}", 100 + i),
+        })?;
+    }
+    Ok(())
+}
+
 /// Writes a recording of `seconds` refreshes (1 s apart) of `talkers` on `devices`.
 /// `background` = (up, down) bytes per second per device that no process owns.
 pub fn write(
@@ -46,21 +67,7 @@ pub fn write_staggered(
         let json = serde_json::to_string(&item).map_err(std::io::Error::other)?;
         writeln!(out, "{json}")
     };
-    put(Item::Header {
-        version: FORMAT_VERSION,
-        interval_ms: 1000,
-        devices: devices.iter().map(|d| d.to_string()).collect(),
-    })?;
-    put(Item::Helper {
-        t: 0,
-        line: "hello 1 replay".into(),
-    })?;
-    for (i, d) in devices.iter().enumerate() {
-        put(Item::Helper {
-            t: 0,
-            line: format!("start {d} {}", 100 + i),
-        })?;
-    }
+    preamble(&mut put, devices)?;
     for (t, _) in talkers {
         let name = t.exe.rsplit('/').next().unwrap_or(t.exe);
         put(Item::Proc {

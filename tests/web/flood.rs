@@ -9,7 +9,7 @@
 
 use crate::support;
 
-use hogwatch::collect::replay::format::{Item, FORMAT_VERSION};
+use hogwatch::collect::replay::format::Item;
 use hogwatch::store::fold::MAX_APPS_PER_DAY;
 use hogwatch::web::metrics::TOP_APPS;
 use std::collections::BTreeSet;
@@ -32,19 +32,7 @@ fn write_flood(path: &Path) -> Result<(u64, u64)> {
         writeln!(out, "{}", serde_json::to_string(&item)?)?;
         Ok(())
     };
-    put(Item::Header {
-        version: FORMAT_VERSION,
-        interval_ms: 1000,
-        devices: vec!["eth0".into()],
-    })?;
-    put(Item::Helper {
-        t: 0,
-        line: "hello 1 replay".into(),
-    })?;
-    put(Item::Helper {
-        t: 0,
-        line: "start eth0 100".into(),
-    })?;
+    crate::support::replay::preamble(&mut put, &["eth0"])?;
     // Process n: pid 10000 + n, first seen in second n / NEW_PER_SECOND + 1, in two
     // refreshes, moving (up, down) = (3 + n % 5, 200 + n % 300) bytes in each.
     let exe = |n: u64| format!("/opt/flood/{}{n:05}", "x".repeat(40));

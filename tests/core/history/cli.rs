@@ -2,8 +2,8 @@
 //! months, and bad arguments.
 
 use super::common::{
-    expect_success, fixture, history_json, hog, json_apps, no_panic, raw_trace, replay_into,
-    str_at, tempdir, u64_at, Totals, FAST, HOGWATCH, HOME_PREFIX,
+    expect_success, fixture, history_json, hog, json_apps, no_panic, python_csv, raw_trace,
+    replay_into, str_at, tempdir, u64_at, Totals, FAST, HOGWATCH, HOME_PREFIX,
 };
 use crate::support;
 use hogwatch::store::tiers::billing_month_start;
@@ -20,32 +20,6 @@ fn one_run(home: &Home, fix: &Path) -> Result<(tempfile::TempDir, PathBuf, Total
     let dir = tmp.path().join("d");
     let (_, t) = replay_into(home, fix, &dir, FAST)?;
     Ok((tmp, dir, t))
-}
-
-/// CSV text parsed by python3's csv module (rows of cells).
-fn python_csv(text: &str) -> Result<Vec<Vec<String>>> {
-    let tmp = tempdir("hogwatch-hist-csv-")?;
-    let path = tmp.path().join("out.csv");
-    std::fs::write(&path, text)?;
-    let p = path.to_string_lossy();
-    let out = run(
-        &[
-            "/usr/bin/python3",
-            "-c",
-            "import csv, json, sys\n\
-             rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8'), strict=True))\n\
-             print(json.dumps(rows))",
-            &p,
-        ],
-        Duration::from_secs(20),
-    )?;
-    if !out.status.success() {
-        return Err(err(format!(
-            "python3's csv module rejects the output ({}): {}\n{text}",
-            out.status, out.stderr
-        )));
-    }
-    Ok(serde_json::from_str(out.stdout.trim())?)
 }
 
 #[test]
@@ -100,7 +74,7 @@ fn history_prints_tables_csv_and_json() -> Result<()> {
         Duration::from_secs(20),
     )?;
     expect_success(&out, "history csv")?;
-    let rows = python_csv(&out.stdout)?;
+    let rows = python_csv(&out.stdout, ',', true)?;
     assert_eq!(
         rows.first().map(|r| r.join(",")),
         Some("app,name,up_bytes,down_bytes,total_bytes".to_owned()),
@@ -161,7 +135,7 @@ fn history_csv_quotes_and_defuses_hostile_names() -> Result<()> {
         "no correctly quoted row for {name:?} ({cell}) in:\n{}",
         out.stdout
     );
-    let rows = python_csv(&out.stdout)?;
+    let rows = python_csv(&out.stdout, ',', true)?;
     let guarded = format!("'{name}");
     let row = rows
         .iter()
@@ -273,7 +247,7 @@ fn history_by_day_and_billing_month_cover_today() -> Result<()> {
         Duration::from_secs(20),
     )?;
     expect_success(&out, "history --by day --format csv")?;
-    let rows = python_csv(&out.stdout)?;
+    let rows = python_csv(&out.stdout, ',', true)?;
     assert_eq!(
         rows[0].join(","),
         "day,up_bytes,down_bytes,total_bytes,covered"

@@ -434,3 +434,34 @@ pub(super) fn store_config(zone: Zone, retention: Retention, max_bytes: u64) -> 
         zone,
     }
 }
+
+/// `text` read by python3's csv module with `delimiter`; `strict` for the RFC reading.
+pub fn python_csv(text: &str, delimiter: char, strict: bool) -> Result<Vec<Vec<String>>> {
+    let tmp = tempdir("hogwatch-hist-csv-")?;
+    let path = tmp.path().join("out.csv");
+    std::fs::write(&path, text)?;
+    let p = path.to_string_lossy();
+    let d = delimiter.to_string();
+    let strict = if strict { "True" } else { "False" };
+    let out = run(
+        &[
+            "/usr/bin/python3",
+            "-c",
+            "import csv, json, sys\n\
+             rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8'), \
+             delimiter=sys.argv[2], strict=sys.argv[3] == 'True'))\n\
+             print(json.dumps(rows))",
+            &p,
+            &d,
+            strict,
+        ],
+        Duration::from_secs(20),
+    )?;
+    if !out.status.success() {
+        return Err(err(format!(
+            "python3's csv module ({delimiter:?}) rejects the output ({}): {}\n{text}",
+            out.status, out.stderr
+        )));
+    }
+    Ok(serde_json::from_str(out.stdout.trim())?)
+}

@@ -3,7 +3,7 @@
 //! quotes honoured (python's csv module, each delimiter) or naively — and the RFC 4180
 //! reading gives back each name with its guards.
 
-use super::common::{expect_success, hog, store_config, tempdir, HOME_PREFIX};
+use super::common::{expect_success, hog, python_csv, store_config, tempdir, HOME_PREFIX};
 use crate::support;
 use hogwatch::store::batch::Batch;
 use hogwatch::store::tiers::Zone;
@@ -11,7 +11,7 @@ use hogwatch::store::{Retention, Store};
 use std::path::Path;
 use std::time::Duration;
 use support::home::Home;
-use support::{err, run, Result};
+use support::{err, Result};
 
 /// What spreadsheets read as the start of a formula.
 const FORMULA: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -54,37 +54,6 @@ fn hostile_history(dir: &Path) -> Result<()> {
         .write(&b)
         .map_err(|e| err(format!("writing the history: {e}")))?;
     Ok(())
-}
-
-/// `text` read by python3's csv module with `delimiter`; `strict` for the RFC reading.
-fn python_csv(text: &str, delimiter: char, strict: bool) -> Result<Vec<Vec<String>>> {
-    let tmp = tempdir("hogwatch-hist-csv-")?;
-    let path = tmp.path().join("out.csv");
-    std::fs::write(&path, text)?;
-    let p = path.to_string_lossy();
-    let d = delimiter.to_string();
-    let strict = if strict { "True" } else { "False" };
-    let out = run(
-        &[
-            "/usr/bin/python3",
-            "-c",
-            "import csv, json, sys\n\
-             rows = list(csv.reader(open(sys.argv[1], newline='', encoding='utf-8'), \
-             delimiter=sys.argv[2], strict=sys.argv[3] == 'True'))\n\
-             print(json.dumps(rows))",
-            &p,
-            &d,
-            strict,
-        ],
-        Duration::from_secs(20),
-    )?;
-    if !out.status.success() {
-        return Err(err(format!(
-            "python3's csv module ({delimiter:?}) rejects the output ({}): {}\n{text}",
-            out.status, out.stderr
-        )));
-    }
-    Ok(serde_json::from_str(out.stdout.trim())?)
 }
 
 fn formula_cells<'a>(cells: impl Iterator<Item = &'a str>) -> Vec<String> {

@@ -5,7 +5,7 @@ use super::browser::{check, wd, Browser};
 use super::page::{page, wait_page};
 use crate::support;
 use fantoccini::Client;
-use hogwatch::collect::replay::format::{Item, FORMAT_VERSION};
+use hogwatch::collect::replay::format::Item;
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -24,19 +24,7 @@ fn write_crowd(path: &Path, n: u32, seconds: u64) -> Result<()> {
         writeln!(out, "{}", serde_json::to_string(&item)?)?;
         Ok(())
     };
-    put(Item::Header {
-        version: FORMAT_VERSION,
-        interval_ms: 1000,
-        devices: vec!["eth0".into()],
-    })?;
-    put(Item::Helper {
-        t: 0,
-        line: "hello 1 replay".into(),
-    })?;
-    put(Item::Helper {
-        t: 0,
-        line: "start eth0 100".into(),
-    })?;
+    crate::support::replay::preamble(&mut put, &["eth0"])?;
     let mut total = 0u64;
     for s in 1..=seconds {
         let ms = s * 1000;
