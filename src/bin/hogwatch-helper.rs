@@ -3,7 +3,9 @@
 //! tagged with the device, one nethogs write per record. It parses nothing: parsing
 //! happens on the unprivileged side.
 //!
-//! Usage: `hogwatch-helper --interval N DEV [DEV ...]`, `--version`, `--help`.
+//! Usage: `hogwatch-helper --interval N DEV [DEV ...]`, `--version`, `--help`; and, built
+//! with the `ebpf` feature, `hogwatch-helper --backend ebpf --interval N` (helper/ebpf.rs:
+//! a kernel program instead of nethogs; a spike of issue 13, its own records).
 //! N is 1..=60 seconds. DEV is 1..=15 chars of `[A-Za-z0-9_.:@-]`, not `.` or `..`, with no
 //! duplicates, at most 32 of them, and `/sys/class/net/DEV` must exist.
 //!
@@ -33,7 +35,8 @@
 //!
 //! Exit codes: 0 stopped normally, 2 invalid arguments, 3 nethogs not found,
 //! 4 invalid stdin command, 5 internal error (signal handlers, threads), 6 nethogs found but
-//! refused (not root's, or a path to it writable by others).
+//! refused (not root's, or a path to it writable by others), 7 `--backend ebpf` not built in,
+//! 8 the eBPF program cannot be loaded or attached on this machine (why: on stderr).
 //!
 //! Precautions, and why:
 //! - Our environment is cleared; nethogs runs only from fixed absolute paths, with an empty
@@ -80,6 +83,12 @@ use std::time::{Duration, Instant};
 
 #[path = "helper/confine.rs"]
 mod confine;
+#[cfg(feature = "ebpf")]
+#[path = "helper/ebpf.rs"]
+mod ebpf;
+#[cfg(feature = "ebpf")]
+#[path = "helper/ebpf_report.rs"]
+mod ebpf_report;
 #[path = "helper/records.rs"]
 mod records;
 use records::{forward_records, record_socket};
@@ -89,7 +98,8 @@ const NETHOGS: [&str; 3] = [
     "/usr/bin/nethogs",
     "/usr/local/sbin/nethogs",
 ];
-const USAGE: &str = "usage: hogwatch-helper --interval N DEV [DEV ...] | --version | --help";
+const USAGE: &str = "usage: hogwatch-helper --interval N DEV [DEV ...] | --backend ebpf \
+                     --interval N | --version | --help";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MAX_LINE: usize = 4096;
 /// Writes this long or longer may be pieces of one record (see the module comment).
@@ -138,6 +148,7 @@ fn run() -> u8 {
     let (n, devs) = match args[..] {
         ["--version"] => return emit(&format!("hogwatch-helper {VERSION}"), b""),
         ["--help"] => return emit(USAGE, b""),
+        ["--backend", "ebpf", "--interval", n] => return run_ebpf(n),
         ["--interval", n, ref devs @ ..] => match (parse_interval(n), check_devices(devs)) {
             (None, _) => return fail(2, &format!("invalid interval {n:?} (1..=60)")),
             (_, Err(msg)) => return fail(2, &msg),
@@ -200,6 +211,23 @@ fn run() -> u8 {
             asked = Some(since);
         }
     }
+}
+
+/// The eBPF backend: 7 when this helper was built without it.
+fn run_ebpf(n: &str) -> u8 {
+    let Some(n) = parse_interval(n) else {
+        return fail(2, &format!("invalid interval {n:?} (1..=60)"));
+    };
+    #[cfg(feature = "ebpf")]
+    {
+        emit(&format!("hello 2 {VERSION}"), b"");
+        ebpf::run(n)
+    }
+    #[cfg(not(feature = "ebpf"))]
+    fail(
+        7,
+        &format!("--backend ebpf (interval {n}): not built in (cargo feature `ebpf`)"),
+    )
 }
 
 fn parse_interval(s: &str) -> Option<u32> {

@@ -82,7 +82,7 @@ fn recv_message(sock: &OwnedFd, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Printable ASCII other than `\\` as is; every other byte as `\\xHH`.
-fn escape_into(raw: &[u8], out: &mut Vec<u8>) {
+pub fn escape_into(raw: &[u8], out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     for &b in raw {
         if (0x20..=0x7e).contains(&b) && b != b'\\' {

@@ -1,0 +1,260 @@
+//! `hogwatch-helper --backend ebpf --interval N` (the `ebpf` feature; issue 13, a spike):
+//! loads hogwatch's kernel program (src/collect/ebpf/hogwatch.bpf.c, built by build.rs and
+//! embedded here), attaches it to the cgroup v2 root and the tracepoints, and every N
+//! seconds prints what it counted (ebpf_report.rs).
+//!
+//! Stdout, after `hello 2 <version>`:
+//! - `prog <name> <id>`: a program loaded and attached (its kernel id, for tests and doctor).
+//! - `missing <name> <escaped reason>`: an optional program that this kernel refused
+//!   (`hw_send`/`hw_recv` need Linux ≥ 6.3); counting goes on without it.
+//! - `ready <netns cookie>`: attached; the cookie of the helper's own network namespace, to
+//!   tell its devices from other namespaces' (ifindexes are per namespace).
+//! - then one block per interval (ebpf_report.rs).
+//!
+//! Nothing is pinned: every program, link and map is held by a file descriptor of this
+//! process, so when the helper exits or is killed the kernel detaches and frees them all.
+//! Links (Linux ≥ 5.7) are required for that: on an older kernel aya would fall back to
+//! BPF_PROG_ATTACH, which outlives the process, so the helper refuses to run there.
+//!
+//! Stdin: EOF (or SIGTERM/SIGINT/SIGHUP) prints a last block and exits 0; lines are read
+//! (bounded) and ignored. Exit codes: those of the helper, and 7 `--backend ebpf` not built
+//! in (elsewhere), 8 the kernel program cannot be loaded or attached here (why: on stderr).
+
+use super::ebpf_report::Reporter;
+use super::{emit, fail, read_capped, say, MAX_CMD, STOP};
+use aya::programs::{BtfTracePoint, CgroupAttachMode, CgroupSkbAttachType, CgroupSock, Program};
+use aya::util::KernelVersion;
+use aya::{Btf, Ebpf, EbpfLoader};
+use std::error::Error;
+use std::ffi::CStr;
+use std::fs::File;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering::SeqCst;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The kernel program, built by build.rs (8-byte aligned, as the ELF parser wants).
+static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/hogwatch.bpf.o"));
+
+/// Programs that must load, and the attach point of each (see hogwatch.bpf.c).
+const REQUIRED: [&str; 3] = ["hw_sock_create", "hw_egress", "hw_ingress"];
+/// Programs that may be missing, with their tracepoint: without hw_send/hw_recv accepted
+/// sockets stay unattributed; without hw_exit, exits are found in /proc one interval later.
+const OPTIONAL: [(&str, &str); 3] = [
+    ("hw_send", "sock_send_length"),
+    ("hw_recv", "sock_recv_length"),
+    ("hw_exit", "sched_process_exit"),
+];
+/// SO_NETNS_COOKIE (asm-generic; Linux ≥ 5.14).
+const SO_NETNS_COOKIE: libc::c_int = 71;
+
+pub fn run(interval: u32) -> u8 {
+    match KernelVersion::current() {
+        Ok(v) if v >= KernelVersion::new(5, 7, 0) => {}
+        Ok(v) => return fail(8, &format!("kernel {v:?} is older than 5.7 (no BPF links)")),
+        Err(e) => return fail(8, &format!("cannot read the kernel version: {e}")),
+    }
+    // Before any thread: a private mount namespace is per thread until threads share it.
+    let cgroup = match cgroup2_root() {
+        Ok(dir) => dir,
+        Err(e) => return fail(8, &format!("no cgroup v2 hierarchy: {e}")),
+    };
+    let mut ebpf = match load(&cgroup) {
+        Ok(ebpf) => ebpf,
+        Err(e) => return fail(8, &e),
+    };
+    let mut reporter = match Reporter::new(&mut ebpf) {
+        Ok(r) => r,
+        Err(e) => return fail(8, &format!("the program's maps: {}", chain(&*e))),
+    };
+    if thread::Builder::new().spawn(watch_stdin).is_err() {
+        return fail(5, "cannot start a thread");
+    }
+    emit(&format!("ready {}", own_netns_cookie().unwrap_or(0)), b"");
+    let period = Duration::from_secs(interval.into());
+    let mut due = Instant::now() + period;
+    while !STOP.load(SeqCst) {
+        if Instant::now() < due {
+            thread::sleep(Duration::from_millis(100).min(due - Instant::now()));
+            continue;
+        }
+        due += period;
+        if let Err(e) = reporter.report() {
+            return fail(5, &format!("reading the maps: {}", chain(&*e)));
+        }
+    }
+    // A last block, so that bytes since the last interval are not lost on a clean stop.
+    match reporter.report() {
+        Ok(()) => 0,
+        Err(e) => fail(5, &format!("reading the maps: {}", chain(&*e))),
+    }
+    // `ebpf` drops here: links, programs and maps are closed, and the kernel frees them.
+}
+
+/// Loads the object and attaches every program; prints `prog` and `missing` lines.
+fn load(cgroup: &File) -> Result<Ebpf, String> {
+    let btf = Btf::from_sys_fs().map_err(|e| format!("no kernel BTF: {}", chain(&e)))?;
+    let mut ebpf = EbpfLoader::new()
+        .btf(Some(&btf))
+        .load(OBJECT)
+        .map_err(|e| format!("cannot load the kernel program: {}", chain(&e)))?;
+    for name in REQUIRED {
+        let id = attach_cgroup(&mut ebpf, name, cgroup)
+            .map_err(|e| format!("cannot attach {name}: {}", chain(&*e)))?;
+        emit(&format!("prog {name} {id}"), b"");
+    }
+    for (name, tracepoint) in OPTIONAL {
+        match attach_tracepoint(&mut ebpf, name, tracepoint, &btf) {
+            Ok(id) => emit(&format!("prog {name} {id}"), b""),
+            Err(e) => {
+                let mut why = Vec::new();
+                super::records::escape_into(chain(&*e).as_bytes(), &mut why);
+                emit(&format!("missing {name} "), &why)
+            }
+        };
+    }
+    Ok(ebpf)
+}
+
+type AnyError = Box<dyn Error>;
+
+fn program<'a>(ebpf: &'a mut Ebpf, name: &str) -> Result<&'a mut Program, AnyError> {
+    ebpf.program_mut(name)
+        .ok_or_else(|| format!("no program {name} in the object").into())
+}
+
+fn attach_cgroup(ebpf: &mut Ebpf, name: &str, cgroup: &File) -> Result<u32, AnyError> {
+    // No flags: a BPF link to a cgroup always runs beside the programs already there
+    // (systemd's, another monitor's), and the kernel refuses ALLOW_MULTI on links (EINVAL).
+    let mode = CgroupAttachMode::Single;
+    match program(ebpf, name)? {
+        Program::CgroupSkb(p) => {
+            p.load()?;
+            let kind = match name {
+                "hw_egress" => CgroupSkbAttachType::Egress,
+                _ => CgroupSkbAttachType::Ingress,
+            };
+            p.attach(cgroup, kind, mode)?;
+            Ok(p.info()?.id())
+        }
+        Program::CgroupSock(p) => {
+            let p: &mut CgroupSock = p;
+            p.load()?;
+            p.attach(cgroup, mode)?;
+            Ok(p.info()?.id())
+        }
+        _ => Err(format!("{name} is not a cgroup program").into()),
+    }
+}
+
+fn attach_tracepoint(ebpf: &mut Ebpf, name: &str, tp: &str, btf: &Btf) -> Result<u32, AnyError> {
+    let p: &mut BtfTracePoint = program(ebpf, name)?.try_into()?;
+    p.load(tp, btf)?;
+    p.attach()?;
+    Ok(p.info()?.id())
+}
+
+/// The cgroup v2 root: a `cgroup2` mount of the hierarchy's root (/sys/fs/cgroup first, as
+/// systemd mounts it; /sys/fs/cgroup/unified on hybrid systems), else one mounted in a
+/// private mount namespace of ours (over /sys/fs/cgroup, seen by no other process).
+fn cgroup2_root() -> io::Result<File> {
+    let info = std::fs::read_to_string("/proc/self/mountinfo")?;
+    let mut found: Vec<PathBuf> = info.lines().filter_map(cgroup2_mount).collect();
+    found.sort_by_key(|p| p != &PathBuf::from("/sys/fs/cgroup"));
+    if let Some(dir) = found.first() {
+        return File::open(dir);
+    }
+    mount_private_cgroup2()?;
+    File::open("/sys/fs/cgroup")
+}
+
+/// The mount point of a mountinfo line if it mounts the root of a cgroup2 hierarchy.
+/// Mount points with escapes (`\040` for a space…) are skipped rather than decoded.
+fn cgroup2_mount(line: &str) -> Option<PathBuf> {
+    let (left, right) = line.split_once(" - ")?;
+    let fields: Vec<&str> = left.split(' ').collect();
+    let (root, point) = (*fields.get(3)?, *fields.get(4)?);
+    let fstype = right.split(' ').next()?;
+    (fstype == "cgroup2" && root == "/" && !point.contains('\\')).then(|| point.into())
+}
+
+#[allow(unsafe_code)]
+fn mount_private_cgroup2() -> io::Result<()> {
+    let check = |rc: libc::c_int, what: &str| match rc {
+        0 => Ok(()),
+        _ => Err(io::Error::other(format!(
+            "{what}: {}",
+            io::Error::last_os_error()
+        ))),
+    };
+    let (root, target, cgroup2): (&CStr, &CStr, &CStr) = (c"/", c"/sys/fs/cgroup", c"cgroup2");
+    // SAFETY: unshare(2) takes only flags. The helper has one thread here (see `run`), so
+    // the new mount namespace is the whole process's, and every thread made later shares it.
+    check(unsafe { libc::unshare(libc::CLONE_NEWNS) }, "unshare")?;
+    // SAFETY: a NUL-terminated path; source, type and data may be null for a change of
+    // propagation. Private: our mounts do not reach the namespace we came from.
+    let flags = libc::MS_REC | libc::MS_PRIVATE;
+    let rc = unsafe {
+        libc::mount(
+            std::ptr::null(),
+            root.as_ptr(),
+            std::ptr::null(),
+            flags,
+            std::ptr::null(),
+        )
+    };
+    check(rc, "making / private")?;
+    // SAFETY: NUL-terminated strings that live through the call; data may be null.
+    let rc = unsafe {
+        libc::mount(
+            cgroup2.as_ptr(),
+            target.as_ptr(),
+            cgroup2.as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
+    check(rc, "mount -t cgroup2")
+}
+
+/// The cookie of our network namespace, as the kernel program records it for sockets.
+#[allow(unsafe_code)]
+fn own_netns_cookie() -> Option<u64> {
+    // Any socket will do; binding to port 0 of no address touches no device.
+    let sock = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    let (mut cookie, mut len) = (0u64, std::mem::size_of::<u64>() as libc::socklen_t);
+    // SAFETY: a pointer to a u64 and its length, both live through the call.
+    let rc = unsafe {
+        libc::getsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            SO_NETNS_COOKIE,
+            (&mut cookie as *mut u64).cast(),
+            &mut len,
+        )
+    };
+    (rc == 0).then_some(cookie)
+}
+
+/// Stdin EOF stops the helper (the caller went away); lines themselves are ignored.
+fn watch_stdin() {
+    let (mut stdin, mut buf) = (io::stdin().lock(), Vec::new());
+    while let Ok(Some(_)) = read_capped(&mut stdin, &mut buf, MAX_CMD) {
+        say("--backend ebpf takes no commands; ignored");
+    }
+    STOP.store(true, SeqCst);
+}
+
+/// An error and its sources on one line (aya's errors keep the useful part in sources).
+fn chain(e: &dyn Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text.replace('\n', " ")
+}

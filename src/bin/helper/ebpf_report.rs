@@ -1,0 +1,151 @@
+//! The eBPF backend's maps, read every interval and printed as one block of records:
+//! numbers and escaped names only, never raw text a process chose.
+//!
+//! - `tick <seq>`: a block begins.
+//! - `ebpf <netns> <ifindex> <tgid> <uid> <sent> <recv> <live|exit> <comm>`: bytes (IP
+//!   packets, headers included, no link-layer header) of process tgid on device ifindex of
+//!   namespace netns (a cookie; 0 unknown) since the previous block; only entries that moved
+//!   or ended. tgid 0: packets of no socket, or of a socket whose owner was never known.
+//!   `exit`: the process is gone, this is its last record (its entry is then dropped). comm
+//!   is the name the process had when the entry was made, escaped as `rec` lines are.
+//! - `counters <name>=<n> …`: the kernel program's counters since it was loaded: failed
+//!   inserts (`*_full`: bytes lost or charged to tgid 0, never silently), packets without a
+//!   socket, packets parked until their socket's owner was known, sockets adopted by
+//!   send/recv; and `traffic=<entries>`, the traffic map's fill (of 16384).
+//! - `end <seq>`: the block is complete.
+//!
+//! The block is written with one write(2), so a reader sees it whole or not at all.
+
+use super::emit;
+use super::records::escape_into;
+use aya::maps::{HashMap, MapData, PerCpuArray};
+use aya::{Ebpf, Pod};
+use std::collections::{HashMap as StdMap, HashSet};
+use std::error::Error;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// `struct tkey` of hogwatch.bpf.c.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TKey {
+    netns: u64,
+    tgid: u32,
+    ifindex: u32,
+}
+
+/// `struct tval` of hogwatch.bpf.c.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct TVal {
+    sent: u64,
+    recv: u64,
+    uid: u32,
+    _pad: u32,
+    comm: [u8; 16],
+}
+
+// SAFETY: both are repr(C) with the C structs' layout (u64, u32, u32 = 16 bytes; u64, u64,
+// u32, u32, [u8; 16] = 40 bytes): no padding, and every bit pattern is a valid value.
+#[allow(unsafe_code)]
+unsafe impl Pod for TKey {}
+// SAFETY: see TKey.
+#[allow(unsafe_code)]
+unsafe impl Pod for TVal {}
+
+/// Names of `counters`' slots, in the order of the C enum.
+const COUNTERS: [&str; 7] = [
+    "owner_full",
+    "traffic_full",
+    "pending_full",
+    "no_socket",
+    "parked",
+    "adopted",
+    "exit_full",
+];
+
+type AnyError = Box<dyn Error>;
+
+pub struct Reporter {
+    traffic: HashMap<MapData, TKey, TVal>,
+    exited: HashMap<MapData, u32, u8>,
+    counters: PerCpuArray<MapData, u64>,
+    /// What each entry held at the previous block: records carry the difference.
+    last: StdMap<TKey, (u64, u64)>,
+    seq: u64,
+}
+
+impl Reporter {
+    pub fn new(ebpf: &mut Ebpf) -> Result<Reporter, AnyError> {
+        let mut take = |name: &str| ebpf.take_map(name).ok_or(format!("no map {name}"));
+        Ok(Reporter {
+            traffic: HashMap::try_from(take("traffic")?)?,
+            exited: HashMap::try_from(take("exited")?)?,
+            counters: PerCpuArray::try_from(take("counters")?)?,
+            last: StdMap::new(),
+            seq: 0,
+        })
+    }
+
+    /// Prints one block, and drops the entries of processes that have exited.
+    pub fn report(&mut self) -> Result<(), AnyError> {
+        self.seq += 1;
+        // Exits first: an entry made after this read is still there next time.
+        let exited: HashSet<u32> = self.exited.keys().collect::<Result<_, _>>()?;
+        let entries: Vec<(TKey, TVal)> = self.traffic.iter().collect::<Result<_, _>>()?;
+        let mut out = format!("tick {}\n", self.seq);
+        let mut gone = Vec::new();
+        for (key, val) in &entries {
+            let (sent0, recv0) = self.last.get(key).copied().unwrap_or((0, 0));
+            // Smaller than before: the entry was dropped and made anew meanwhile.
+            let sent = val.sent.checked_sub(sent0).unwrap_or(val.sent);
+            let recv = val.recv.checked_sub(recv0).unwrap_or(val.recv);
+            // A lost exit mark (map full, or a process that exited between our two reads)
+            // is found in /proc; a zombie still has its /proc entry and its mark.
+            let ended = key.tgid != 0
+                && (exited.contains(&key.tgid)
+                    || !Path::new(&format!("/proc/{}", key.tgid)).exists());
+            if sent == 0 && recv == 0 && !ended {
+                continue;
+            }
+            let state = if ended { "exit" } else { "live" };
+            let mut comm = Vec::new();
+            let name = val.comm.split(|&b| b == 0).next().unwrap_or_default();
+            escape_into(name, &mut comm);
+            let _ = writeln!(
+                out,
+                "ebpf {} {} {} {} {sent} {recv} {state} {}",
+                key.netns,
+                key.ifindex,
+                key.tgid,
+                val.uid,
+                String::from_utf8_lossy(&comm)
+            );
+            if ended {
+                gone.push(*key);
+            } else {
+                self.last.insert(*key, (val.sent, val.recv));
+            }
+        }
+        for key in &gone {
+            self.last.remove(key);
+            let _ = self.traffic.remove(key); // already gone: nothing to drop
+        }
+        for tgid in &exited {
+            let _ = self.exited.remove(tgid);
+        }
+        // Entries that vanished without an exit (none should) must not pin memory here.
+        if self.last.len() > entries.len() {
+            let present: HashSet<TKey> = entries.iter().map(|(k, _)| *k).collect();
+            self.last.retain(|k, _| present.contains(k));
+        }
+        out.push_str("counters");
+        for (i, name) in (0u32..).zip(COUNTERS) {
+            let total: u64 = self.counters.get(&i, 0)?.iter().sum();
+            let _ = write!(out, " {name}={total}");
+        }
+        let _ = write!(out, " traffic={}\nend {}", entries.len(), self.seq);
+        emit(&out, b"");
+        Ok(())
+    }
+}
