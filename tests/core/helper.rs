@@ -8,9 +8,12 @@
 //! test sleeps to pace itself.
 //!
 //! `limits` holds the tests of its bounds (stdin, restarts) and `confine` those of what
-//! nethogs gets (its path, capabilities, uid); both use the harness below.
+//! nethogs gets (its path, capabilities, uid); both use the harness below, and so does
+//! `ebpf`, the `--backend ebpf` mode (only with `--features ebpf`).
 
 mod confine;
+#[cfg(feature = "ebpf")]
+mod ebpf;
 mod limits;
 
 use std::io::{BufRead, BufReader, Read, Write};
