@@ -328,3 +328,73 @@ fn ebpf_helper_killed_leaves_no_program_loaded() -> Result<()> {
         ids.iter().all(|id| !prog_exists(id)).then_some(())
     })
 }
+
+/// Over IPv6 loopback: a server process (forked first), and a client that sends 100 kB,
+/// waits until the server has it all (reads `k`), forks, and lets its child read `g` and
+/// then send 200 kB on the same socket. Prints `SERVER PARENT CHILD` (pids) at the end.
+const INHERITED: &str = "import os, socket
+srv = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+srv.bind(('::1', 0))
+srv.listen(1)
+server = os.fork()
+if server == 0:
+    conn, _ = srv.accept()
+    got = 0
+    for want, reply in ((100_000, b'kg'), (300_000, b'k')):
+        while got < want:
+            data = conn.recv(65536)
+            if not data:
+                os._exit(1)
+            got += len(data)
+        conn.sendall(reply)
+    while conn.recv(65536):
+        pass
+    os._exit(0)
+c = socket.create_connection(('::1', srv.getsockname()[1]))
+srv.close()
+c.sendall(b'p' * 100_000)
+c.recv(1)
+child = os.fork()
+if child == 0:
+    c.recv(1)
+    c.sendall(b'c' * 200_000)
+    c.recv(1)
+    os._exit(0)
+os.waitpid(child, 0)
+c.close()
+os.waitpid(server, 0)
+print(server, os.getpid(), child, flush=True)
+";
+
+/// A socket shared with a child (fork) is charged to the process that last sent or received
+/// on it, from the end of that call on (Linux ≥ 6.3; without the send/recv hooks it all
+/// goes to the socket's creator): the parent for its 100 kB, the child for its 200 kB once
+/// it has read a byte. IPv6 too. Known gap (docs/ebpf-spike.md): had the child sent first,
+/// the bytes of that first send would be the parent's (the hook runs after the packets left).
+#[test]
+fn ebpf_charges_an_inherited_socket_to_the_process_using_it() -> Result<()> {
+    let ns = super::Netns::new(false);
+    let (mut h, _) = start_ebpf(None);
+    let argv = ["/usr/bin/python3", "-c", INHERITED];
+    let mut script = Child::spawn("ebpf-inherited", Some(&ns.0), &argv)?;
+    script.wait_success(CLIENT)?;
+    let line = script.lines().next_line(WAIT)?.unwrap_or_default();
+    let pids: Vec<u32> = line.split(' ').filter_map(|p| p.parse().ok()).collect();
+    let [server, parent, child] = pids[..] else {
+        return Err(err(format!("the script printed {line:?}, not 3 pids")));
+    };
+    settle(&mut h);
+    let all = tally(&h.seen);
+    within(
+        "parent sent",
+        seen(&all, "the parent", parent)?.sent,
+        100_000,
+    )?;
+    within("child sent", seen(&all, "the child", child)?.sent, 200_000)?;
+    within(
+        "server received",
+        seen(&all, "the server", server)?.recv,
+        300_000,
+    )?;
+    Ok(())
+}
