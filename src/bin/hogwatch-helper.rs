@@ -99,7 +99,7 @@ const NETHOGS: [&str; 3] = [
     "/usr/local/sbin/nethogs",
 ];
 const USAGE: &str = "usage: hogwatch-helper --interval N DEV [DEV ...] | --backend ebpf \
-                     --interval N | --version | --help";
+                     --interval N [--traffic-entries M] | --version | --help";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MAX_LINE: usize = 4096;
 /// Writes this long or longer may be pieces of one record (see the module comment).
@@ -148,7 +148,8 @@ fn run() -> u8 {
     let (n, devs) = match args[..] {
         ["--version"] => return emit(&format!("hogwatch-helper {VERSION}"), b""),
         ["--help"] => return emit(USAGE, b""),
-        ["--backend", "ebpf", "--interval", n] => return run_ebpf(n),
+        ["--backend", "ebpf", "--interval", n] => return run_ebpf(n, "16384"),
+        ["--backend", "ebpf", "--interval", n, "--traffic-entries", m] => return run_ebpf(n, m),
         ["--interval", n, ref devs @ ..] => match (parse_interval(n), check_devices(devs)) {
             (None, _) => return fail(2, &format!("invalid interval {n:?} (1..=60)")),
             (_, Err(msg)) => return fail(2, &msg),
@@ -213,20 +214,36 @@ fn run() -> u8 {
     }
 }
 
-/// The eBPF backend: 7 when this helper was built without it.
-fn run_ebpf(n: &str) -> u8 {
+/// The eBPF backend: 7 when this helper was built without it. `entries`: the size of its
+/// traffic map, 1..=16384 (smaller only to test a full map; it only hurts the caller's own
+/// figures, as every helper loads its own copy of the program).
+fn run_ebpf(n: &str, entries: &str) -> u8 {
     let Some(n) = parse_interval(n) else {
         return fail(2, &format!("invalid interval {n:?} (1..=60)"));
+    };
+    let digits =
+        !entries.is_empty() && entries.len() <= 5 && entries.bytes().all(|b| b.is_ascii_digit());
+    let Some(entries) = entries
+        .parse::<u32>()
+        .ok()
+        .filter(|m| digits && (1..=16384).contains(m))
+    else {
+        return fail(
+            2,
+            &format!("invalid traffic entries {entries:?} (1..=16384)"),
+        );
     };
     #[cfg(feature = "ebpf")]
     {
         emit(&format!("hello 2 {VERSION}"), b"");
-        ebpf::run(n)
+        ebpf::run(n, entries)
     }
     #[cfg(not(feature = "ebpf"))]
     fail(
         7,
-        &format!("--backend ebpf (interval {n}): not built in (cargo feature `ebpf`)"),
+        &format!(
+            "--backend ebpf (interval {n}, {entries} entries): not built in (cargo feature `ebpf`)"
+        ),
     )
 }
 

@@ -1,7 +1,8 @@
-//! `hogwatch-helper --backend ebpf --interval N` (the `ebpf` feature; issue 13, a spike):
-//! loads hogwatch's kernel program (src/collect/ebpf/hogwatch.bpf.c, built by build.rs and
-//! embedded here), attaches it to the cgroup v2 root and the tracepoints, and every N
-//! seconds prints what it counted (ebpf_report.rs).
+//! `hogwatch-helper --backend ebpf --interval N [--traffic-entries M]` (the `ebpf` feature;
+//! issue 13, a spike): loads hogwatch's kernel program (src/collect/ebpf/hogwatch.bpf.c,
+//! built by build.rs and embedded here), attaches it to the cgroup v2 root and the
+//! tracepoints, and every N seconds prints what it counted (ebpf_report.rs). M, the size of
+//! the traffic map (16384), is made smaller only by the test of a full map.
 //!
 //! Stdout, after `hello 2 <version>`:
 //! - `prog <name> <id>`: a program loaded and attached (its kernel id, for tests and doctor).
@@ -50,7 +51,7 @@ const OPTIONAL: [(&str, &str); 3] = [
 /// SO_NETNS_COOKIE (asm-generic; Linux ≥ 5.14).
 const SO_NETNS_COOKIE: libc::c_int = 71;
 
-pub fn run(interval: u32) -> u8 {
+pub fn run(interval: u32, traffic_entries: u32) -> u8 {
     match KernelVersion::current() {
         Ok(v) if v >= KernelVersion::new(5, 7, 0) => {}
         Ok(v) => return fail(8, &format!("kernel {v:?} is older than 5.7 (no BPF links)")),
@@ -61,7 +62,7 @@ pub fn run(interval: u32) -> u8 {
         Ok(dir) => dir,
         Err(e) => return fail(8, &format!("no cgroup v2 hierarchy: {e}")),
     };
-    let mut ebpf = match load(&cgroup) {
+    let mut ebpf = match load(&cgroup, traffic_entries) {
         Ok(ebpf) => ebpf,
         Err(e) => return fail(8, &e),
     };
@@ -94,10 +95,11 @@ pub fn run(interval: u32) -> u8 {
 }
 
 /// Loads the object and attaches every program; prints `prog` and `missing` lines.
-fn load(cgroup: &File) -> Result<Ebpf, String> {
+fn load(cgroup: &File, traffic_entries: u32) -> Result<Ebpf, String> {
     let btf = Btf::from_sys_fs().map_err(|e| format!("no kernel BTF: {}", chain(&e)))?;
     let mut ebpf = EbpfLoader::new()
         .btf(Some(&btf))
+        .map_max_entries("traffic", traffic_entries)
         .load(OBJECT)
         .map_err(|e| format!("cannot load the kernel program: {}", chain(&e)))?;
     for name in REQUIRED {

@@ -11,7 +11,8 @@
 //! - `counters <name>=<n> …`: the kernel program's counters since it was loaded: failed
 //!   inserts (`*_full`: bytes lost or charged to tgid 0, never silently), packets without a
 //!   socket, packets parked until their socket's owner was known, sockets adopted by
-//!   send/recv; and `traffic=<entries>`, the traffic map's fill (of 16384).
+//!   send/recv, the bytes lost with `traffic_full`; and `traffic=<entries>`, the traffic
+//!   map's fill (of 16384, or `--traffic-entries`).
 //! - `end <seq>`: the block is complete.
 //!
 //! The block is written with one write(2), so a reader sees it whole or not at all.
@@ -54,7 +55,7 @@ unsafe impl Pod for TKey {}
 unsafe impl Pod for TVal {}
 
 /// Names of `counters`' slots, in the order of the C enum.
-const COUNTERS: [&str; 7] = [
+const COUNTERS: [&str; 8] = [
     "owner_full",
     "traffic_full",
     "pending_full",
@@ -62,6 +63,7 @@ const COUNTERS: [&str; 7] = [
     "parked",
     "adopted",
     "exit_full",
+    "lost_bytes",
 ];
 
 type AnyError = Box<dyn Error>;

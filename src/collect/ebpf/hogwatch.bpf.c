@@ -70,6 +70,7 @@ enum {
 	C_PARKED,       /* packets parked in `pending` */
 	C_ADOPTED,      /* sockets whose owner was set or changed by send/recv */
 	C_EXIT_FULL,    /* an exit could not be marked: userspace finds it in /proc */
+	C_LOST_BYTES,   /* bytes of the packets that C_TRAFFIC_FULL counts */
 	C_MAX,
 };
 
@@ -108,11 +109,16 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
-static __always_inline void count(__u32 which)
+static __always_inline void count_n(__u32 which, __u64 by)
 {
 	__u64 *n = bpf_map_lookup_elem(&counters, &which);
 	if (n)
-		*n += 1; /* per-CPU: no other CPU writes this slot */
+		*n += by; /* per-CPU: no other CPU writes this slot */
+}
+
+static __always_inline void count(__u32 which)
+{
+	count_n(which, 1);
 }
 
 static __always_inline void owner_of_current(struct owner *o, __u64 netns)
@@ -137,6 +143,7 @@ static __always_inline void charge(struct tkey *key, __u32 uid, const char *comm
 		v = bpf_map_lookup_elem(&traffic, key);
 		if (!v) {
 			count(C_TRAFFIC_FULL);
+			count_n(C_LOST_BYTES, sent + recv);
 			return;
 		}
 	}

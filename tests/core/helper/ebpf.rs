@@ -77,6 +77,10 @@ fn drain(h: &mut Helper) {
 /// Starts `hogwatch-helper --backend ebpf --interval 1` in namespace `ns`; returns it and
 /// the cookie of its namespace (from `ready`).
 fn start_ebpf(ns: Option<&str>) -> (Helper, u64) {
+    start_ebpf_with(ns, &["--interval", "1"])
+}
+
+fn start_ebpf_with(ns: Option<&str>, args: &[&str]) -> (Helper, u64) {
     let mut cmd = match ns {
         Some(ns) => {
             let mut cmd = Command::new("ip");
@@ -85,7 +89,7 @@ fn start_ebpf(ns: Option<&str>) -> (Helper, u64) {
         }
         None => Command::new(BIN),
     };
-    cmd.args(["--backend", "ebpf", "--interval", "1"]);
+    cmd.args(["--backend", "ebpf"]).args(args);
     let mut h = Helper::start(cmd);
     let cookie = h.wait_until("ready", |s| {
         let line = s.iter().find_map(|l| l.strip_prefix("ready "))?;
@@ -396,5 +400,74 @@ fn ebpf_charges_an_inherited_socket_to_the_process_using_it() -> Result<()> {
         seen(&all, "the server", server)?.recv,
         300_000,
     )?;
+    Ok(())
+}
+
+/// `name=<n>` of the last `counters` line.
+fn counter(lines: &[String], name: &str) -> Result<u64> {
+    let line = lines.iter().rev().find(|l| l.starts_with("counters "));
+    let line = line.ok_or_else(|| err("no counters line"))?;
+    let value = line
+        .split(' ')
+        .find_map(|kv| kv.strip_prefix(&format!("{name}=")));
+    value
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| err(format!("no {name} in {line:?}")))
+}
+
+/// A traffic map far too small (`--traffic-entries 4`, drained only at the end): inserts
+/// fail and are counted with the bytes they carried (`traffic_full`, `lost_bytes`). What was
+/// reported for our processes is never more than they moved, and with the lost bytes it
+/// covers both sides of every payload byte (loopback: the client's egress, the server's
+/// ingress). Other processes of the machine compete for the 4 entries too; the checks hold
+/// whoever gets them.
+#[test]
+fn ebpf_a_full_traffic_map_is_counted_not_silent() -> Result<()> {
+    let ns = super::Netns::new(false);
+    let unpaced = ["--rate", "0"];
+    let mut srv = GenServer::start("ebpf-full-srv", &ns.0, "tcp-server", "127.0.0.1", &unpaced)?;
+    let entries = ["--interval", "60", "--traffic-entries", "4"];
+    let (mut h, _) = start_ebpf_with(None, &entries);
+    let (n, each) = (12, 100_000u64);
+    let target = format!("127.0.0.1:{}", srv.port);
+    let mut pids = Vec::new();
+    for i in 0..n {
+        let send = args(&["--send-bytes", &each.to_string()]);
+        pids.push(client(&format!("ebpf-full-{i}"), &ns.0, &target, &send)?);
+    }
+    conns_done(&mut srv, n)?;
+    // Stdin EOF: the helper prints its last block and exits.
+    h.stdin = None;
+    if !h.wait_exit(WAIT).success() {
+        return Err(err(format!("the helper failed: {}", h.stderr())));
+    }
+    while let Ok(line) = h.out.recv_timeout(Duration::from_millis(500)) {
+        h.seen.push(line);
+    }
+    let all = tally(&h.seen);
+    let sent: u64 = pids.iter().filter_map(|p| all.get(p)).map(|s| s.sent).sum();
+    let recv = all.get(&srv.child.pid()).map_or(0, |s| s.recv);
+    let (full, lost) = (
+        counter(&h.seen, "traffic_full")?,
+        counter(&h.seen, "lost_bytes")?,
+    );
+    let payload = n as u64 * each;
+    eprintln!("reported: clients sent {sent} B, server received {recv} B; {full} failed inserts, {lost} B lost");
+    if full == 0 || lost == 0 {
+        return Err(err(format!(
+            "a full map went unnoticed: traffic_full={full} lost_bytes={lost}"
+        )));
+    }
+    let max = payload + (payload as f64 * SLACK) as u64;
+    if sent > max || recv > max {
+        return Err(err(format!(
+            "over-reported: sent {sent}, received {recv}, at most {max}"
+        )));
+    }
+    if sent + recv + lost < 2 * payload {
+        return Err(err(format!(
+            "bytes vanished: {sent} sent + {recv} received + {lost} lost < 2 × {payload}"
+        )));
+    }
     Ok(())
 }
