@@ -63,6 +63,42 @@ fn tally(lines: &[String]) -> HashMap<u32, Seen> {
     all
 }
 
+/// Bytes sent and received by processes (tgid ≠ 0) on one device of one namespace.
+fn on_device(lines: &[String], netns: u64, ifindex: u32) -> (u64, u64) {
+    let (mut sent, mut recv) = (0, 0);
+    for line in lines {
+        let f: Vec<&str> = line.split(' ').collect();
+        let num = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+        if f.first() == Some(&"ebpf")
+            && num(1) == netns
+            && num(2) == u64::from(ifindex)
+            && num(3) != 0
+        {
+            sent += num(5);
+            recv += num(6);
+        }
+    }
+    (sent, recv)
+}
+
+/// IP bytes a veth sent and received so far: its counters less 14 B of Ethernet header per
+/// packet (a GSO packet counts once there, as in the kernel program).
+fn veth_ip_bytes(ns: &str, dev: &str) -> Result<(u64, u64)> {
+    let stat = |name: &str| format!("/sys/class/net/{dev}/statistics/{name}");
+    let names = ["tx_bytes", "tx_packets", "rx_bytes", "rx_packets"].map(stat);
+    let mut argv = vec!["ip", "netns", "exec", ns, "cat"];
+    argv.extend(names.iter().map(String::as_str));
+    let text = crate::support::run_ok(&argv)?;
+    let v: Vec<u64> = text
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let [tx, tx_packets, rx, rx_packets] = v[..] else {
+        return Err(err(format!("statistics of {dev} in {ns}: {text:?}")));
+    };
+    Ok((tx - 14 * tx_packets, rx - 14 * rx_packets))
+}
+
 fn blocks(lines: &[String]) -> usize {
     lines.iter().filter(|l| l.starts_with("end ")).count()
 }
@@ -204,6 +240,7 @@ fn ebpf_counts_tcp_both_sides_udp_loopback_and_exited_processes() -> Result<()> 
 
     let to = |port: u16| format!("{peer}:{port}");
     let send = |n: u64| args(&["--send-bytes", &n.to_string()]);
+    let dev_before = veth_ip_bytes(h_ns, &pair.link.dev)?;
     let up_pid = client("ebpf-up", h_ns, &to(up_srv.port), &send(up))?;
     let recv = args(&["--recv-bytes", &down.to_string()]);
     let down_pid = client("ebpf-down", h_ns, &to(down_srv.port), &recv)?;
@@ -229,6 +266,21 @@ fn ebpf_counts_tcp_both_sides_udp_loopback_and_exited_processes() -> Result<()> 
     })?;
     settle(&mut h);
     let all = tally(&h.seen);
+    let dev_after = veth_ip_bytes(h_ns, &pair.link.dev)?;
+
+    // H's veth carries only this test's traffic (static ARP, no IPv6): processes must
+    // account for all of it, as the device counts it (IP bytes).
+    let (sent, recv) = on_device(&h.seen, h_cookie, h_if);
+    let (dev_sent, dev_recv) = (dev_after.0 - dev_before.0, dev_after.1 - dev_before.1);
+    for (what, ours, dev) in [("sent", sent, dev_sent), ("received", recv, dev_recv)] {
+        let share = ours as f64 / dev as f64 * 100.0;
+        eprintln!("H's veth {what}: {dev} IP bytes, {ours} attributed ({share:.3}%)");
+        if !(99.0..=100.0).contains(&share) {
+            return Err(err(format!(
+                "H's veth {what}: {ours} of {dev} B attributed"
+            )));
+        }
+    }
 
     // The connecting side, on H's veth, in H's namespace, and gone once done.
     let up_seen = seen(&all, "the uploading client", up_pid)?;
