@@ -57,7 +57,8 @@ pub fn run(interval: u32, traffic_entries: u32) -> u8 {
         Ok(v) => return fail(8, &format!("kernel {v:?} is older than 5.7 (no BPF links)")),
         Err(e) => return fail(8, &format!("cannot read the kernel version: {e}")),
     }
-    // Before any thread: a private mount namespace is per thread until threads share it.
+    // Before any other thread exists: unshare(CLONE_NEWNS) moves only the calling thread,
+    // so done now the private mount namespace is the whole process's (see cgroup2_root).
     let cgroup = match cgroup2_root() {
         Ok(dir) => dir,
         Err(e) => return fail(8, &format!("no cgroup v2 hierarchy: {e}")),
