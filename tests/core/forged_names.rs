@@ -27,6 +27,9 @@ use support::{err, require_root_and_nethogs, wait_until, Child, Deadline, GenSer
 const NO_SUCH_PID: u32 = 4_194_000;
 /// Each hostile program sends this much, 10 kB every 0.1 s.
 const SENT: u64 = 400_000;
+/// What must show under its own name: nethogs may miss a connection's first packets
+/// (before it has tied the connection to the process) on a busy machine.
+const ATTRIBUTED: u64 = SENT * 9 / 10;
 
 const CONFIG: &str = r#"
 [[alerts.rule]]
@@ -72,11 +75,14 @@ fn hostile_names(root: u32, user: u32) -> Vec<(&'static str, String)> {
 }
 
 /// A program of user `nobody`, named `name`, in `ns`: it sends `SENT` bytes to `to` from
-/// bash builtins only (no child does the talking), then idles with the socket open.
+/// bash builtins only (no child does the talking), then idles with the socket open. It
+/// waits a second after connecting: nethogs ties a new connection to its process only
+/// after a scan of /proc, and what moves before that is unattributed (facts-nethogs.md).
 fn hostile(tag: &str, ns: &str, name: &str, to: &str) -> Result<Child> {
     let (ip, port) = to.split_once(':').ok_or_else(|| err("address"))?;
     let script = format!(
         "exec 3<>/dev/tcp/{ip}/{port} || exit 1
+         read -t 1 -u 3
          for i in $(seq 1 {n}); do printf '%10000s' '' >&3; read -t 0.1 -u 3; done
          read -t 60 -u 3",
         n = SENT / 10_000
@@ -196,7 +202,7 @@ fn hostile_names_forge_nothing_and_keep_their_own_traffic() -> Result<()> {
                 .all(|pid| {
                     procs
                         .iter()
-                        .any(|p| p["pid"].as_u64() == Some(*pid) && up_bytes(p) >= SENT)
+                        .any(|p| p["pid"].as_u64() == Some(*pid) && up_bytes(p) >= ATTRIBUTED)
                 })
                 .then_some(())
         },
