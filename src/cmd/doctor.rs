@@ -4,8 +4,8 @@
 use crate::app::Settings;
 use crate::cli::Global;
 use crate::collect::collector::live_devices;
-use crate::collect::nethogs::privilege::{self, Probes, Route, CAPS_FIX};
-use crate::collect::nethogs::probe;
+use crate::collect::helper::privilege::{self, Probes, Route, CAPS_FIX};
+use crate::collect::helper::probe;
 use crate::collect::procfs;
 use std::path::Path;
 use std::process::{ExitCode, Stdio};
@@ -104,7 +104,7 @@ pub fn privilege_checks(
             (false, _) => check(Level::Info, "sudo is not installed", None),
         });
     }
-    let (verdict, works) = match privilege::plan(elevate, p) {
+    let (verdict, works) = match privilege::plan(elevate, p, privilege::Backend::Nethogs) {
         Ok(routes) => {
             let usable: Vec<Route> = routes
                 .into_iter()
@@ -429,7 +429,7 @@ fn history_checks(settings: &Settings) -> Vec<Check> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::collect::nethogs::privilege::Elevate;
+    use crate::collect::helper::privilege::Elevate;
 
     fn base() -> Probes {
         Probes {

@@ -3,7 +3,8 @@
 //! The seam: `source` — where data comes from, one variant per backend, each a task that
 //! sends `sample::Event`s (cumulative per-process, per-device counts with identity).
 //! Backends and recordings, one folder each: `nethogs/` (the privileged helper running
-//! nethogs), `replay/` (recordings, and their format).
+//! nethogs), `ebpf/` (the helper's kernel program), `replay/` (recordings, and their
+//! format). `helper/` starts the privileged helper for either (routes, supervision).
 //! Backend-neutral: `pipeline` applies events, `accountant` turns counts into deltas,
 //! rates and what moved (where bytes become rates), `cap` keeps processes within what
 //! their device moved, `rate` keeps the windows, `app`
@@ -14,6 +15,7 @@ pub mod accountant;
 pub mod app;
 pub mod cap;
 pub mod collector;
+pub mod helper;
 pub mod lookup;
 pub mod nethogs;
 pub mod pipeline;

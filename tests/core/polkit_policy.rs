@@ -2,7 +2,7 @@
 //! helper is installed (what `pkexec` matches), an admin password kept for the session,
 //! nothing for inactive or remote sessions.
 
-use hogwatch::collect::nethogs::probe::INSTALLED_HELPER;
+use hogwatch::collect::helper::probe::INSTALLED_HELPER;
 
 const POLICY: &str = include_str!("../../packaging/org.hogwatch.helper.policy");
 

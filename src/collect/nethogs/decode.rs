@@ -4,11 +4,11 @@
 //! time comes in as an argument; events go out through the caller's closure.
 
 use super::blocks::{Block, BlockAssembler};
-use super::privilege::explain_nethogs_error;
 use super::protocol::{parse_helper_line, HelperEvent};
 use super::trace::Record;
 use super::verify::{Kernel, Verifier};
 use crate::clock::Mono;
+use crate::collect::helper::privilege::explain_nethogs_error;
 use crate::collect::sample::{DeviceSample, Event, ProcessCount, SourceStatus, UnattributedCount};
 use std::collections::BTreeMap;
 

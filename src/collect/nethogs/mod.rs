@@ -1,9 +1,8 @@
 //! The nethogs backend: `hogwatch-helper` (root, through a privilege route) runs one
 //! `nethogs -t` per device; this side reads its lines and turns them into the seam's events.
 //!
-//! - `privilege` + `probe` — which route gives the helper root (direct, pkexec, sudo);
-//! - `launch` — starts the helper by a route and streams its lines;
-//! - `supervise` — the helper's lifecycle as a pure state machine (fallback, backoff);
+//! - `collect::helper` — the route (direct, pkexec, sudo), starting the helper and its
+//!   lifecycle, shared with the eBPF backend;
 //! - `protocol` — the helper's line protocol; `trace` — nethogs' trace lines;
 //!   `blocks` — framing them into refreshes; `verify` — each record against /proc;
 //!   `decode` — blocks → samples;
@@ -11,23 +10,20 @@
 
 pub mod blocks;
 pub mod decode;
-pub mod launch;
-pub mod privilege;
-pub mod probe;
 pub mod protocol;
-pub mod supervise;
 pub mod trace;
 pub mod verify;
 
+use super::helper::privilege::{self, explain_exit, Backend};
+use super::helper::supervise::{AfterExit, DeviceAction, Supervisor};
+use super::helper::{launch, probe};
 use super::sample::Elevate;
 use super::sample::{Event, SourceCommand, SourceStatus};
 use crate::clock::{sleep_until_opt, Clock, Mono, SystemClock};
 use decode::Decoder;
 use launch::RunningHelper;
-use privilege::explain_exit;
 use std::path::PathBuf;
 use std::time::Duration;
-use supervise::{AfterExit, DeviceAction, Supervisor};
 use tokio::sync::mpsc;
 
 /// How long a helper gets to stop after its stdin closed before it is killed.
@@ -127,15 +123,17 @@ impl Shell {
     /// Probes this machine and plans the routes.
     fn plan(&mut self, elevate: Elevate) {
         let probes = probe::probe();
-        self.sup.plan(privilege::plan(elevate, &probes));
+        self.sup
+            .plan(privilege::plan(elevate, &probes, Backend::Nethogs));
         self.helper_path = PathBuf::from(probes.helper.unwrap_or_default());
     }
 
     /// Starts the helper by the next route that starts at all.
     fn launch(&mut self) {
         while let Some(route) = self.sup.next_route() {
-            let devices = &self.opts.devices;
-            match launch::spawn(route, &self.helper_path, self.opts.interval_s, devices) {
+            let mut args = vec!["--interval".to_owned(), self.opts.interval_s.to_string()];
+            args.extend(self.opts.devices.iter().cloned());
+            match launch::spawn(route, &self.helper_path, &args) {
                 Ok(h) => {
                     tracing::info!(%route, "helper started");
                     self.sup.spawned(route, self.clock.mono());

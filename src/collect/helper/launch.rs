@@ -1,6 +1,7 @@
 //! Starts `hogwatch-helper` by a privilege route and streams its lines.
 //!
-//! The helper stops (and kills every nethogs) when its stdin closes, so dropping
+//! The helper stops (and kills every nethogs, or detaches its kernel program) when its
+//! stdin closes, so dropping
 //! `RunningHelper::stdin` is how we stop it — signals cannot reach a pkexec'd child.
 
 use super::privilege::Route;
@@ -30,8 +31,9 @@ pub struct RunningHelper {
     stderr_reader: Option<tokio::task::JoinHandle<()>>,
 }
 
-/// The command line for `route`: the helper, its interval and devices.
-pub fn command_for(route: Route, helper: &Path, interval_s: u64, devices: &[String]) -> Command {
+/// The command line for `route`: the helper and its arguments (the backend's: e.g.
+/// `--interval N DEV…` for nethogs, `--backend ebpf --interval N`).
+pub fn command_for(route: Route, helper: &Path, args: &[String]) -> Command {
     let mut cmd = match route {
         Route::Direct => Command::new(helper),
         Route::Pkexec => {
@@ -45,20 +47,13 @@ pub fn command_for(route: Route, helper: &Path, interval_s: u64, devices: &[Stri
             c
         }
     };
-    cmd.arg("--interval")
-        .arg(interval_s.to_string())
-        .args(devices);
+    cmd.args(args);
     cmd
 }
 
 /// Spawns the helper; its output is read by background tasks.
-pub fn spawn(
-    route: Route,
-    helper: &Path,
-    interval_s: u64,
-    devices: &[String],
-) -> std::io::Result<RunningHelper> {
-    let mut child = command_for(route, helper, interval_s, devices)
+pub fn spawn(route: Route, helper: &Path, args: &[String]) -> std::io::Result<RunningHelper> {
+    let mut child = command_for(route, helper, args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -1,4 +1,4 @@
-//! Which route gives nethogs its privileges, and plain words for what went wrong.
+//! Which route gives the helper its privileges, and plain words for what went wrong.
 //! Pure: the probes are gathered at the edge (`probe.rs`) and passed in.
 
 use std::fmt;
@@ -23,6 +23,22 @@ impl fmt::Display for Route {
             Route::Pkexec => "pkexec",
             Route::Sudo => "sudo",
         })
+    }
+}
+
+/// What the helper is started for: its mode decides what must be installed and whether
+/// it may run without root (nethogs with file capabilities; the kernel program never).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Nethogs,
+    Ebpf,
+}
+
+/// What fixes "no route" for `backend` when nothing else is said.
+pub fn route_fix(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Nethogs => CAPS_FIX,
+        Backend::Ebpf => "start a polkit agent, run `sudo -v` first, or run hogwatch as root",
     }
 }
 
@@ -59,8 +75,9 @@ pub const CAPS_FIX: &str =
     "sudo setcap cap_net_raw,cap_dac_read_search,cap_sys_ptrace+ep /usr/sbin/nethogs";
 
 /// The routes to try, in order. An empty list comes with the reason.
-pub fn plan(elevate: Elevate, p: &Probes) -> Result<Vec<Route>, NoRoute> {
-    if p.nethogs.is_none() {
+pub fn plan(elevate: Elevate, p: &Probes, backend: Backend) -> Result<Vec<Route>, NoRoute> {
+    let nethogs = backend == Backend::Nethogs;
+    if nethogs && p.nethogs.is_none() {
         return Err(NoRoute {
             reason: "nethogs is not installed".into(),
             fix: "sudo apt install nethogs".into(),
@@ -73,12 +90,18 @@ pub fn plan(elevate: Elevate, p: &Probes) -> Result<Vec<Route>, NoRoute> {
             fix: "reinstall hogwatch".into(),
         });
     }
-    let direct_ok = p.is_root || p.nethogs_caps;
+    // The kernel program needs root itself (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON at the
+    // least); the helper is never given file capabilities.
+    let direct_ok = p.is_root || (nethogs && p.nethogs_caps);
     match elevate {
         Elevate::None if direct_ok => Ok(vec![Route::Direct]),
-        Elevate::None => Err(NoRoute {
+        Elevate::None if nethogs => Err(NoRoute {
             reason: "--elevate none, and nethogs has no capabilities".into(),
             fix: format!("run as root, use --elevate auto, or {CAPS_FIX}"),
+        }),
+        Elevate::None => Err(NoRoute {
+            reason: "--elevate none, and the eBPF backend needs root".into(),
+            fix: "run as root, or use --elevate auto".into(),
         }),
         Elevate::Pkexec if p.pkexec => Ok(vec![Route::Pkexec]),
         Elevate::Pkexec => Err(NoRoute {
@@ -99,10 +122,17 @@ pub fn plan(elevate: Elevate, p: &Probes) -> Result<Vec<Route>, NoRoute> {
             if p.sudo {
                 routes.push(Route::Sudo);
             }
-            if routes.is_empty() {
+            if routes.is_empty() && nethogs {
                 Err(NoRoute {
                     reason: "no way to run nethogs with privileges (not root, no capabilities, no polkit agent, no sudo)".into(),
                     fix: format!("start a polkit agent, or {CAPS_FIX}"),
+                })
+            } else if routes.is_empty() {
+                Err(NoRoute {
+                    reason:
+                        "no way to run the eBPF helper as root (not root, no polkit agent, no sudo)"
+                            .into(),
+                    fix: route_fix(backend).into(),
                 })
             } else {
                 Ok(routes)
@@ -127,11 +157,32 @@ pub fn explain_exit(route: Route, code: Option<i32>, stderr: &str) -> String {
         (_, Some(3)) => "nethogs is not installed (sudo apt install nethogs)".into(),
         (_, Some(4)) => format!("the helper rejected a command: {said}"),
         (_, Some(6)) => format!("the helper refused to run nethogs: {said}"),
+        (_, Some(7)) => {
+            "this hogwatch-helper was built without the eBPF backend (cargo feature `ebpf`)".into()
+        }
+        (_, Some(8)) if said.is_empty() => "the eBPF program cannot run on this kernel".into(),
+        (_, Some(8)) => format!("the eBPF program cannot run here: {}", last_line(said)),
         (_, Some(0)) => "the helper stopped".into(),
         (_, Some(c)) if said.is_empty() => format!("the helper exited with status {c}"),
         (_, Some(c)) => format!("the helper exited with status {c}: {said}"),
         (_, None) => "the helper was killed by a signal".into(),
     }
+}
+
+/// Exit codes that say the helper cannot work on this machine as it is: starting it
+/// again would only fail again (7 not built in, 8 the kernel refuses the program).
+pub fn is_fatal(code: Option<i32>) -> bool {
+    matches!(code, Some(7 | 8))
+}
+
+/// The helper's own message (`hogwatch-helper: …`, its last line), without its prefix.
+fn last_line(said: &str) -> &str {
+    let line = said
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(said);
+    line.trim().trim_start_matches("hogwatch-helper: ")
 }
 
 /// Plain words for a nethogs stderr line, or `None` when it is not worth showing.
@@ -155,6 +206,57 @@ pub fn explain_nethogs_error(dev: &str, line: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn plan_n(e: Elevate, p: &Probes) -> Result<Vec<Route>, NoRoute> {
+        plan(e, p, Backend::Nethogs)
+    }
+
+    #[test]
+    fn ebpf_needs_root_not_nethogs() {
+        let p = Probes {
+            nethogs_caps: true,
+            helper: Some("/usr/libexec/hogwatch/hogwatch-helper".into()),
+            sudo: true,
+            ..Probes::default()
+        };
+        assert_eq!(
+            plan(Elevate::Auto, &p, Backend::Ebpf),
+            Ok(vec![Route::Sudo])
+        );
+        let e = plan(Elevate::None, &p, Backend::Ebpf).unwrap_err();
+        assert!(e.reason.contains("needs root"), "{e}");
+        let root = Probes { is_root: true, ..p };
+        assert_eq!(
+            plan(Elevate::None, &root, Backend::Ebpf),
+            Ok(vec![Route::Direct])
+        );
+        let e = plan(
+            Elevate::Auto,
+            &Probes {
+                sudo: false,
+                ..Probes {
+                    helper: Some("h".into()),
+                    ..Probes::default()
+                }
+            },
+            Backend::Ebpf,
+        )
+        .unwrap_err();
+        assert!(e.reason.contains("eBPF"), "{e}");
+    }
+
+    #[test]
+    fn ebpf_exit_codes_say_why_and_are_final() {
+        assert!(explain_exit(Route::Direct, Some(7), "").contains("feature `ebpf`"));
+        let said =
+            "hogwatch-helper: no cgroup v2 hierarchy: mount -t cgroup2: Operation not permitted";
+        assert_eq!(
+            explain_exit(Route::Sudo, Some(8), said),
+            "the eBPF program cannot run here: no cgroup v2 hierarchy: mount -t cgroup2: Operation not permitted"
+        );
+        assert!(is_fatal(Some(7)) && is_fatal(Some(8)));
+        assert!(!is_fatal(Some(0)) && !is_fatal(None) && !is_fatal(Some(5)));
+    }
+
     fn probes() -> Probes {
         Probes {
             nethogs: Some("/usr/sbin/nethogs".into()),
@@ -169,15 +271,15 @@ mod tests {
             is_root: true,
             ..probes()
         };
-        assert_eq!(plan(Elevate::Auto, &p), Ok(vec![Route::Direct]));
+        assert_eq!(plan_n(Elevate::Auto, &p), Ok(vec![Route::Direct]));
         let p = Probes {
             nethogs_caps: true,
             pkexec: true,
             polkit_agent: true,
             ..probes()
         };
-        assert_eq!(plan(Elevate::Auto, &p), Ok(vec![Route::Direct]));
-        assert_eq!(plan(Elevate::None, &p), Ok(vec![Route::Direct]));
+        assert_eq!(plan_n(Elevate::Auto, &p), Ok(vec![Route::Direct]));
+        assert_eq!(plan_n(Elevate::None, &p), Ok(vec![Route::Direct]));
     }
 
     #[test]
@@ -189,7 +291,7 @@ mod tests {
             ..probes()
         };
         assert_eq!(
-            plan(Elevate::Auto, &p),
+            plan_n(Elevate::Auto, &p),
             Ok(vec![Route::Pkexec, Route::Sudo])
         );
         let p = Probes {
@@ -197,7 +299,7 @@ mod tests {
             sudo: true,
             ..probes()
         };
-        assert_eq!(plan(Elevate::Auto, &p), Ok(vec![Route::Sudo]));
+        assert_eq!(plan_n(Elevate::Auto, &p), Ok(vec![Route::Sudo]));
         let e = plan(
             Elevate::Auto,
             &Probes {
@@ -211,12 +313,12 @@ mod tests {
 
     #[test]
     fn missing_pieces_explain_themselves() {
-        let e = plan(Elevate::Auto, &Probes::default()).unwrap_err();
+        let e = plan_n(Elevate::Auto, &Probes::default()).unwrap_err();
         assert!(e.fix.contains("apt install nethogs"));
-        let e = plan(Elevate::None, &probes()).unwrap_err();
+        let e = plan_n(Elevate::None, &probes()).unwrap_err();
         assert!(e.reason.contains("--elevate none"));
-        assert!(plan(Elevate::Pkexec, &probes()).is_err());
-        assert!(plan(Elevate::Sudo, &probes()).is_err());
+        assert!(plan_n(Elevate::Pkexec, &probes()).is_err());
+        assert!(plan_n(Elevate::Sudo, &probes()).is_err());
     }
 
     #[test]

@@ -9,10 +9,14 @@
 //!   totals-only with every reason and the fix.
 //! - A helper that ran and exits is restarted by the same route after 1 s, doubling up to
 //!   30 s while it keeps dying; one that ran for a minute starts the backoff over.
+//! - A helper that exits saying it cannot work here (`fatal`: not built with the eBPF
+//!   backend, the kernel refuses the program) is not restarted: totals-only with its
+//!   reason until a retry.
 //! - With no device to monitor no helper runs, and the status says so; when devices come
 //!   back the helper is started again.
 
 use super::privilege::{NoRoute, Route, CAPS_FIX};
+
 use crate::clock::Mono;
 use crate::collect::sample::SourceStatus;
 use crate::model::Mode;
@@ -60,6 +64,12 @@ pub struct Supervisor {
     has_devices: bool,
     mode: Mode,
     reason: String,
+    /// What the status names as the fix when every route failed (the backend's).
+    fix: String,
+    /// What the status calls the data the helper brings (nethogs, eBPF).
+    what: &'static str,
+    /// The helper said it cannot work here (`fatal`): no restart until a retry.
+    halted: bool,
 }
 
 impl Supervisor {
@@ -80,7 +90,18 @@ impl Supervisor {
             } else {
                 NO_DEVICE.into()
             },
+            fix: CAPS_FIX.into(),
+            what: "per-process monitoring",
+            halted: false,
         }
+    }
+
+    /// For a backend other than nethogs: how the status names it (e.g. "per-process
+    /// monitoring (eBPF)") and the fix when every route failed.
+    pub fn for_backend(mut self, what: &'static str, fix: &str) -> Self {
+        self.what = what;
+        self.fix = fix.into();
+        self
     }
 
     /// The routes to try (from `privilege::plan`), at start and on a retry. No route:
@@ -91,10 +112,8 @@ impl Supervisor {
             Ok(r) => self.pending = r.into(),
             Err(no) => {
                 self.pending.clear();
-                self.set(
-                    Mode::TotalsOnly,
-                    format!("per-process monitoring is off: {no}"),
-                );
+                let what = self.what;
+                self.set(Mode::TotalsOnly, format!("{what} is off: {no}"));
             }
         }
     }
@@ -102,6 +121,7 @@ impl Supervisor {
     /// "Enable per-process monitoring…": the shell has stopped any running helper; start
     /// over from `plan`.
     pub fn retry(&mut self) {
+        self.halted = false;
         self.running = false;
         self.said_hello = false;
         self.restart_at = None;
@@ -111,7 +131,7 @@ impl Supervisor {
     /// The next route to start now, if any. When every route has failed before a hello,
     /// this turns to totals-only with the reasons.
     pub fn next_route(&mut self) -> Option<Route> {
-        if !self.has_devices || self.running {
+        if !self.has_devices || self.running || self.halted {
             return None;
         }
         if let Some(r) = self.pending.pop_front() {
@@ -119,8 +139,10 @@ impl Supervisor {
         }
         if !self.failures.is_empty() && !self.said_hello {
             let why = format!(
-                "per-process monitoring is off: {} — fix: {CAPS_FIX}",
-                self.failures.join("; ")
+                "{} is off: {} — fix: {}",
+                self.what,
+                self.failures.join("; "),
+                self.fix
             );
             self.set(Mode::TotalsOnly, why);
         }
@@ -170,6 +192,18 @@ impl Supervisor {
         AfterExit::RestartLater
     }
 
+    /// The helper exited saying it cannot work on this machine (`privilege::is_fatal`):
+    /// totals only, with `why`, and no restart (it would fail the same way) until a retry.
+    pub fn fatal(&mut self, why: &str) {
+        self.running = false;
+        self.said_hello = false;
+        self.halted = true;
+        self.restart_at = None;
+        self.pending.clear();
+        let what = self.what;
+        self.set(Mode::TotalsOnly, format!("{what} is off: {why}"));
+    }
+
     /// When a scheduled restart is due.
     pub fn restart_at(&self) -> Option<Mono> {
         self.restart_at
@@ -206,7 +240,7 @@ impl Supervisor {
                 DeviceAction::Stop
             }
             (false, true) => {
-                if self.route.is_some() && self.restart_at.is_none() {
+                if self.route.is_some() && self.restart_at.is_none() && !self.halted {
                     self.restart_at = Some(now);
                 }
                 DeviceAction::Nothing
@@ -346,6 +380,29 @@ mod tests {
         assert_eq!(s.devices_changed(true, Mono(8)), DeviceAction::Nothing);
         assert_eq!(s.restart_at(), Some(Mono(8)), "restarted at once");
         assert!(s.restart_due(Mono(8)));
+        assert_eq!(s.next_route(), Some(Route::Direct));
+    }
+
+    #[test]
+    fn a_fatal_exit_stops_restarts_until_a_retry() {
+        let mut s = planned(&[Route::Direct]).for_backend("per-process monitoring (eBPF)", "x");
+        assert_eq!(s.next_route(), Some(Route::Direct));
+        s.spawned(Route::Direct, Mono(0));
+        s.hello();
+        s.fatal("the eBPF program cannot run here: no kernel BTF");
+        let st = s.status();
+        assert_eq!(st.mode, Mode::TotalsOnly);
+        assert_eq!(
+            st.reason,
+            "per-process monitoring (eBPF) is off: the eBPF program cannot run here: no kernel BTF"
+        );
+        assert_eq!(s.restart_at(), None);
+        assert_eq!(s.next_route(), None);
+        assert_eq!(s.devices_changed(false, Mono(1)), DeviceAction::Nothing);
+        assert_eq!(s.devices_changed(true, Mono(2)), DeviceAction::Nothing);
+        assert_eq!(s.restart_at(), None, "no restart after a fatal exit");
+        s.retry();
+        s.plan(Ok(vec![Route::Direct]));
         assert_eq!(s.next_route(), Some(Route::Direct));
     }
 
