@@ -300,7 +300,7 @@ mod tests {
             ..probes()
         };
         assert_eq!(plan_n(Elevate::Auto, &p), Ok(vec![Route::Sudo]));
-        let e = plan(
+        let e = plan_n(
             Elevate::Auto,
             &Probes {
                 pkexec: true,
