@@ -15,6 +15,7 @@ pub mod accountant;
 pub mod app;
 pub mod cap;
 pub mod collector;
+pub mod ebpf;
 pub mod helper;
 pub mod lookup;
 pub mod nethogs;

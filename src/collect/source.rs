@@ -3,9 +3,10 @@
 //! identity; see `sample`) and takes `SourceCommand`s; the collector, the accountant and
 //! everything above never know which one it is.
 //!
-//! Adding a backend: a folder beside `nethogs/` with a `run` task, and a variant in
+//! Adding a backend: a folder beside `nethogs/` and `ebpf/` with a `run` task, and a variant in
 //! `SourceSpec` and `Source` here.
 
+use super::ebpf;
 use super::lookup::ProcLookup;
 use super::nethogs;
 use super::replay::{self, Replay};
@@ -15,10 +16,11 @@ use std::path::PathBuf;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-/// `--source nethogs|replay:FILE`.
+/// `--source nethogs|ebpf|replay:FILE`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceSpec {
     Nethogs,
+    Ebpf,
     Replay(PathBuf),
 }
 
@@ -27,9 +29,12 @@ impl std::str::FromStr for SourceSpec {
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
             "nethogs" => Ok(SourceSpec::Nethogs),
+            "ebpf" => Ok(SourceSpec::Ebpf),
             _ => match s.strip_prefix("replay:") {
                 Some(p) if !p.is_empty() => Ok(SourceSpec::Replay(PathBuf::from(p))),
-                _ => Err(format!("expected `nethogs` or `replay:FILE`, got {s:?}")),
+                _ => Err(format!(
+                    "expected `nethogs`, `ebpf` or `replay:FILE`, got {s:?}"
+                )),
             },
         }
     }
@@ -39,6 +44,15 @@ impl SourceSpec {
     /// Live data of this machine (not a recording).
     pub fn is_live(&self) -> bool {
         !matches!(self, SourceSpec::Replay(_))
+    }
+
+    /// The source's name, as `--source` and `hogwatch top` say it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SourceSpec::Nethogs => "nethogs",
+            SourceSpec::Ebpf => "ebpf",
+            SourceSpec::Replay(_) => "replay",
+        }
     }
 }
 
@@ -58,6 +72,7 @@ pub struct SourceOptions {
 /// A source, opened and ready to run.
 pub enum Source {
     Nethogs(nethogs::Options),
+    Ebpf(ebpf::Options),
     Replay(Replay),
 }
 
@@ -66,6 +81,11 @@ impl Source {
     pub fn open(spec: &SourceSpec, opts: &SourceOptions) -> anyhow::Result<Source> {
         Ok(match spec {
             SourceSpec::Nethogs => Source::Nethogs(nethogs::Options {
+                interval_s: opts.interval_s,
+                elevate: opts.elevate,
+                devices: opts.devices.clone(),
+            }),
+            SourceSpec::Ebpf => Source::Ebpf(ebpf::Options {
                 interval_s: opts.interval_s,
                 elevate: opts.elevate,
                 devices: opts.devices.clone(),
@@ -89,6 +109,7 @@ impl Source {
     pub fn devices(&self) -> Vec<String> {
         match self {
             Source::Nethogs(o) => o.devices.clone(),
+            Source::Ebpf(o) => o.devices.clone(),
             Source::Replay(r) => r.devices().to_vec(),
         }
     }
@@ -96,7 +117,7 @@ impl Source {
     /// Where the accountant learns about processes.
     pub fn lookup(&self) -> Box<dyn ProcLookup> {
         match self {
-            Source::Nethogs(_) => Box::new(super::procfs::ProcFs::default()),
+            Source::Nethogs(_) | Source::Ebpf(_) => Box::new(super::procfs::ProcFs::default()),
             Source::Replay(_) => Box::new(replay::ReplayProcs::default()),
         }
     }
@@ -111,6 +132,7 @@ impl Source {
     ) -> JoinHandle<()> {
         match self {
             Source::Nethogs(o) => tokio::spawn(nethogs::run(o, clock, events, commands)),
+            Source::Ebpf(o) => tokio::spawn(ebpf::run(o, clock, events, commands)),
             Source::Replay(r) => tokio::spawn(r.run(events, commands)),
         }
     }

@@ -251,7 +251,7 @@ fn front_ends_are_on_top() {
 #[test]
 fn backends_sit_behind_the_seam() {
     let files = library();
-    let backends = ["nethogs", "replay"];
+    let backends = ["nethogs", "ebpf", "replay"];
     let mut wrong = Vec::new();
     for (from, tos) in &files {
         if from.first().map(String::as_str) != Some("collect") {

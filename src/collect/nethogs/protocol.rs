@@ -109,31 +109,7 @@ pub fn parse_helper_line(line: &str) -> HelperEvent {
     }
 }
 
-/// Undoes the helper's escaping: `\\xHH` is a byte, other printable ASCII is itself.
-/// None for anything the helper would never write (a bare `\\`, a control character).
-pub fn unescape(text: &str) -> Option<Vec<u8>> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut bytes = text.bytes();
-    while let Some(b) = bytes.next() {
-        match b {
-            b'\\' => {
-                if bytes.next()? != b'x' {
-                    return None;
-                }
-                let digit = |b: u8| {
-                    char::from(b)
-                        .to_digit(16)
-                        .and_then(|d| u8::try_from(d).ok())
-                };
-                let (hi, lo) = (digit(bytes.next()?)?, digit(bytes.next()?)?);
-                out.push(hi << 4 | lo);
-            }
-            0x20..=0x7e => out.push(b),
-            _ => return None,
-        }
-    }
-    Some(out)
-}
+pub use crate::text::unescape;
 
 #[cfg(test)]
 mod tests {
