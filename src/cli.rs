@@ -40,9 +40,11 @@ pub struct Global {
     /// How the privileged helper is started.
     #[arg(long, global = true, value_enum, default_value_t = Elevate::Auto)]
     pub elevate: Elevate,
-    /// Where data comes from: `nethogs`, or `replay:FILE` (a recording or raw nethogs output).
-    #[arg(long, global = true, default_value = "nethogs", value_parser = parse_source)]
-    pub source: SourceSpec,
+    /// Where data comes from: `nethogs`, `ebpf` (a kernel program, loaded by the helper), or
+    /// `replay:FILE` (a recording or raw nethogs output) [config: monitor.backend, default
+    /// nethogs].
+    #[arg(long, global = true, value_parser = parse_source)]
+    pub source: Option<SourceSpec>,
     /// Refresh interval in whole seconds (1–60) [config: monitor.interval, default 1].
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=60))]
     pub interval: Option<u64>,

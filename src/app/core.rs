@@ -82,7 +82,7 @@ pub async fn start(
         dashboard: server.as_ref().map(|s| s.url.clone()),
         history: settings.history_dir.clone(),
         tray: opts.role == Role::Tray,
-        source: if settings.live() { "nethogs" } else { "replay" }.to_owned(),
+        source: settings.collector.source.name().to_owned(),
     };
     if let Some(url) = &about.dashboard {
         // `hogwatch server` is run to be given this URL; the tray's stderr is a log (a

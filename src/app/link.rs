@@ -90,7 +90,7 @@ pub struct About {
     pub history: Option<PathBuf>,
     /// A tray shows the core's figures (its own front end, or one attached).
     pub tray: bool,
-    /// `--source` of the core: "nethogs", or "replay".
+    /// `--source` of the core: "nethogs", "ebpf", or "replay".
     pub source: String,
 }
 

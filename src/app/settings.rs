@@ -38,7 +38,8 @@ impl Settings {
             .data_dir
             .clone()
             .or_else(|| crate::config::xdg_dir("XDG_DATA_HOME", ".local/share"));
-        let history_dir = match (g.no_history, g.source.is_live()) {
+        let source = g.source.clone().unwrap_or_else(|| file.backend.clone());
+        let history_dir = match (g.no_history, source.is_live()) {
             (true, _) => None,
             (false, true) => data_dir.clone(),
             (false, false) => g.data_dir.clone(),
@@ -49,7 +50,7 @@ impl Settings {
             None => None,
         };
         let collector = collector::Options {
-            source: g.source.clone(),
+            source,
             devices,
             include_loopback: g.include_loopback || file.include_loopback,
             interval_s: g.interval.unwrap_or(file.interval),

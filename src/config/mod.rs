@@ -19,6 +19,8 @@ pub enum Sort {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub interval: u64,
+    /// Where per-process data comes from (`monitor.backend`): nethogs or ebpf.
+    pub backend: crate::collect::source::SourceSpec,
     /// Empty: every up, non-loopback device.
     pub devices: Vec<String>,
     pub include_loopback: bool,
@@ -37,6 +39,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             interval: 1,
+            backend: crate::collect::source::SourceSpec::Nethogs,
             devices: Vec::new(),
             include_loopback: false,
             top_n: 5,
@@ -56,6 +59,7 @@ pub const DEFAULT_FILE: &str = r#"# hogwatch configuration. Delete a line to get
 
 [monitor]
 interval = 1              # seconds between refreshes, 1-60
+backend = "nethogs"       # "nethogs", or "ebpf" (a kernel program; `hogwatch doctor` says if it works)
 devices = []              # e.g. ["eth0", "wlan0"]; empty = every up, non-loopback device
 include_loopback = false  # nethogs counts loopback traffic only as sent
 
@@ -210,6 +214,12 @@ pub fn parse(text: &str, origin: &str) -> (Config, Vec<String>) {
     if let Some(v) = r.int("monitor", "interval", 1, 60) {
         c.interval = v as u64;
     }
+    if let Some(v) = r.choice("monitor", "backend", &["nethogs", "ebpf"]) {
+        c.backend = match v {
+            "ebpf" => crate::collect::source::SourceSpec::Ebpf,
+            _ => crate::collect::source::SourceSpec::Nethogs,
+        };
+    }
     if let Some(v) = r.devices() {
         c.devices = v;
     }
@@ -239,7 +249,10 @@ pub fn parse(text: &str, origin: &str) -> (Config, Vec<String>) {
         c.retention = v;
     }
     r.unknown_keys(&[
-        ("monitor", &["interval", "devices", "include_loopback"]),
+        (
+            "monitor",
+            &["interval", "backend", "devices", "include_loopback"],
+        ),
         ("tray", &["top_n", "sort", "group"]),
         ("history", &["max_mb", "retention", "billing_day"]),
         ("alerts", &["enabled", "max_per_minute", "rule"]),

@@ -33,6 +33,16 @@ fn a_bad_value_costs_only_its_key() {
 }
 
 #[test]
+fn the_backend_is_nethogs_or_ebpf() {
+    use crate::collect::source::SourceSpec;
+    let (c, p) = parse("[monitor]\nbackend = \"ebpf\"\n", "x");
+    assert_eq!((c.backend, p.len()), (SourceSpec::Ebpf, 0));
+    let (c, p) = parse("[monitor]\nbackend = \"replay:/tmp/x\"\n", "x");
+    assert_eq!(c.backend, SourceSpec::Nethogs);
+    assert!(p[0].contains("monitor.backend"), "{p:?}");
+}
+
+#[test]
 fn syntax_errors_name_the_line() {
     let (c, p) = parse("[tray]\ntop_n = 5\nsort = \n", "c.toml");
     assert_eq!(c, Config::default());
