@@ -5,7 +5,8 @@
 //!
 //! Usage: `hogwatch-helper --interval N DEV [DEV ...]`, `--version`, `--help`; and, built
 //! with the `ebpf` feature, `hogwatch-helper --backend ebpf --interval N` (helper/ebpf.rs:
-//! a kernel program instead of nethogs; a spike of issue 13, its own records).
+//! a kernel program instead of nethogs, its own records); `--backend ebpf --check` says
+//! whether that is built in (exit 0) or not (7), loading nothing.
 //! N is 1..=60 seconds. DEV is 1..=15 chars of `[A-Za-z0-9_.:@-]`, not `.` or `..`, with no
 //! duplicates, at most 32 of them, and `/sys/class/net/DEV` must exist.
 //!
@@ -99,7 +100,8 @@ const NETHOGS: [&str; 3] = [
     "/usr/local/sbin/nethogs",
 ];
 const USAGE: &str = "usage: hogwatch-helper --interval N DEV [DEV ...] | --backend ebpf \
-                     --interval N [--traffic-entries M] | --version | --help";
+                     --interval N [--traffic-entries M] | --backend ebpf --check | --version | \
+                     --help";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MAX_LINE: usize = 4096;
 /// Writes this long or longer may be pieces of one record (see the module comment).
@@ -148,6 +150,7 @@ fn run() -> u8 {
     let (n, devs) = match args[..] {
         ["--version"] => return emit(&format!("hogwatch-helper {VERSION}"), b""),
         ["--help"] => return emit(USAGE, b""),
+        ["--backend", "ebpf", "--check"] => return check_ebpf(),
         ["--backend", "ebpf", "--interval", n] => return run_ebpf(n, "16384"),
         ["--backend", "ebpf", "--interval", n, "--traffic-entries", m] => return run_ebpf(n, m),
         ["--interval", n, ref devs @ ..] => match (parse_interval(n), check_devices(devs)) {
@@ -211,6 +214,16 @@ fn run() -> u8 {
         if reason != "hourly" {
             asked = Some(since);
         }
+    }
+}
+
+/// `--backend ebpf --check` (for `hogwatch doctor`, any user): 0 when the eBPF backend is
+/// built in, 7 when not. Loads nothing.
+fn check_ebpf() -> u8 {
+    if cfg!(feature = "ebpf") {
+        emit("ebpf built in", b"")
+    } else {
+        fail(7, "--backend ebpf: not built in (cargo feature `ebpf`)")
     }
 }
 

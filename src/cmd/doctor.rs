@@ -206,6 +206,8 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
     let nopass = p.sudo && !p.is_root && sudo_nopass().await;
     let (priv_checks, works) = privilege_checks(global.elevate, &p, nopass);
     checks.extend(priv_checks);
+    let ebpf_chosen = settings.collector.source == crate::collect::source::SourceSpec::Ebpf;
+    checks.push(super::doctor_ebpf::line(&p, global.elevate, ebpf_chosen).await);
 
     let all = procfs::list_devices(Path::new("/sys/class/net"));
     let monitored = live_devices(&settings.collector);

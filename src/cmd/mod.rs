@@ -3,6 +3,7 @@
 //! (`app`) or attach to the one that runs.
 
 pub mod doctor;
+pub mod doctor_ebpf;
 pub mod history;
 pub mod server;
 pub mod top;
