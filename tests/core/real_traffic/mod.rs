@@ -15,8 +15,9 @@
 //!
 //! Requires root, nethogs, iproute2 and python3 (panics otherwise; never skips).
 //!
-//! The tests: [`accounting`] (two devices, every client attributed) and [`nethogs_restart`]
-//! (a nethogs killed mid-transfer); what they use: [`top`] (hogwatch in H), [`clients`]
+//! The tests: [`accounting`] (two devices, every client attributed), [`nethogs_restart`]
+//! (a nethogs killed mid-transfer) and `ebpf` (`--source ebpf`, only with `--features
+//! ebpf`); what they use: [`top`] (hogwatch in H), [`clients`]
 //! (tcpgen clients with known payloads) and [`checks`] (the figures against the truth).
 
 use std::time::Duration;
@@ -24,6 +25,8 @@ use std::time::Duration;
 mod accounting;
 mod checks;
 mod clients;
+#[cfg(feature = "ebpf")]
+mod ebpf;
 mod nethogs_restart;
 mod top;
 
