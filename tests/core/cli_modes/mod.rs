@@ -17,6 +17,7 @@
 //! hogwatch, the JSON contract, replays run to their end) is in [`common`].
 
 mod common;
+mod ebpf_unavailable;
 mod invalid_input;
 mod recording;
 mod replays;
