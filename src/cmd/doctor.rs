@@ -11,29 +11,7 @@ use std::path::Path;
 use std::process::{ExitCode, Stdio};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Ok,
-    Info,
-    Warn,
-    Fail,
-}
-
-/// One finding: what was checked, what was seen, and the fix when something is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Check {
-    pub level: Level,
-    pub what: String,
-    pub fix: Option<String>,
-}
-
-fn check(level: Level, what: impl Into<String>, fix: Option<String>) -> Check {
-    Check {
-        level,
-        what: what.into(),
-        fix,
-    }
-}
+pub use super::check::{check, Check, Level};
 
 /// The privilege findings and the verdict, from probes alone (pure).
 pub fn privilege_checks(

@@ -9,7 +9,7 @@
 //! root. As root the helper is also run once for real (load, attach, detach), and its exit
 //! code explained: the only proof.
 
-use super::doctor::{Check, Level};
+use super::check::{Check, Level};
 use crate::collect::helper::privilege::{self, explain_exit, Backend, NoRoute, Probes, Route};
 use std::process::Stdio;
 use std::time::Duration;

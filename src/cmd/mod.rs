@@ -2,6 +2,7 @@
 //! browser), `doctor`, `history`. Like the tray, `top` and `server` run the core
 //! (`app`) or attach to the one that runs.
 
+pub mod check;
 pub mod doctor;
 pub mod doctor_ebpf;
 pub mod history;

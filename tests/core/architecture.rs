@@ -261,7 +261,7 @@ fn backends_sit_behind_the_seam() {
         // The seam itself, and the backends (replay decodes version-1 recordings with
         // the nethogs decoder), may name backends. The recording format is replay's, and
         // the collector writes recordings: it names `replay::format`, nothing else.
-        if matches!(own, "source" | "nethogs" | "replay") {
+        if matches!(own, "source" | "nethogs" | "ebpf" | "replay") {
             continue;
         }
         for to in tos {
