@@ -100,14 +100,20 @@ pub fn bound_argv(argv: impl IntoIterator<Item = String>, partial: bool) -> Vec<
     out
 }
 
+/// The first `max` bytes of a file (all of it if shorter): what another program wrote
+/// there never takes more memory than that.
+pub fn read_prefix(path: &Path, max: usize) -> std::io::Result<Vec<u8>> {
+    let mut raw = Vec::with_capacity(max.min(256));
+    fs::File::open(path)?
+        .take(max as u64)
+        .read_to_end(&mut raw)?;
+    Ok(raw)
+}
+
 /// Reads /proc/PID/cmdline (`path`) bounded: at most [`MAX_CMDLINE`] + 2 bytes are read,
 /// enough to tell whether there is more than can be kept.
 pub fn read_cmdline(path: &Path) -> std::io::Result<Vec<String>> {
-    let mut raw = Vec::with_capacity(256);
-    fs::File::open(path)?
-        .take(MAX_CMDLINE as u64 + 2)
-        .read_to_end(&mut raw)?;
-    Ok(parse_cmdline(&raw))
+    Ok(parse_cmdline(&read_prefix(path, MAX_CMDLINE + 2)?))
 }
 
 /// Process details as kept, whatever told them (/proc, a recording): the command line

@@ -115,14 +115,7 @@ fn hostile_names_forge_nothing_and_keep_their_own_traffic() -> Result<()> {
     let deadline = Deadline::after(Duration::from_secs(90));
     let pair = Pair::new("forge")?;
     let dev = pair.link.dev.clone();
-    let peer_ip = pair.link.peer_ip.to_string();
-    let gen = GenServer::start(
-        "forge-gen",
-        pair.p.name(),
-        "tcp-server",
-        &peer_ip,
-        &["--timeout", "80"],
-    )?;
+    let gen = GenServer::in_peer("forge-gen", &pair, &["--timeout", "80"])?;
     // The victims: idle, root's and user 1's, named as the forgeries name them.
     let root = Child::spawn(
         "forge-root",
@@ -171,7 +164,7 @@ fn hostile_names_forge_nothing_and_keep_their_own_traffic() -> Result<()> {
         in_netns(&h, || get(port, &token, target).map(|r| r.body))?
     };
 
-    let to = format!("{peer_ip}:{}", gen.port);
+    let to = gen.addr();
     let mut hostiles = Vec::new();
     for (tag, name) in hostile_names(root.pid(), user.pid()) {
         let child = hostile(&format!("forge-{tag}"), pair.h.name(), &name, &to)?;

@@ -149,14 +149,7 @@ fn top_and_a_second_server_attach_to_the_running_collector() -> Result<()> {
     let deadline = Deadline::after(Duration::from_secs(80));
     let pair = Pair::new("one")?;
     let dev = pair.link.dev.clone();
-    let peer_ip = pair.link.peer_ip.to_string();
-    let gen = GenServer::start(
-        "one-gen",
-        pair.p.name(),
-        "tcp-server",
-        &peer_ip,
-        &["--timeout", "60"],
-    )?;
+    let gen = GenServer::in_peer("one-gen", &pair, &["--timeout", "60"])?;
     let work = tempfile::Builder::new().prefix("hogwatch-one-").tempdir()?;
     let record = work.path().join("privilege-calls");
     let spy = spy_wrapper(&record, work.path())?;
@@ -202,7 +195,7 @@ fn top_and_a_second_server_attach_to_the_running_collector() -> Result<()> {
     let mut client = tcp_client(
         "one-client",
         pair.h.name(),
-        &format!("{peer_ip}:{}", gen.port),
+        &gen.addr(),
         &[
             "--send-bytes",
             "4000000",

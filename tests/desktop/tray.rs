@@ -297,14 +297,7 @@ fn real_nethogs_and_traffic_reach_the_menu_and_quit_stops_everything() -> Result
     let desktop = Desktop::start(&home)?;
     let pair = Pair::new("trlive")?;
     let dev = pair.link.dev.clone();
-    let peer_ip = pair.link.peer_ip.to_string();
-    let server = GenServer::start(
-        "tray-server",
-        pair.p.name(),
-        "tcp-server",
-        &peer_ip,
-        &["--timeout", "60"],
-    )?;
+    let server = GenServer::in_peer("tray-server", &pair, &["--timeout", "60"])?;
     let (mut hog, tray) = start_tray(
         &desktop,
         "tray-live",
@@ -328,7 +321,7 @@ fn real_nethogs_and_traffic_reach_the_menu_and_quit_stops_everything() -> Result
     )?;
 
     // ~4 MB at 400 kB/s: ten seconds of steady upload from python.
-    let connect = format!("{peer_ip}:{}", server.port);
+    let connect = server.addr();
     let mut client = tcp_client(
         "tray-client",
         pair.h.name(),

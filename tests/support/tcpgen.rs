@@ -1,6 +1,7 @@
 //! The paced TCP/UDP generator `tests/support/tcpgen.py`: servers and clients in network
 //! namespaces, their JSON event lines, and a copy of python under an unusual name.
 
+use super::netns::Pair;
 use super::{err, unix_ms, Child, Result};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,6 +52,8 @@ pub fn json_u64(v: &serde_json::Value, key: &str) -> Option<u64> {
 pub struct GenServer {
     pub child: Child,
     pub port: u16,
+    /// The address it listens on.
+    pub bind: String,
 }
 
 /// Starts `python3 tcpgen.py tcp-client --connect CONNECT <args…>` in namespace `ns`.
@@ -68,6 +71,18 @@ pub fn tcp_client(tag: &str, ns: &str, connect: &str, args: &[&str]) -> Result<C
 }
 
 impl GenServer {
+    /// A `tcp-server` in `pair`'s peer namespace, on the peer's address: what a client
+    /// in H talks to through the monitored device.
+    pub fn in_peer(tag: &str, pair: &Pair, extra: &[&str]) -> Result<GenServer> {
+        let ip = pair.link.peer_ip.to_string();
+        GenServer::start(tag, pair.p.name(), "tcp-server", &ip, extra)
+    }
+
+    /// `ip:port`, to connect to.
+    pub fn addr(&self) -> String {
+        format!("{}:{}", self.bind, self.port)
+    }
+
     /// Starts `tcpgen.py <sub> --bind <ip> --timeout 120 <extra…>` in `ns` and waits for
     /// its `listening` line.
     pub fn start(tag: &str, ns: &str, sub: &str, bind: &str, extra: &[&str]) -> Result<GenServer> {
@@ -93,7 +108,11 @@ impl GenServer {
         let port = json_u64(&ev, "port")
             .and_then(|p| u16::try_from(p).ok())
             .ok_or_else(|| err(format!("[{tag}] bad listening line {ev}")))?;
-        Ok(GenServer { child, port })
+        Ok(GenServer {
+            child,
+            port,
+            bind: bind.to_owned(),
+        })
     }
 }
 

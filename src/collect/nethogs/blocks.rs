@@ -57,37 +57,21 @@ impl BlockAssembler {
     pub fn feed(&mut self, line: &str, now: Mono) -> Option<Block> {
         self.last_line = now;
         match parse_line(line) {
-            TraceLine::Refreshing => self.open.replace(Block {
-                at: now,
-                processes: Vec::new(),
-                unattributed: Vec::new(),
-            }),
-            TraceLine::Process(r) => {
-                if let Some(b) = self.open.as_mut() {
-                    b.processes.push(r);
-                }
-                None
-            }
-            TraceLine::Unattributed(r) => {
-                if let Some(b) = self.open.as_mut() {
-                    b.unattributed.push(r);
-                }
-                None
-            }
-            TraceLine::Noise => None,
-            TraceLine::Malformed => {
-                self.malformed += 1;
-                None
-            }
+            TraceLine::Refreshing => return self.open_block(now),
+            TraceLine::Process(r) | TraceLine::Unattributed(r) => self.add(r),
+            TraceLine::Noise => {}
+            TraceLine::Malformed => self.malformed += 1,
         }
+        None
     }
 
     /// Feeds one whole write of nethogs (without the helper's escaping); returns the
     /// previous block when this message starts a new one.
     pub fn feed_message(&mut self, msg: &[u8], now: Mono) -> Option<Block> {
-        let (done, rest) = self.front(msg, now);
+        let text = String::from_utf8_lossy(msg);
+        let (done, rest) = self.front(&text, now);
         let continued = std::mem::take(&mut self.continued);
-        let rest = rest.strip_suffix('\n').unwrap_or(&rest);
+        let rest = rest.strip_suffix('\n').unwrap_or(rest);
         if !self.started || rest.is_empty() {
             return done;
         }
@@ -103,18 +87,16 @@ impl BlockAssembler {
     /// next message ends its record. Returns the previous block if it starts one.
     pub fn feed_long(&mut self, head: &[u8], now: Mono) -> Option<Block> {
         self.long += 1;
-        let (done, _) = self.front(head, now);
+        let (done, _) = self.front(&String::from_utf8_lossy(head), now);
         self.continued = true;
         done
     }
 
     /// A message's front: a marker (opening a block, returning the previous one) or not,
     /// and what follows it.
-    fn front(&mut self, msg: &[u8], now: Mono) -> (Option<Block>, String) {
+    fn front<'a>(&mut self, text: &'a str, now: Mono) -> (Option<Block>, &'a str) {
         let quiet = self.open.is_none() || now.since(self.last_line) >= MARKER_SILENCE_MS;
         self.last_line = now;
-        let text = String::from_utf8_lossy(msg);
-        let text: &str = &text;
         let (marker, rest) = if !self.started {
             // Before the first refresh only nethogs writes (start-up chatter), so its first
             // marker is genuine wherever it sits in the message.
@@ -128,19 +110,23 @@ impl BlockAssembler {
                 _ => (false, text),
             }
         };
-        let done = if marker {
-            self.started = true;
-            self.open.replace(Block {
-                at: now,
-                processes: Vec::new(),
-                unattributed: Vec::new(),
-            })
-        } else {
-            None
-        };
-        (done, rest.to_owned())
+        if !marker {
+            return (None, rest);
+        }
+        self.started = true;
+        (self.open_block(now), rest)
     }
 
+    /// Opens a new block at `at`; returns the one it completes.
+    fn open_block(&mut self, at: Mono) -> Option<Block> {
+        self.open.replace(Block {
+            at,
+            processes: Vec::new(),
+            unattributed: Vec::new(),
+        })
+    }
+
+    /// Adds a record to the open block (none is open before the first marker).
     fn add(&mut self, r: Record) {
         if let Some(b) = self.open.as_mut() {
             if r.pid == 0 {

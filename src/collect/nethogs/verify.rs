@@ -24,8 +24,8 @@
 use super::blocks::Block;
 use crate::clock::Mono;
 use std::collections::HashMap;
-use std::io::Read;
 use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 
 /// Longest argv[0] read from /proc for a record read whole (the helper forwards writes
 /// under 1 KiB only), and for one that was not (what a single argument can hold).
@@ -59,12 +59,8 @@ impl Kernel for ProcKernel {
     fn identity(&mut self, pid: u32, max: usize) -> Option<Identity> {
         let dir = format!("/proc/{pid}");
         let uid = std::fs::metadata(&dir).ok()?.uid();
-        let mut raw = Vec::with_capacity(256);
-        std::fs::File::open(format!("{dir}/cmdline"))
-            .ok()?
-            .take(max as u64 + 1)
-            .read_to_end(&mut raw)
-            .ok()?;
+        let cmdline = format!("{dir}/cmdline");
+        let raw = crate::collect::procfs::read_prefix(Path::new(&cmdline), max + 1).ok()?;
         let end = raw.iter().position(|&b| b == 0).unwrap_or(raw.len());
         if end > max {
             return None; // longer than any name a believed record can carry
@@ -137,10 +133,11 @@ impl Verifier {
                 Some(id) if id.uid != r.uid => Refusal::Uid,
                 Some(id) if !names_agree(&id.argv0, r) => Refusal::Name,
                 Some(id) => {
+                    // A long name is shown by the start of argv[0], cut like every name.
                     let shown = if id.argv0 == r.name {
                         id.argv0
                     } else {
-                        cut(&id.argv0)
+                        crate::text::bound_name(&id.argv0).into_owned()
                     };
                     let known = Known {
                         uid: r.uid,
@@ -181,11 +178,6 @@ impl Verifier {
 /// A record read whole names exactly argv[0]; the end of a long one is argv[0]'s end.
 fn names_agree(argv0: &str, r: &super::trace::Record) -> bool {
     argv0 == r.name || (r.continued && argv0.len() > r.name.len() && argv0.ends_with(&r.name))
-}
-
-/// The start of a long name, cut like every name (`text::bound_name`).
-fn cut(name: &str) -> String {
-    crate::text::bound_name(name).into_owned()
 }
 
 #[cfg(test)]

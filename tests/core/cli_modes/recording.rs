@@ -21,12 +21,9 @@ fn recording_replays_to_the_same_totals() -> Result<()> {
     let deadline = Deadline::after(Duration::from_secs(29));
     let pair = Pair::new("rec")?;
     let dev = pair.link.dev.clone();
-    let peer_ip = pair.link.peer_ip.to_string();
-    let server = GenServer::start(
+    let server = GenServer::in_peer(
         "rec-server",
-        pair.p.name(),
-        "tcp-server",
-        &peer_ip,
+        &pair,
         &[
             "--send-bytes",
             "300000",
@@ -80,7 +77,7 @@ fn recording_replays_to_the_same_totals() -> Result<()> {
             })?;
     }
 
-    let connect = format!("{peer_ip}:{}", server.port);
+    let connect = server.addr();
     let mut client = tcp_client(
         "rec-client",
         pair.h.name(),
