@@ -1,6 +1,6 @@
 //! Builds the eBPF kernel program (src/collect/ebpf/hogwatch.bpf.c) into
-//! `$OUT_DIR/hogwatch.bpf.o` with clang, only when the `ebpf` feature is on: the default
-//! build needs no clang. The helper embeds the object (`include_bytes!`).
+//! `$OUT_DIR/hogwatch.bpf.o` with clang when the `ebpf` feature is on (it is by default;
+//! `--no-default-features` builds without clang). The helper embeds the object.
 //!
 //! Needs clang (`CLANG` overrides the name), libbpf-dev (bpf/bpf_helpers.h and friends) and
 //! linux-libc-dev (linux/bpf.h, asm/types.h). The object is CO-RE: it is built once and runs
@@ -44,7 +44,8 @@ fn main() {
         Ok(s) => panic!("{clang} failed on {SRC} ({s})"),
         Err(e) => panic!(
             "cannot run {clang} ({e}): the ebpf feature needs clang, libbpf-dev and \
-             linux-libc-dev (apt-get install clang libbpf-dev linux-libc-dev)"
+             linux-libc-dev (apt-get install clang libbpf-dev linux-libc-dev, or `make build`, \
+             which installs them), or build with --no-default-features (no eBPF backend)"
         ),
     }
 }
