@@ -100,7 +100,7 @@ const NETHOGS: [&str; 3] = [
     "/usr/local/sbin/nethogs",
 ];
 const USAGE: &str = "usage: hogwatch-helper --interval N DEV [DEV ...] | --backend ebpf \
-                     --interval N [--traffic-entries M] | --backend ebpf --check | --version | \
+                     --interval N [--traffic-entries M] [--without-sock-length] | --backend ebpf --check | --version | \
                      --help";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const MAX_LINE: usize = 4096;
@@ -151,8 +151,7 @@ fn run() -> u8 {
         ["--version"] => return emit(&format!("hogwatch-helper {VERSION}"), b""),
         ["--help"] => return emit(USAGE, b""),
         ["--backend", "ebpf", "--check"] => return check_ebpf(),
-        ["--backend", "ebpf", "--interval", n] => return run_ebpf(n, "16384"),
-        ["--backend", "ebpf", "--interval", n, "--traffic-entries", m] => return run_ebpf(n, m),
+        ["--backend", "ebpf", "--interval", n, ref rest @ ..] => return run_ebpf(n, rest),
         ["--interval", n, ref devs @ ..] => match (parse_interval(n), check_devices(devs)) {
             (None, _) => return fail(2, &format!("invalid interval {n:?} (1..=60)")),
             (_, Err(msg)) => return fail(2, &msg),
@@ -227,35 +226,47 @@ fn check_ebpf() -> u8 {
     }
 }
 
-/// The eBPF backend: 7 when this helper was built without it. `entries`: the size of its
-/// traffic map, 1..=16384 (smaller only to test a full map; it only hurts the caller's own
-/// figures, as every helper loads its own copy of the program).
-fn run_ebpf(n: &str, entries: &str) -> u8 {
+/// The eBPF backend: 7 when this helper was built without it. Options after the interval,
+/// each at most once: `--traffic-entries M`, the size of its traffic map, 1..=16384
+/// (smaller only to test a full map; it only hurts the caller's own figures, as every
+/// helper loads its own copy of the program); `--without-sock-length`, attach the hooks
+/// of a kernel older than 6.3 even where the newer ones exist (tests and comparisons).
+fn run_ebpf(n: &str, rest: &[&str]) -> u8 {
     let Some(n) = parse_interval(n) else {
         return fail(2, &format!("invalid interval {n:?} (1..=60)"));
     };
-    let digits =
-        !entries.is_empty() && entries.len() <= 5 && entries.bytes().all(|b| b.is_ascii_digit());
-    let Some(entries) = entries
-        .parse::<u32>()
-        .ok()
-        .filter(|m| digits && (1..=16384).contains(m))
-    else {
-        return fail(
-            2,
-            &format!("invalid traffic entries {entries:?} (1..=16384)"),
-        );
-    };
+    let (mut entries, mut old_hooks) = (None, false);
+    let mut rest = rest.iter();
+    while let Some(&flag) = rest.next() {
+        match flag {
+            "--traffic-entries" if entries.is_none() => {
+                let m = rest.next().copied().unwrap_or("");
+                let digits = !m.is_empty() && m.len() <= 5 && m.bytes().all(|b| b.is_ascii_digit());
+                match m
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|e| digits && (1..=16384).contains(e))
+                {
+                    Some(e) => entries = Some(e),
+                    None => return fail(2, &format!("invalid traffic entries {m:?} (1..=16384)")),
+                }
+            }
+            "--without-sock-length" if !old_hooks => old_hooks = true,
+            _ => return fail(2, USAGE),
+        }
+    }
+    let entries = entries.unwrap_or(16384);
     #[cfg(feature = "ebpf")]
     {
         emit(&format!("hello 2 {VERSION}"), b"");
-        ebpf::run(n, entries)
+        ebpf::run(n, entries, old_hooks)
     }
     #[cfg(not(feature = "ebpf"))]
     fail(
         7,
         &format!(
-            "--backend ebpf (interval {n}, {entries} entries): not built in (cargo feature `ebpf`)"
+            "--backend ebpf (interval {n}, {entries} entries, old hooks {old_hooks}): not built \
+             in (cargo feature `ebpf`)"
         ),
     )
 }

@@ -259,7 +259,8 @@ def cmd_udp_sink(args):
     sock.settimeout(0.5)
     while True:
         try:
-            data = sock.recv(1 << 16)
+            # With the sender's address, as unconnected receivers do (DNS, QUIC servers).
+            data, _ = sock.recvfrom(1 << 16)
             datagrams += 1
             received += len(data)
         except socket.timeout:

@@ -1,5 +1,5 @@
-//! `hogwatch-helper --backend ebpf --interval N [--traffic-entries M]` (the `ebpf` feature;
-//! issue 13, a spike): loads hogwatch's kernel program (src/collect/ebpf/hogwatch.bpf.c,
+//! `hogwatch-helper --backend ebpf --interval N [--traffic-entries M] [--without-sock-length]`
+//! (the `ebpf` feature): loads hogwatch's kernel program (src/collect/ebpf/hogwatch.bpf.c,
 //! built by build.rs and embedded here), attaches it to the cgroup v2 root and the
 //! tracepoints, and every N seconds prints what it counted (ebpf_report.rs). M, the size of
 //! the traffic map (16384), is made smaller only by the test of a full map.
@@ -7,7 +7,9 @@
 //! Stdout, after `hello 2 <version>`:
 //! - `prog <name> <id>`: a program loaded and attached (its kernel id, for tests and doctor).
 //! - `missing <name> <escaped reason>`: an optional program that this kernel refused
-//!   (`hw_send`/`hw_recv` need Linux ≥ 6.3); counting goes on without it.
+//!   (`hw_send`/`hw_recv` need Linux ≥ 6.3: `hw_rcv_space` and `hw_closing` then stand
+//!   in for them);
+//!   counting goes on without it.
 //! - `ready <netns cookie>`: attached; the cookie of the helper's own network namespace, to
 //!   tell its devices from other namespaces' (ifindexes are per namespace).
 //! - then one block per interval (ebpf_report.rs).
@@ -41,17 +43,27 @@ static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/ho
 
 /// Programs that must load, and the attach point of each (see hogwatch.bpf.c).
 const REQUIRED: [&str; 3] = ["hw_sock_create", "hw_egress", "hw_ingress"];
-/// Programs that may be missing, with their tracepoint: without hw_send/hw_recv accepted
-/// sockets stay unattributed; without hw_exit, exits are found in /proc one interval later.
-const OPTIONAL: [(&str, &str); 3] = [
+/// The send/recv hooks (Linux ≥ 6.3), with their tracepoints: who last sent or received
+/// on a socket owns it. Where either is missing, `OLD_HOOKS` take their place.
+const SOCK_LENGTH: [(&str, &str); 2] = [
     ("hw_send", "sock_send_length"),
     ("hw_recv", "sock_recv_length"),
-    ("hw_exit", "sched_process_exit"),
 ];
+/// The older kernels' stand-ins: the process that reads or closes a TCP socket owns it
+/// (tracepoints), and so does one that sends to or receives from an address on a UDP
+/// socket (cgroup programs: no tracepoint). See hogwatch.bpf.c.
+const OLD_HOOKS: [(&str, &str); 2] = [
+    ("hw_rcv_space", "tcp_rcv_space_adjust"),
+    ("hw_closing", "inet_sock_set_state"),
+];
+const OLD_UDP_HOOKS: [&str; 4] = ["hw_sendmsg4", "hw_sendmsg6", "hw_recvmsg4", "hw_recvmsg6"];
+/// Without it, exits are found in /proc one interval later.
+const EXIT: (&str, &str) = ("hw_exit", "sched_process_exit");
 /// SO_NETNS_COOKIE (asm-generic; Linux ≥ 5.14).
 const SO_NETNS_COOKIE: libc::c_int = 71;
 
-pub fn run(interval: u32, traffic_entries: u32) -> u8 {
+/// `old_hooks`: attach `OLD_HOOKS` instead of `SOCK_LENGTH` even where those exist.
+pub fn run(interval: u32, traffic_entries: u32, old_hooks: bool) -> u8 {
     match KernelVersion::current() {
         Ok(v) if v >= KernelVersion::new(5, 7, 0) => {}
         Ok(v) => return fail(8, &format!("kernel {v:?} is older than 5.7 (no BPF links)")),
@@ -63,7 +75,7 @@ pub fn run(interval: u32, traffic_entries: u32) -> u8 {
         Ok(dir) => dir,
         Err(e) => return fail(8, &format!("no cgroup v2 hierarchy: {e}")),
     };
-    let mut ebpf = match load(&cgroup, traffic_entries) {
+    let mut ebpf = match load(&cgroup, traffic_entries, old_hooks) {
         Ok(ebpf) => ebpf,
         Err(e) => return fail(8, &e),
     };
@@ -95,8 +107,10 @@ pub fn run(interval: u32, traffic_entries: u32) -> u8 {
     // `ebpf` drops here: links, programs and maps are closed, and the kernel frees them.
 }
 
-/// Loads the object and attaches every program; prints `prog` and `missing` lines.
-fn load(cgroup: &File, traffic_entries: u32) -> Result<Ebpf, String> {
+/// Loads the object and attaches every program; prints `prog` and `missing` lines. A
+/// missing `SOCK_LENGTH` hook that `OLD_HOOKS` stand in for is said too (doctor shows it),
+/// but only a missing `OLD_HOOKS` or `EXIT` program costs attribution.
+fn load(cgroup: &File, traffic_entries: u32, old_hooks: bool) -> Result<Ebpf, String> {
     let btf = Btf::from_sys_fs().map_err(|e| format!("no kernel BTF: {}", chain(&e)))?;
     let mut ebpf = EbpfLoader::new()
         .btf(Some(&btf))
@@ -108,17 +122,41 @@ fn load(cgroup: &File, traffic_entries: u32) -> Result<Ebpf, String> {
             .map_err(|e| format!("cannot attach {name}: {}", chain(&*e)))?;
         emit(&format!("prog {name} {id}"), b"");
     }
-    for (name, tracepoint) in OPTIONAL {
-        match attach_tracepoint(&mut ebpf, name, tracepoint, &btf) {
-            Ok(id) => emit(&format!("prog {name} {id}"), b""),
-            Err(e) => {
-                let mut why = Vec::new();
-                super::records::escape_into(chain(&*e).as_bytes(), &mut why);
-                emit(&format!("missing {name} "), &why)
-            }
+    let mut both = true;
+    for (name, tracepoint) in SOCK_LENGTH {
+        let attached = match old_hooks {
+            true => Err("not attached: --without-sock-length".into()),
+            false => attach_tracepoint(&mut ebpf, name, tracepoint, &btf),
         };
+        both &= optional(name, attached);
     }
+    if !both {
+        for (name, tracepoint) in OLD_HOOKS {
+            optional(name, attach_tracepoint(&mut ebpf, name, tracepoint, &btf));
+        }
+        for name in OLD_UDP_HOOKS {
+            optional(name, attach_cgroup(&mut ebpf, name, cgroup));
+        }
+    }
+    let (name, tracepoint) = EXIT;
+    optional(name, attach_tracepoint(&mut ebpf, name, tracepoint, &btf));
     Ok(ebpf)
+}
+
+/// Says `prog NAME ID` or `missing NAME WHY`; true when attached.
+fn optional(name: &str, attached: Result<u32, AnyError>) -> bool {
+    match attached {
+        Ok(id) => {
+            emit(&format!("prog {name} {id}"), b"");
+            true
+        }
+        Err(e) => {
+            let mut why = Vec::new();
+            super::records::escape_into(chain(&*e).as_bytes(), &mut why);
+            emit(&format!("missing {name} "), &why);
+            false
+        }
+    }
 }
 
 type AnyError = Box<dyn Error>;
@@ -144,6 +182,11 @@ fn attach_cgroup(ebpf: &mut Ebpf, name: &str, cgroup: &File) -> Result<u32, AnyE
         }
         Program::CgroupSock(p) => {
             let p: &mut CgroupSock = p;
+            p.load()?;
+            p.attach(cgroup, mode)?;
+            Ok(p.info()?.id())
+        }
+        Program::CgroupSockAddr(p) => {
             p.load()?;
             p.attach(cgroup, mode)?;
             Ok(p.info()?.id())

@@ -202,11 +202,18 @@ impl Decoder {
             return sup;
         }
         let mut notes = Vec::new();
-        if !self.missing.is_empty() {
-            let names: Vec<&str> = self.missing.keys().map(String::as_str).collect();
-            let why = self.missing.values().next().cloned().unwrap_or_default();
+        // hw_send/hw_recv missing alone costs nothing: hw_rcv_space and hw_closing stand
+        // in for them (Linux < 6.3); doctor lists them all.
+        let costly: Vec<(&String, &String)> = self
+            .missing
+            .iter()
+            .filter(|(name, _)| !matches!(name.as_str(), "hw_send" | "hw_recv"))
+            .collect();
+        if let Some((_, why)) = costly.first() {
+            let names: Vec<&str> = costly.iter().map(|(n, _)| n.as_str()).collect();
             notes.push(format!(
-                "eBPF: {} not attached ({why}); sockets accepted or inherited are not attributed",
+                "eBPF: {} not attached ({why}); sockets accepted or handed over are not all \
+                 attributed",
                 names.join(", ")
             ));
         }

@@ -256,7 +256,8 @@ fn status_says_what_the_helper_could_not_do() {
     let mut d = decoder();
     feed(
         &mut d,
-        "missing hw_send unknown\\x20tracepoint\nmissing hw_recv x",
+        "missing hw_send unknown\\x20tracepoint\nmissing hw_recv x\n\
+         missing hw_rcv_space unknown\\x20tracepoint\nmissing hw_closing y",
         0,
     );
     feed(&mut d, &format!("ready {NS}"), 0);
@@ -272,7 +273,8 @@ fn status_says_what_the_helper_could_not_do() {
     let st = d.status(ok);
     assert_eq!(st.mode, Mode::PerProcess);
     assert!(
-        st.reason.contains("hw_recv, hw_send not attached"),
+        st.reason
+            .contains("eBPF: hw_closing, hw_rcv_space not attached (y)"),
         "{}",
         st.reason
     );
@@ -282,4 +284,16 @@ fn status_says_what_the_helper_could_not_do() {
         reason: "helper gone".into(),
     };
     assert_eq!(d.status(off.clone()), off);
+}
+
+#[test]
+fn the_older_kernels_hooks_standing_in_are_not_a_problem() {
+    let mut d = decoder();
+    feed(&mut d, "missing hw_send no\nmissing hw_recv no", 0);
+    feed(&mut d, &format!("ready {NS}"), 0);
+    let ok = SourceStatus {
+        mode: Mode::PerProcess,
+        reason: String::new(),
+    };
+    assert_eq!(d.status(ok.clone()), ok);
 }

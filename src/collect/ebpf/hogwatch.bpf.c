@@ -10,6 +10,17 @@
  *   another process (fork, fd passing): the last process that sent or received is charged.
  *   Packets of a socket whose owner is not known yet are parked per cookie in `pending`
  *   and charged to the owner when it shows up.
+ * - Where those two are missing (Linux < 6.3, e.g. Debian 12's 6.1), two older tracepoints
+ *   stand in for them for TCP: tp_btf/tcp_rcv_space_adjust fires in the reader's context
+ *   in each recvmsg that copied data, and tp_btf/inet_sock_set_state's ESTABLISHED ->
+ *   FIN_WAIT1 and CLOSE_WAIT -> LAST_ACK happen only in close()/shutdown(), in the
+ *   closer's context; for UDP, cgroup/sendmsg4/6 and cgroup/recvmsg4/6 run in the
+ *   caller's context when it sends to or receives with an address. So an accepted socket
+ *   belongs to the process that reads it or closes it, and its bytes so far (parked) go
+ *   to that process. TCP sends alone do not move a socket there: until its next read or
+ *   close, a socket handed to another process stays with the one that had it; and a UDP
+ *   socket made before hogwatch started that is only read with recv() (no address) stays
+ *   parked (unattributed).
  * - cgroup_skb/egress, cgroup_skb/ingress on the cgroup v2 root (every process): add
  *   skb->len (the IP packet, headers included, no link-layer header) to
  *   traffic[netns, tgid, ifindex]. Always return 1: we count, we never drop.
@@ -220,20 +231,16 @@ int hw_sock_create(struct bpf_sock *sk)
 	return 1; /* allow the socket */
 }
 
-/* The caller of a send/recv on `sk` owns it from now on; parked bytes go to it. */
-static __always_inline void adopt(struct sock *sk)
+/* The current process owns the socket `cookie` from now on; parked bytes go to it. */
+static __always_inline void adopt_cookie(__u64 cookie, __u64 netns)
 {
-	unsigned short family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if (family != AF_INET && family != AF_INET6)
-		return;
-	__u64 cookie = bpf_get_socket_cookie(sk);
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct owner *known = bpf_map_lookup_elem(&owners, &cookie);
 	if (known && known->tgid == tgid)
-		return; /* the common case: one lookup per send/recv */
+		return; /* the common case: one lookup per call */
 
 	struct owner o = {};
-	owner_of_current(&o, BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie));
+	owner_of_current(&o, netns);
 	if (bpf_map_update_elem(&owners, &cookie, &o, BPF_ANY))
 		count(C_OWNER_FULL);
 	count(C_ADOPTED);
@@ -244,6 +251,16 @@ static __always_inline void adopt(struct sock *sk)
 		charge(&key, o.uid, o.comm, p->sent, p->recv);
 		bpf_map_delete_elem(&pending, &cookie);
 	}
+}
+
+/* The caller of a send/recv on `sk` owns it from now on (inet sockets only). */
+static __always_inline void adopt(struct sock *sk)
+{
+	unsigned short family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return;
+	adopt_cookie(bpf_get_socket_cookie(sk),
+		     BPF_CORE_READ(sk, __sk_common.skc_net.net, net_cookie));
 }
 
 SEC("tp_btf/sock_send_length")
@@ -260,6 +277,66 @@ int BPF_PROG(hw_recv, struct sock *sk, int ret, int flags)
 	if (ret > 0)
 		adopt(sk);
 	return 0;
+}
+
+/* Where sock_recv_length is missing (Linux < 6.3): tcp_recvmsg calls this in the reader's
+ * context after copying data (the tracepoint exists since 4.19). */
+SEC("tp_btf/tcp_rcv_space_adjust")
+int BPF_PROG(hw_rcv_space, struct sock *sk)
+{
+	adopt(sk);
+	return 0;
+}
+
+#define TCP_ESTABLISHED 1
+#define TCP_FIN_WAIT1 4
+#define TCP_CLOSE_WAIT 8
+#define TCP_LAST_ACK 9
+
+/* Where sock_send_length is missing (Linux < 6.3): a local close()/shutdown() moves a TCP
+ * socket from ESTABLISHED to FIN_WAIT1 or from CLOSE_WAIT to LAST_ACK (tcp_close_state),
+ * in the closer's context. Every other transition may happen in softirq, where the
+ * current task is anybody: those are ignored. (Since 4.16.) */
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(hw_closing, struct sock *sk, int oldstate, int newstate)
+{
+	if ((oldstate == TCP_ESTABLISHED && newstate == TCP_FIN_WAIT1) ||
+	    (oldstate == TCP_CLOSE_WAIT && newstate == TCP_LAST_ACK))
+		adopt(sk);
+	return 0;
+}
+
+/* Where sock_send/recv_length are missing: UDP's sendmsg with an address and recvmsg asking
+ * for one run these cgroup hooks in the caller's context (since 4.18 and 5.2). They may
+ * rewrite the address; we only look. Returning 1 lets the call go on. */
+static __always_inline int adopt_udp(struct bpf_sock_addr *ctx)
+{
+	adopt_cookie(bpf_get_socket_cookie(ctx), bpf_get_netns_cookie(ctx));
+	return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int hw_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return adopt_udp(ctx);
+}
+
+SEC("cgroup/sendmsg6")
+int hw_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	return adopt_udp(ctx);
+}
+
+SEC("cgroup/recvmsg4")
+int hw_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	return adopt_udp(ctx);
+}
+
+SEC("cgroup/recvmsg6")
+int hw_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	return adopt_udp(ctx);
 }
 
 SEC("tp_btf/sched_process_exit")

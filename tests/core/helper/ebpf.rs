@@ -213,7 +213,19 @@ fn args(list: &[&str]) -> Vec<String> {
 
 #[test]
 fn ebpf_counts_tcp_both_sides_udp_loopback_and_exited_processes() -> Result<()> {
-    let pair = Pair::new("eb")?;
+    counts_everything("eb", &[])
+}
+
+/// The same with the hooks of a kernel older than 6.3 (Debian 12's 6.1): the accepting
+/// side is found by its reads and its close instead of every send and receive.
+#[test]
+fn ebpf_counts_the_same_with_the_hooks_of_linux_6_1() -> Result<()> {
+    counts_everything("eo", &["--without-sock-length"])
+}
+
+/// Every kind of traffic at once, through a helper started with `hooks` (extra arguments).
+fn counts_everything(tag: &str, hooks: &[&str]) -> Result<()> {
+    let pair = Pair::new(tag)?;
     let (h_ns, p_ns) = (pair.h.name(), pair.p.name());
     let peer = pair.link.peer_ip.to_string();
     let (h_if, p_if) = (
@@ -236,7 +248,22 @@ fn ebpf_counts_tcp_both_sides_udp_loopback_and_exited_processes() -> Result<()> 
     let mut sink = GenServer::start("ebpf-udp-sink", p_ns, "udp-sink", &peer, &[])?;
     let mut lo_srv = GenServer::start("ebpf-lo-srv", h_ns, "tcp-server", "127.0.0.1", &unpaced)?;
 
-    let (mut h, h_cookie) = start_ebpf(Some(h_ns));
+    let mut helper_args = vec!["--interval", "1"];
+    helper_args.extend_from_slice(hooks);
+    let (mut h, h_cookie) = start_ebpf_with(Some(h_ns), &helper_args);
+    let want_old = !hooks.is_empty();
+    for name in ["hw_rcv_space", "hw_closing", "hw_recvmsg4", "hw_sendmsg6"] {
+        let attached = h
+            .seen
+            .iter()
+            .any(|l| l.starts_with(&format!("prog {name} ")));
+        if attached != want_old {
+            return Err(err(format!(
+                "{name} attached: {attached}, lines {:?}",
+                h.seen
+            )));
+        }
+    }
 
     let to = |port: u16| format!("{peer}:{port}");
     let send = |n: u64| args(&["--send-bytes", &n.to_string()]);
