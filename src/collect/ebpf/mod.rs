@@ -20,9 +20,9 @@
 //! epoch the seam wants, keeps an exited process's last figures in the sample of the block
 //! that reports its exit, and starts a new epoch when it has retired too many (bounded).
 //! Helper exit codes 7 (not built with the `ebpf` feature) and 8 (the kernel refuses the
-//! program: no BTF, no cgroup v2, kernel too old, lockdown, no privilege) are final: the
-//! status says why, per-process monitoring is off until a retry. There is no automatic
-//! fallback to nethogs yet.
+//! program: no BTF, no cgroup v2, kernel too old, lockdown, no privilege) are final, and so
+//! is having no route to root: `run` then ends with `Ended::Unavailable(why)`, and the seam
+//! runs nethogs instead with that reason in its status (`source::fallback`).
 
 pub mod decode;
 pub mod devices;
@@ -60,15 +60,27 @@ struct Shell {
     helper_path: PathBuf,
     events: mpsc::Sender<Event>,
     sent: Option<SourceStatus>,
+    /// The last plan found no route to root.
+    no_route: bool,
 }
 
-/// Runs until `Stop` (or the collector goes away); stops the helper on the way out.
+/// How `run` ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// `Stop`, or the collector went away.
+    Stopped,
+    /// The eBPF backend cannot run here (said why); nothing was sent for a while.
+    Unavailable(String),
+}
+
+/// Runs until `Stop` (or the collector goes away), or until it is clear that the backend
+/// cannot run here; stops the helper on the way out.
 pub async fn run(
     opts: Options,
     clock: SystemClock,
     events: mpsc::Sender<Event>,
-    mut commands: mpsc::Receiver<SourceCommand>,
-) {
+    commands: &mut mpsc::Receiver<SourceCommand>,
+) -> Ended {
     let mut decoder = Decoder::new(Box::new(devices::SysClassNet::default()));
     decoder.set_devices(&opts.devices);
     let fix = privilege::route_fix(Backend::Ebpf);
@@ -81,12 +93,16 @@ pub async fn run(
         clock,
         events,
         sent: None,
+        no_route: false,
     };
     sh.plan(sh.opts.elevate);
     sh.launch();
-    loop {
+    let ended = loop {
+        if let Some(why) = sh.unavailable() {
+            break Ended::Unavailable(why);
+        }
         if !sh.send_status().await {
-            break;
+            break Ended::Stopped;
         }
         let restart = sh.sup.restart_at().map(|m| sh.at(m));
         tokio::select! {
@@ -95,7 +111,7 @@ pub async fn run(
                     sh.sup.hello();
                     let out = sh.decoder.line(&line, sh.clock.mono());
                     if !sh.send(out).await {
-                        break;
+                        break Ended::Stopped;
                     }
                 }
                 None => sh.helper_gone().await,
@@ -113,11 +129,12 @@ pub async fn run(
                     sh.plan(elevate);
                     sh.launch();
                 }
-                Some(SourceCommand::Stop) | None => break,
+                Some(SourceCommand::Stop) | None => break Ended::Stopped,
             },
         }
-    }
+    };
     sh.stop_helper().await;
+    ended
 }
 
 impl Shell {
@@ -125,10 +142,24 @@ impl Shell {
         tokio::time::Instant::from_std(self.clock.instant(m))
     }
 
+    /// Why the backend cannot run here, once that is final: the kernel refused the program
+    /// or the helper is not built with it (`Supervisor::fatal`), or there is no route to
+    /// root at all. Not when a route failed for a reason of its own (a dismissed password
+    /// dialog: nethogs would only ask again) — the user's retry decides then.
+    fn unavailable(&self) -> Option<String> {
+        if !(self.sup.halted() || self.no_route) || self.helper.is_some() {
+            return None;
+        }
+        let reason = self.sup.status().reason;
+        let prefix = format!("{WHAT} is off: ");
+        Some(reason.strip_prefix(&prefix).unwrap_or(&reason).to_owned())
+    }
+
     fn plan(&mut self, elevate: Elevate) {
         let probes = probe::probe();
-        self.sup
-            .plan(privilege::plan(elevate, &probes, Backend::Ebpf));
+        let routes = privilege::plan(elevate, &probes, Backend::Ebpf);
+        self.no_route = routes.is_err();
+        self.sup.plan(routes);
         self.helper_path = PathBuf::from(probes.helper.unwrap_or_default());
     }
 

@@ -204,6 +204,11 @@ impl Supervisor {
         self.set(Mode::TotalsOnly, format!("{what} is off: {why}"));
     }
 
+    /// Stopped for good by `fatal` (until a retry).
+    pub fn halted(&self) -> bool {
+        self.halted
+    }
+
     /// When a scheduled restart is due.
     pub fn restart_at(&self) -> Option<Mono> {
         self.restart_at

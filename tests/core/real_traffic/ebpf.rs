@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 const SLACK: f64 = 0.06;
 
 /// Reads snapshot lines of `hw` until `pred` holds for one (or `limit` passes).
-fn until(
+pub(super) fn until(
     hw: &mut Child,
     snaps: &mut Vec<Snapshot>,
     limit: Duration,

@@ -16,8 +16,8 @@
 //! Requires root, nethogs, iproute2 and python3 (panics otherwise; never skips).
 //!
 //! The tests: [`accounting`] (two devices, every client attributed), [`nethogs_restart`]
-//! (a nethogs killed mid-transfer) and `ebpf` (`--source ebpf`, only with `--features
-//! ebpf`); what they use: [`top`] (hogwatch in H), [`clients`]
+//! (a nethogs killed mid-transfer), `ebpf` (`--source ebpf`) and `ebpf_fallback` (nethogs
+//! where eBPF cannot run); what they use: [`top`] (hogwatch in H), [`clients`]
 //! (tcpgen clients with known payloads) and [`checks`] (the figures against the truth).
 
 use std::time::Duration;
@@ -27,6 +27,8 @@ mod checks;
 mod clients;
 #[cfg(feature = "ebpf")]
 mod ebpf;
+#[cfg(feature = "ebpf")]
+mod ebpf_fallback;
 mod nethogs_restart;
 mod top;
 

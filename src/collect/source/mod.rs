@@ -4,7 +4,9 @@
 //! everything above never know which one it is.
 //!
 //! Adding a backend: a folder beside `nethogs/` and `ebpf/` with a `run` task, and a variant in
-//! `SourceSpec` and `Source` here.
+//! `SourceSpec` and `Source` here. `fallback` runs nethogs where eBPF cannot run.
+
+mod fallback;
 
 use super::ebpf;
 use super::lookup::ProcLookup;
@@ -132,7 +134,7 @@ impl Source {
     ) -> JoinHandle<()> {
         match self {
             Source::Nethogs(o) => tokio::spawn(nethogs::run(o, clock, events, commands)),
-            Source::Ebpf(o) => tokio::spawn(ebpf::run(o, clock, events, commands)),
+            Source::Ebpf(o) => tokio::spawn(fallback::ebpf_or_nethogs(o, clock, events, commands)),
             Source::Replay(r) => tokio::spawn(r.run(events, commands)),
         }
     }
