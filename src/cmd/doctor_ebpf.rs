@@ -2,8 +2,8 @@
 //! not, exactly why. The facts are gathered at the edge (`gather`); `verdict` is pure.
 //!
 //! Checked, in the order a fix is needed: the helper built with the `ebpf` feature (it
-//! says, `--backend ebpf --check`), the kernel (≥ 5.7 for BPF links; ≥ 6.3 for the send/recv
-//! hooks that attribute accepted and inherited sockets), kernel BTF
+//! says, `--backend ebpf --check`), the kernel (≥ 5.7 for BPF links; 6.1 is the oldest
+//! whose hooks hogwatch is tested with; < 6.3 uses the older hooks), kernel BTF
 //! (/sys/kernel/btf/vmlinux), cgroup v2 (in /proc/filesystems: the helper mounts it
 //! privately if nobody did), lockdown in confidentiality mode (refuses BPF), and a route to
 //! root. As root the helper is also run once for real (load, attach, detach), and its exit
@@ -38,20 +38,23 @@ pub fn parse_release(text: &str) -> Option<(u32, u32)> {
     Some((major, minor))
 }
 
-/// The one line about eBPF. `chosen`: the configured backend is ebpf (a failure fails the
-/// doctor; otherwise it is for information).
+/// The one line about eBPF. `chosen`: the configured backend is ebpf (a failure is then a
+/// warning: hogwatch runs nethogs instead; otherwise it is for information).
 pub fn verdict(f: &Facts, routes: Result<Vec<Route>, NoRoute>, chosen: bool) -> Check {
-    let bad = if chosen { Level::Fail } else { Level::Info };
+    let bad = if chosen { Level::Warn } else { Level::Info };
     let no = |what: String, fix: &str| Check {
         level: bad,
-        what: format!("eBPF backend does not work here: {what}"),
+        what: match chosen {
+            true => format!("eBPF backend does not work here, hogwatch uses nethogs: {what}"),
+            false => format!("eBPF backend does not work here: {what}"),
+        },
         fix: Some(fix.to_owned()),
     };
     match f.built_in {
         Some(false) => {
             return no(
                 "hogwatch-helper was built without it (cargo feature `ebpf`)".into(),
-                "install a hogwatch built with `cargo build --features ebpf`",
+                "install a hogwatch built with its default features (not --no-default-features)",
             )
         }
         None => {
@@ -108,19 +111,37 @@ pub fn verdict(f: &Facts, routes: Result<Vec<Route>, NoRoute>, chosen: bool) -> 
             );
         }
     }
-    let old = f.kernel.is_some_and(|k| k < (6, 3));
     let how = if f.trial.is_some() {
         "loaded and attached as a test"
     } else {
         "not tried (needs root)"
     };
+    let use_it = "use it with --source ebpf or monitor.backend = \"ebpf\"";
+    let (level, what) = match f.kernel {
+        Some(k) if k < (6, 1) => (
+            Level::Warn,
+            format!(
+                "eBPF backend may run ({how}), but kernel {}.{} is older than 6.1, the oldest \
+                 hogwatch is tested with; if it refuses the program, hogwatch uses nethogs",
+                k.0, k.1
+            ),
+        ),
+        Some(k) if k < (6, 3) => (
+            Level::Ok,
+            format!(
+                "eBPF backend works here ({how}) with the hooks of kernels before 6.3: a \
+                 socket handed to another process follows its reads and closes, not its \
+                 sends; {use_it}"
+            ),
+        ),
+        _ => (
+            Level::Ok,
+            format!("eBPF backend works here ({how}); {use_it}"),
+        ),
+    };
     Check {
-        level: if old { Level::Warn } else { Level::Ok },
-        what: if old {
-            format!("eBPF backend can run ({how}), but the kernel is older than 6.3: sockets accepted or inherited are not attributed")
-        } else {
-            format!("eBPF backend works here ({how}); use it with --source ebpf or monitor.backend = \"ebpf\"")
-        },
+        level,
+        what,
         fix: None,
     }
 }
@@ -257,8 +278,9 @@ mod tests {
         ];
         for (f, want) in cases {
             let c = verdict(&f, ok(), true);
-            assert_eq!(c.level, Level::Fail, "{want}");
+            assert_eq!(c.level, Level::Warn, "{want}: nethogs stands in");
             assert!(c.what.contains(want), "{} lacks {want}", c.what);
+            assert!(c.what.contains("hogwatch uses nethogs"), "{}", c.what);
             assert!(c.fix.is_some());
             assert_eq!(
                 verdict(&f, ok(), false).level,
@@ -271,16 +293,19 @@ mod tests {
             fix: "run as root".into(),
         });
         assert!(says(&good(), none).contains("no privilege: --elevate none"));
-        let old = verdict(
-            &Facts {
-                kernel: Some((6, 1)),
-                ..good()
-            },
-            ok(),
-            true,
-        );
-        assert_eq!(old.level, Level::Warn);
-        assert!(old.what.contains("older than 6.3"), "{}", old.what);
+        let with = |kernel| Facts {
+            kernel: Some(kernel),
+            ..good()
+        };
+        let debian12 = verdict(&with((6, 1)), ok(), true);
+        assert_eq!(debian12.level, Level::Ok);
+        assert!(debian12.what.contains("before 6.3"), "{}", debian12.what);
+        let older = verdict(&with((5, 15)), ok(), true);
+        assert_eq!(older.level, Level::Warn);
+        assert!(older.what.contains("older than 6.1"), "{}", older.what);
+        let new = verdict(&with((6, 8)), ok(), true);
+        assert_eq!(new.level, Level::Ok);
+        assert!(!new.what.contains("6.3"), "{}", new.what);
     }
 
     #[test]
