@@ -1,6 +1,6 @@
 //! The eBPF backend: `hogwatch-helper --backend ebpf` (root, through the same privilege
 //! routes as nethogs: `collect::helper`) loads hogwatch's kernel program
-//! (`hogwatch.bpf.c`, see docs/ebpf-spike.md) and prints what it counted each interval;
+//! (`hogwatch.bpf.c`, see docs/ebpf.md) and prints what it counted each interval;
 //! `decode` turns that into the seam's events, and this file is the task around it.
 //!
 //! What it counts: IP packets (headers included, no link-layer header) per process, per

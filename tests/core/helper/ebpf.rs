@@ -452,7 +452,7 @@ print(server, os.getpid(), child, flush=True)
 /// A socket shared with a child (fork) is charged to the process that last sent or received
 /// on it, from the end of that call on (Linux ≥ 6.3; without the send/recv hooks it all
 /// goes to the socket's creator): the parent for its 100 kB, the child for its 200 kB once
-/// it has read a byte. IPv6 too. Known gap (docs/ebpf-spike.md): had the child sent first,
+/// it has read a byte. IPv6 too. Known gap (docs/ebpf.md): had the child sent first,
 /// the bytes of that first send would be the parent's (the hook runs after the packets left).
 #[test]
 fn ebpf_charges_an_inherited_socket_to_the_process_using_it() -> Result<()> {
