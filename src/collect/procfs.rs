@@ -218,11 +218,19 @@ pub fn effective_uid() -> Option<u32> {
     status_uid(&fs::read_to_string("/proc/self/status").ok()?, 1)
 }
 
-/// /proc-backed process lookup with a cached user table.
+/// Processes learned from a source (`learn`) and kept for when /proc no longer has them.
+const LEARNED_MAX: usize = 4096;
+
+/// /proc-backed process lookup with a cached user table. What a source teaches it (the
+/// eBPF backend reads /proc the moment a process gets its first socket) answers for a
+/// process that has exited since: its executable and command line as they were.
 #[derive(Debug)]
 pub struct ProcFs {
     root: PathBuf,
     users: Option<HashMap<u32, String>>,
+    learned: HashMap<u32, ProcDetails>,
+    /// Learning order, oldest first: the oldest is forgotten beyond `LEARNED_MAX`.
+    order: std::collections::VecDeque<u32>,
 }
 
 impl Default for ProcFs {
@@ -236,6 +244,8 @@ impl ProcFs {
         ProcFs {
             root: root.into(),
             users: None,
+            learned: HashMap::new(),
+            order: std::collections::VecDeque::new(),
         }
     }
 
@@ -244,13 +254,23 @@ impl ProcFs {
     }
 }
 
-impl ProcLookup for ProcFs {
-    fn start_time(&mut self, pid: u32) -> Option<u64> {
+impl ProcFs {
+    fn read_start_time(&self, pid: u32) -> Option<u64> {
         parse_stat_start_time(&fs::read_to_string(self.pid_path(pid, "stat")).ok()?)
     }
+}
 
+impl ProcLookup for ProcFs {
+    fn start_time(&mut self, pid: u32) -> Option<u64> {
+        let learned = || self.learned.get(&pid).map(|d| d.start_time);
+        self.read_start_time(pid).or_else(learned)
+    }
+
+    /// /proc, or what was learned about the pid when /proc no longer has it.
     fn details(&mut self, pid: u32) -> Option<ProcDetails> {
-        let start_time = self.start_time(pid)?;
+        let Some(start_time) = self.read_start_time(pid) else {
+            return self.learned.get(&pid).cloned();
+        };
         // exe of another user's process is unreadable without privileges: leave it empty.
         // (The kernel bounds a link's target to PATH_MAX; bound_details cuts it anyway.)
         let exe = fs::read_link(self.pid_path(pid, "exe"))
@@ -262,6 +282,17 @@ impl ProcLookup for ProcFs {
             exe,
             argv,
         }))
+    }
+
+    fn learn(&mut self, pid: u32, details: ProcDetails) {
+        if self.learned.insert(pid, details).is_none() {
+            self.order.push_back(pid);
+        }
+        while self.order.len() > LEARNED_MAX {
+            if let Some(old) = self.order.pop_front() {
+                self.learned.remove(&old);
+            }
+        }
     }
 
     fn user_name(&mut self, uid: u32) -> Option<String> {
@@ -367,6 +398,38 @@ mod tests {
         assert_eq!(v[0], "/usr/bin/prog");
         assert!(v.join(" ").len() <= MAX_CMDLINE && v[1].ends_with(CUT));
         assert!(read_cmdline(&dir.path().join("gone")).is_err());
+    }
+
+    #[test]
+    fn what_was_learned_answers_once_proc_has_forgotten() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let live = dir.path().join("7");
+        std::fs::create_dir(&live).expect("mkdir");
+        std::fs::write(
+            live.join("stat"),
+            "7 (x) S 1 7 7 0 -1 0 0 0 0 0 1 2 0 0 20 0 1 0 555 1 1",
+        )
+        .expect("stat");
+        let mut procs = ProcFs::new(dir.path());
+        let learned = |exe: &str, start_time| ProcDetails {
+            start_time,
+            exe: exe.into(),
+            argv: vec![exe.into(), "script.py".into()],
+        };
+        procs.learn(7, learned("/usr/bin/stale", 1));
+        procs.learn(8, learned("/usr/bin/python3.11", 900));
+        // /proc first while it has the pid; what was learned once it has not.
+        assert_eq!(procs.start_time(7), Some(555));
+        assert_eq!(procs.details(7).map(|d| d.start_time), Some(555));
+        assert_eq!(procs.details(8), Some(learned("/usr/bin/python3.11", 900)));
+        assert_eq!(procs.start_time(8), Some(900));
+        assert_eq!(procs.details(9), None);
+        // Bounded: the oldest are forgotten.
+        for pid in 100..100 + LEARNED_MAX as u32 {
+            procs.learn(pid, learned("/bin/x", 1));
+        }
+        assert_eq!(procs.details(8), None);
+        assert!(procs.learned.len() <= LEARNED_MAX && procs.order.len() <= LEARNED_MAX);
     }
 
     #[test]

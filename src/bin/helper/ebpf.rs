@@ -12,7 +12,8 @@
 //!   counting goes on without it.
 //! - `ready <netns cookie>`: attached; the cookie of the helper's own network namespace, to
 //!   tell its devices from other namespaces' (ifindexes are per namespace).
-//! - then one block per interval (ebpf_report.rs).
+//! - then one block per interval, and between blocks `new <tgid>` as soon as a process owns
+//!   its first socket (ebpf_report.rs).
 //!
 //! Nothing is pinned: every program, link and map is held by a file descriptor of this
 //! process, so when the helper exits or is killed the kernel detaches and frees them all.
@@ -91,7 +92,8 @@ pub fn run(interval: u32, traffic_entries: u32, old_hooks: bool) -> u8 {
     let mut due = Instant::now() + period;
     while !STOP.load(SeqCst) {
         if Instant::now() < due {
-            thread::sleep(Duration::from_millis(100).min(due - Instant::now()));
+            // Wakes for news at once; for a stop request within 100 ms.
+            reporter.news(Duration::from_millis(100).min(due - Instant::now()));
             continue;
         }
         due += period;

@@ -16,15 +16,21 @@
 //! - `end <seq>`: the block is complete.
 //!
 //! The block is written with one write(2), so a reader sees it whole or not at all.
+//!
+//! Between blocks, `new <tgid>` lines (from the kernel's `news` ring buffer, read as soon as
+//! it has something): a process owns a socket for the first time, so that the caller reads
+//! its executable and command line from /proc with its own rights while it still runs.
 
 use super::emit;
 use super::records::escape_into;
-use aya::maps::{HashMap, MapData, PerCpuArray};
+use aya::maps::{HashMap, MapData, PerCpuArray, RingBuf};
 use aya::{Ebpf, Pod};
 use std::collections::{HashMap as StdMap, HashSet};
 use std::error::Error;
 use std::fmt::Write as _;
+use std::os::fd::AsRawFd;
 use std::path::Path;
+use std::time::Duration;
 
 /// `struct tkey` of hogwatch.bpf.c.
 #[repr(C)]
@@ -55,7 +61,7 @@ unsafe impl Pod for TKey {}
 unsafe impl Pod for TVal {}
 
 /// Names of `counters`' slots, in the order of the C enum.
-const COUNTERS: [&str; 8] = [
+const COUNTERS: [&str; 9] = [
     "owner_full",
     "traffic_full",
     "pending_full",
@@ -64,6 +70,7 @@ const COUNTERS: [&str; 8] = [
     "adopted",
     "exit_full",
     "lost_bytes",
+    "news_lost",
 ];
 
 type AnyError = Box<dyn Error>;
@@ -72,6 +79,7 @@ pub struct Reporter {
     traffic: HashMap<MapData, TKey, TVal>,
     exited: HashMap<MapData, u32, u8>,
     counters: PerCpuArray<MapData, u64>,
+    news: RingBuf<MapData>,
     /// What each entry held at the previous block: records carry the difference.
     last: StdMap<TKey, (u64, u64)>,
     seq: u64,
@@ -84,9 +92,34 @@ impl Reporter {
             traffic: HashMap::try_from(take("traffic")?)?,
             exited: HashMap::try_from(take("exited")?)?,
             counters: PerCpuArray::try_from(take("counters")?)?,
+            news: RingBuf::try_from(take("news")?)?,
             last: StdMap::new(),
             seq: 0,
         })
+    }
+
+    /// Waits at most `timeout` for news from the kernel (or a signal), then prints a `new`
+    /// line for each process announced.
+    #[allow(unsafe_code)]
+    pub fn news(&mut self, timeout: Duration) {
+        let mut fd = libc::pollfd {
+            fd: self.news.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = timeout.as_millis().min(1000) as libc::c_int;
+        // SAFETY: one pollfd that lives through the call, and its count; the fd is the
+        // ring buffer's, open as long as `self`. An error (EINTR) is just an early return.
+        unsafe { libc::poll(&mut fd, 1, ms) };
+        let mut out = String::new();
+        while let Some(item) = self.news.next() {
+            if let Ok(bytes) = <[u8; 4]>::try_from(&*item) {
+                let _ = writeln!(out, "new {}", u32::from_ne_bytes(bytes));
+            }
+        }
+        if let Some(lines) = out.strip_suffix('\n') {
+            emit(lines, b"");
+        }
     }
 
     /// Prints one block, and drops the entries of processes that have exited.

@@ -15,11 +15,16 @@
 //!   device and everything counts from zero again: memory stays bounded.
 //! - records of other network namespaces (containers) are not attributed (see mod.rs);
 //!   records of devices not monitored are dropped.
+//! - `new <tgid>` (between blocks): a process just got its first socket; what /proc says
+//!   about it is asked now, through the injected [`ProcLookup`] (with our own rights, as
+//!   the accountant would), and passed on as `Event::Proc`, so that a process that exits
+//!   before the next block keeps its executable and command line.
 //!
 //! Everything is checked as hostile input: a malformed line is counted and skipped, a block
 //! with a malformed or duplicate record, or too many records, is dropped whole.
 
 use crate::clock::Mono;
+use crate::collect::lookup::{NoProcs, ProcLookup};
 use crate::collect::sample::{DeviceSample, Event, ProcessCount, SourceStatus, UnattributedCount};
 use crate::model::Mode;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -47,6 +52,12 @@ pub struct Record {
     pub recv: u64,
     pub exit: bool,
     pub comm: String,
+}
+
+/// A tgid as the helper prints it: 1–10 digits, not 0.
+fn parse_tgid(s: &str) -> Option<u32> {
+    let digits = (1..=10).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    s.parse().ok().filter(|&t| digits && t != 0)
 }
 
 /// Parses `<netns> <ifindex> <tgid> <uid> <sent> <recv> <live|exit> <comm>` (after `ebpf `).
@@ -110,6 +121,8 @@ pub struct Decoder {
     pub other_netns: (u64, u64),
     /// Lines and blocks that were not understood (diagnostics).
     pub bad_lines: u64,
+    /// Where `new` processes are looked up.
+    procs: Box<dyn ProcLookup>,
 }
 
 impl Decoder {
@@ -128,7 +141,14 @@ impl Decoder {
             lost_bytes: 0,
             other_netns: (0, 0),
             bad_lines: 0,
+            procs: Box::new(NoProcs),
         }
+    }
+
+    /// Looks `new` processes up in `procs` (/proc when live).
+    pub fn with_procs(mut self, procs: Box<dyn ProcLookup>) -> Self {
+        self.procs = procs;
+        self
     }
 
     /// The devices monitored now. Those that join start an epoch at the next block;
@@ -160,6 +180,14 @@ impl Decoder {
         let (kind, rest) = raw.split_once(' ').unwrap_or((raw, ""));
         match (kind, self.netns) {
             ("hello" | "prog", _) => {}
+            ("new", _) => match parse_tgid(rest) {
+                Some(pid) => {
+                    if let Some(details) = self.procs.details(pid) {
+                        return vec![Event::Proc { pid, details }];
+                    }
+                }
+                None => self.bad_lines += 1,
+            },
             ("missing", _) => {
                 let (name, why) = rest.split_once(' ').unwrap_or((rest, ""));
                 let why = crate::text::unescape(why).unwrap_or_default();

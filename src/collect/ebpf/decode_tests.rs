@@ -297,3 +297,56 @@ fn the_older_kernels_hooks_standing_in_are_not_a_problem() {
     };
     assert_eq!(d.status(ok.clone()), ok);
 }
+
+/// A process table of one pid, counting the questions.
+struct OneProc(u32, std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+impl crate::collect::lookup::ProcLookup for OneProc {
+    fn start_time(&mut self, _: u32) -> Option<u64> {
+        None
+    }
+    fn details(&mut self, pid: u32) -> Option<crate::collect::sample::ProcDetails> {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        (pid == self.0).then(|| crate::collect::sample::ProcDetails {
+            start_time: 42,
+            exe: "/usr/bin/curl".into(),
+            argv: vec!["curl".into(), "-s".into()],
+        })
+    }
+    fn user_name(&mut self, _: u32) -> Option<String> {
+        None
+    }
+}
+
+#[test]
+fn a_new_process_is_looked_up_at_once() {
+    let asked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut d = decoder().with_procs(Box::new(OneProc(77, asked.clone())));
+    let ev = feed(&mut d, "new 77\nnew 78", 0);
+    assert_eq!(ev.len(), 1, "{ev:?}");
+    match &ev[0] {
+        Event::Proc { pid: 77, details } => {
+            assert_eq!(
+                (details.exe.as_str(), details.start_time),
+                ("/usr/bin/curl", 42)
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
+    // Hostile or broken lines are counted, and ask nothing.
+    for bad in [
+        "new",
+        "new 0",
+        "new -1",
+        "new 12345678901",
+        "new 7 7",
+        "new ../1",
+        "new 4294967296",
+    ] {
+        let before = d.bad_lines;
+        assert!(feed(&mut d, bad, 0).is_empty(), "{bad}");
+        assert_eq!(d.bad_lines, before + 1, "{bad}");
+    }
+    assert_eq!(asked.load(std::sync::atomic::Ordering::SeqCst), 2);
+}

@@ -26,6 +26,8 @@
  *   traffic[netns, tgid, ifindex]. Always return 1: we count, we never drop.
  * - tp_btf/sched_process_exit: when the last thread of a process exits, mark its tgid in
  *   `exited`, so that userspace reports the process's last bytes and then drops them.
+ * - The first time a process owns a socket, its tgid goes to the `news` ring buffer, so
+ *   that userspace reads its executable and command line from /proc while it still runs.
  *
  * Every map has a fixed size. `owners` and `pending` are LRU (a socket can vanish without
  * us seeing it); `traffic` and `exited` are plain hashes emptied by userspace, and a failed
@@ -82,6 +84,7 @@ enum {
 	C_ADOPTED,      /* sockets whose owner was set or changed by send/recv */
 	C_EXIT_FULL,    /* an exit could not be marked: userspace finds it in /proc */
 	C_LOST_BYTES,   /* bytes of the packets that C_TRAFFIC_FULL counts */
+	C_NEWS_LOST,    /* a new owner could not be announced (ring buffer full) */
 	C_MAX,
 };
 
@@ -113,6 +116,22 @@ struct {
 	__type(value, __u8);
 } exited SEC(".maps");
 
+/* Processes already announced in `news` (dropped at exit: a reused pid is new again). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u8);
+} announced SEC(".maps");
+
+/* tgids of processes that just became a socket's owner for the first time: userspace reads
+ * their executable and command line from /proc at once, while they are still there (a
+ * short-lived one may be gone by the next interval). 4-byte records; 64 KiB. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} news SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, C_MAX);
@@ -130,6 +149,19 @@ static __always_inline void count_n(__u32 which, __u64 by)
 static __always_inline void count(__u32 which)
 {
 	count_n(which, 1);
+}
+
+/* Tells userspace about the first socket of process `tgid` (once per process). */
+static __always_inline void announce(__u32 tgid)
+{
+	__u8 one = 1;
+	if (bpf_map_lookup_elem(&announced, &tgid))
+		return;
+	if (bpf_ringbuf_output(&news, &tgid, sizeof(tgid), 0)) {
+		count(C_NEWS_LOST);
+		return; /* not marked: the next socket tries again */
+	}
+	bpf_map_update_elem(&announced, &tgid, &one, BPF_ANY);
 }
 
 static __always_inline void owner_of_current(struct owner *o, __u64 netns)
@@ -228,6 +260,7 @@ int hw_sock_create(struct bpf_sock *sk)
 	owner_of_current(&o, bpf_get_netns_cookie(sk));
 	if (bpf_map_update_elem(&owners, &cookie, &o, BPF_ANY))
 		count(C_OWNER_FULL);
+	announce(o.tgid);
 	return 1; /* allow the socket */
 }
 
@@ -244,6 +277,7 @@ static __always_inline void adopt_cookie(__u64 cookie, __u64 netns)
 	if (bpf_map_update_elem(&owners, &cookie, &o, BPF_ANY))
 		count(C_OWNER_FULL);
 	count(C_ADOPTED);
+	announce(o.tgid);
 
 	struct pend *p = bpf_map_lookup_elem(&pending, &cookie);
 	if (p) {
@@ -349,6 +383,7 @@ int BPF_PROG(hw_exit, struct task_struct *p)
 	__u8 one = 1;
 	if (bpf_map_update_elem(&exited, &tgid, &one, BPF_ANY))
 		count(C_EXIT_FULL);
+	bpf_map_delete_elem(&announced, &tgid);
 	return 0;
 }
 

@@ -81,7 +81,8 @@ pub async fn run(
     events: mpsc::Sender<Event>,
     commands: &mut mpsc::Receiver<SourceCommand>,
 ) -> Ended {
-    let mut decoder = Decoder::new(Box::new(devices::SysClassNet::default()));
+    let mut decoder = Decoder::new(Box::new(devices::SysClassNet::default()))
+        .with_procs(Box::new(super::procfs::ProcFs::default()));
     decoder.set_devices(&opts.devices);
     let fix = privilege::route_fix(Backend::Ebpf);
     let mut sh = Shell {

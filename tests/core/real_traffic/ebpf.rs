@@ -3,7 +3,8 @@
 //! (`--elevate none`), and a TCP client in H uploads to a server in P over H's veth while a
 //! short-lived client connects, sends and exits between two refreshes. The snapshots must
 //! show each under its own pid with its payload plus at most 6% (the records count IP
-//! packets, headers included), the short-lived one after it is gone, and on the device the
+//! packets, headers included), the short-lived one after it is gone (with its executable,
+//! command line and app, as the live one has them), and on the device the
 //! processes never above what the device moved (unattributed = device − processes ≥ 0).
 //!
 //! Needs what `helper::ebpf` needs: root, kernel BTF, Linux ≥ 6.3, iproute2, python3.
@@ -157,6 +158,20 @@ fn ebpf_top_shows_a_tcp_client_and_a_process_that_exited_between_refreshes() -> 
     within("short-lived client, up", s.usage.up_bytes, short_payload)?;
     if std::path::Path::new(&format!("/proc/{short_pid}")).exists() {
         return Err(err("the short-lived client is still running"));
+    }
+    // Gone before the next refresh, yet with the executable and command line it had (read
+    // from /proc when it made its socket), so its app is the one a live client gets.
+    let python = std::fs::canonicalize("/usr/bin/python3")?;
+    eprintln!(
+        "short-lived client: exe {:?}, app {:?}, cmdline {:?}",
+        s.exe, s.app, s.cmdline
+    );
+    if s.exe != python.to_string_lossy() || !s.cmdline.contains("tcpgen.py") || s.app != p.app {
+        return Err(err(format!(
+            "short-lived client: exe {:?}, cmdline {:?}, app {:?} (the live client's: {:?}); \
+             expected exe {python:?} and tcpgen.py",
+            s.exe, s.cmdline, s.app, p.app
+        )));
     }
 
     // The device cap: processes never above the device; the rest is unattributed.
