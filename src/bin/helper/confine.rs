@@ -19,6 +19,9 @@
 //! - A helper that is not root (nethogs carries file capabilities) changes nothing: it has
 //!   no more to give, and no_new_privs would strip nethogs' file capabilities.
 //!
+//! - [`drop_self`]: the eBPF mode, once its programs are attached, becomes `nobody` itself
+//!   the same way, keeping only cap_bpf (to read its maps where the kernel asks for it).
+//!
 //! Kept apart from `start` so that how nethogs' output is connected can change there freely.
 
 use std::ffi::OsString;
@@ -147,6 +150,26 @@ pub fn confine(cmd: &mut Command) {
     }
 }
 
+/// cap_bpf (Linux ≥ 5.8): what reading and emptying its own maps may need (Linux < 6.5
+/// refuses every bpf(2) command to others when unprivileged BPF is disabled).
+pub const CAP_BPF: u32 = 39;
+
+/// Makes this process `nobody` with only cap_bpf, and no_new_privs (see the module
+/// comment). Only while it has a single thread: the raw system calls change the calling
+/// thread alone. A helper that is not root has nothing to drop.
+#[allow(unsafe_code)]
+pub fn drop_self() -> io::Result<()> {
+    // SAFETY: geteuid cannot fail and touches no memory.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(());
+    }
+    let threads = std::fs::read_dir("/proc/self/task")?.count();
+    if threads != 1 {
+        return Err(io::Error::other(format!("{threads} threads, expected 1")));
+    }
+    drop_privileges(1 << CAP_BPF)
+}
+
 #[repr(C)]
 struct CapHeader {
     version: u32,
@@ -188,7 +211,8 @@ fn sys(rc: libc::c_long) -> io::Result<()> {
     }
 }
 
-/// Runs in the child between fork and exec (see `confine`); any error aborts the spawn.
+/// Runs in the child between fork and exec (see `confine`), where any error aborts the
+/// spawn, or in the eBPF helper itself with one thread (`drop_self`).
 #[allow(unsafe_code)]
 fn drop_privileges(keep: u64) -> io::Result<()> {
     // 1. The bounding set, while we still have CAP_SETPCAP: capabilities are numbered

@@ -17,6 +17,7 @@
 //!
 //! Nothing is pinned: every program, link and map is held by a file descriptor of this
 //! process, so when the helper exits or is killed the kernel detaches and frees them all.
+//! Once they are attached the helper becomes `nobody` with only cap_bpf (`confine`).
 //! Links (Linux ≥ 5.7) are required for that: on an older kernel aya would fall back to
 //! BPF_PROG_ATTACH, which outlives the process, so the helper refuses to run there.
 //!
@@ -76,14 +77,18 @@ pub fn run(interval: u32, traffic_entries: u32, old_hooks: bool) -> u8 {
         Ok(dir) => dir,
         Err(e) => return fail(8, &format!("no cgroup v2 hierarchy: {e}")),
     };
-    let mut ebpf = match load(&cgroup, traffic_entries, old_hooks) {
-        Ok(ebpf) => ebpf,
+    let (mut ebpf, exits) = match load(&cgroup, traffic_entries, old_hooks) {
+        Ok(loaded) => loaded,
         Err(e) => return fail(8, &e),
     };
-    let mut reporter = match Reporter::new(&mut ebpf) {
+    let mut reporter = match Reporter::new(&mut ebpf, exits) {
         Ok(r) => r,
         Err(e) => return fail(8, &format!("the program's maps: {}", chain(&*e))),
     };
+    // Attached, maps open: root is no longer needed. Before any other thread exists.
+    if let Err(e) = super::confine::drop_self() {
+        return fail(5, &format!("cannot drop root after attaching: {e}"));
+    }
     if thread::Builder::new().spawn(watch_stdin).is_err() {
         return fail(5, "cannot start a thread");
     }
@@ -112,7 +117,8 @@ pub fn run(interval: u32, traffic_entries: u32, old_hooks: bool) -> u8 {
 /// Loads the object and attaches every program; prints `prog` and `missing` lines. A
 /// missing `SOCK_LENGTH` hook that `OLD_HOOKS` stand in for is said too (doctor shows it),
 /// but only a missing `OLD_HOOKS` or `EXIT` program costs attribution.
-fn load(cgroup: &File, traffic_entries: u32, old_hooks: bool) -> Result<Ebpf, String> {
+/// Also says whether the exit hook is attached.
+fn load(cgroup: &File, traffic_entries: u32, old_hooks: bool) -> Result<(Ebpf, bool), String> {
     let btf = Btf::from_sys_fs().map_err(|e| format!("no kernel BTF: {}", chain(&e)))?;
     let mut ebpf = EbpfLoader::new()
         .btf(Some(&btf))
@@ -141,8 +147,8 @@ fn load(cgroup: &File, traffic_entries: u32, old_hooks: bool) -> Result<Ebpf, St
         }
     }
     let (name, tracepoint) = EXIT;
-    optional(name, attach_tracepoint(&mut ebpf, name, tracepoint, &btf));
-    Ok(ebpf)
+    let exits = optional(name, attach_tracepoint(&mut ebpf, name, tracepoint, &btf));
+    Ok((ebpf, exits))
 }
 
 /// Says `prog NAME ID` or `missing NAME WHY`; true when attached.

@@ -73,6 +73,13 @@ const COUNTERS: [&str; 9] = [
     "news_lost",
 ];
 
+/// The slot of `exit_full` in `counters`.
+const EXIT_FULL: u32 = 6;
+const _: () = assert!(matches!(
+    COUNTERS[EXIT_FULL as usize].as_bytes(),
+    b"exit_full"
+));
+
 type AnyError = Box<dyn Error>;
 
 pub struct Reporter {
@@ -80,19 +87,22 @@ pub struct Reporter {
     exited: HashMap<MapData, u32, u8>,
     counters: PerCpuArray<MapData, u64>,
     news: RingBuf<MapData>,
+    /// The exit hook is attached: its marks are the truth, unless some were lost.
+    exits: bool,
     /// What each entry held at the previous block: records carry the difference.
     last: StdMap<TKey, (u64, u64)>,
     seq: u64,
 }
 
 impl Reporter {
-    pub fn new(ebpf: &mut Ebpf) -> Result<Reporter, AnyError> {
+    pub fn new(ebpf: &mut Ebpf, exits: bool) -> Result<Reporter, AnyError> {
         let mut take = |name: &str| ebpf.take_map(name).ok_or(format!("no map {name}"));
         Ok(Reporter {
             traffic: HashMap::try_from(take("traffic")?)?,
             exited: HashMap::try_from(take("exited")?)?,
             counters: PerCpuArray::try_from(take("counters")?)?,
             news: RingBuf::try_from(take("news")?)?,
+            exits,
             last: StdMap::new(),
             seq: 0,
         })
@@ -128,6 +138,8 @@ impl Reporter {
         // Exits first: an entry made after this read is still there next time.
         let exited: HashSet<u32> = self.exited.keys().collect::<Result<_, _>>()?;
         let entries: Vec<(TKey, TVal)> = self.traffic.iter().collect::<Result<_, _>>()?;
+        let exit_full: u64 = self.counters.get(&EXIT_FULL, 0)?.iter().sum();
+        let look_in_proc = !self.exits || exit_full > 0;
         let mut out = format!("tick {}\n", self.seq);
         let mut gone = Vec::new();
         for (key, val) in &entries {
@@ -135,11 +147,13 @@ impl Reporter {
             // Smaller than before: the entry was dropped and made anew meanwhile.
             let sent = val.sent.checked_sub(sent0).unwrap_or(val.sent);
             let recv = val.recv.checked_sub(recv0).unwrap_or(val.recv);
-            // A lost exit mark (map full, or a process that exited between our two reads)
-            // is found in /proc; a zombie still has its /proc entry and its mark.
+            // Without the exit hook, or once a mark was lost (map full), /proc says who is
+            // gone (a zombie still has its entry). Not otherwise: with hidepid, the helper
+            // (`nobody` by now) would find every other user's process gone. A process that
+            // exits between our two reads is marked next time.
             let ended = key.tgid != 0
                 && (exited.contains(&key.tgid)
-                    || !Path::new(&format!("/proc/{}", key.tgid)).exists());
+                    || (look_in_proc && !Path::new(&format!("/proc/{}", key.tgid)).exists()));
             if sent == 0 && recv == 0 && !ended {
                 continue;
             }

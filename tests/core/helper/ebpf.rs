@@ -384,7 +384,7 @@ fn prog_exists(id: &str) -> bool {
 }
 
 #[test]
-fn ebpf_helper_killed_leaves_no_program_loaded() -> Result<()> {
+fn ebpf_helper_drops_root_and_when_killed_leaves_no_program_loaded() -> Result<()> {
     let (mut h, _) = start_ebpf(None);
     let ids: Vec<String> = h
         .seen
@@ -400,6 +400,34 @@ fn ebpf_helper_killed_leaves_no_program_loaded() -> Result<()> {
         if !prog_exists(id) {
             return Err(err(format!("program {id} not seen while the helper runs")));
         }
+    }
+    // Attached: the helper is `nobody` with only cap_bpf (bit 39), and stays so.
+    let status = std::fs::read_to_string(format!("/proc/{}/status", h.child.id()))?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_default()
+    };
+    let seen = [
+        field("Uid:"),
+        field("Gid:"),
+        field("CapEff:"),
+        field("CapPrm:"),
+        field("NoNewPrivs:"),
+    ];
+    let want = [
+        "65534 65534 65534 65534",
+        "65534 65534 65534 65534",
+        "0000008000000000",
+        "0000008000000000",
+        "1",
+    ];
+    if seen != want {
+        return Err(err(format!(
+            "the attached helper runs as {seen:?}, expected {want:?}"
+        )));
     }
     h.child
         .kill()
