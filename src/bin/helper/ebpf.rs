@@ -34,7 +34,8 @@ use std::error::Error;
 use std::ffi::CStr;
 use std::fs::File;
 use std::io;
-use std::os::fd::AsRawFd;
+use std::io::Write as _;
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering::SeqCst;
 use std::thread;
@@ -89,7 +90,15 @@ pub fn run(interval: u32, traffic_entries: u32, old_hooks: bool) -> u8 {
     if let Err(e) = super::confine::drop_self() {
         return fail(5, &format!("cannot drop root after attaching: {e}"));
     }
-    if thread::Builder::new().spawn(watch_stdin).is_err() {
+    // The stdin thread says EOF through a pipe, so that the loop below can sleep until its
+    // next block: it wakes for that, for the kernel's news and for a signal only.
+    let Ok((woken, wake)) = io::pipe() else {
+        return fail(5, "cannot make a pipe");
+    };
+    if thread::Builder::new()
+        .spawn(move || watch_stdin(wake))
+        .is_err()
+    {
         return fail(5, "cannot start a thread");
     }
     emit(&format!("ready {}", own_netns_cookie().unwrap_or(0)), b"");
@@ -97,8 +106,11 @@ pub fn run(interval: u32, traffic_entries: u32, old_hooks: bool) -> u8 {
     let mut due = Instant::now() + period;
     while !STOP.load(SeqCst) {
         if Instant::now() < due {
-            // Wakes for news at once; for a stop request within 100 ms.
-            reporter.news(Duration::from_millis(100).min(due - Instant::now()));
+            wait(
+                &[reporter.news_fd(), woken.as_raw_fd()],
+                due - Instant::now(),
+            );
+            reporter.news();
             continue;
         }
         due += period;
@@ -292,13 +304,45 @@ fn own_netns_cookie() -> Option<u64> {
     (rc == 0).then_some(cookie)
 }
 
-/// Stdin EOF stops the helper (the caller went away); lines themselves are ignored.
-fn watch_stdin() {
+/// Stdin EOF stops the helper (the caller went away); lines themselves are ignored. The
+/// termination signals are blocked here, so that they reach the main thread and cut its
+/// wait short.
+#[allow(unsafe_code)]
+fn watch_stdin(mut wake: io::PipeWriter) {
+    // SAFETY: a sigset_t on our stack, filled by sigemptyset/sigaddset, and a null old set;
+    // pthread_sigmask changes this thread's mask only.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+            libc::sigaddset(&mut set, sig);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
     let (mut stdin, mut buf) = (io::stdin().lock(), Vec::new());
     while let Ok(Some(_)) = read_capped(&mut stdin, &mut buf, MAX_CMD) {
         say("--backend ebpf takes no commands; ignored");
     }
     STOP.store(true, SeqCst);
+    let _ = wake.write_all(b"x");
+}
+
+/// Sleeps until one of `fds` is readable, a signal arrives, or `timeout` has passed.
+#[allow(unsafe_code)]
+fn wait(fds: &[RawFd], timeout: Duration) {
+    let mut polled: Vec<libc::pollfd> = fds
+        .iter()
+        .map(|&fd| libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    // Rounded up: a wait of 0 ms before `due` would spin.
+    let ms = timeout.as_micros().div_ceil(1000).min(60_000) as libc::c_int;
+    // SAFETY: `polled` is a live array of `polled.len()` pollfds; the descriptors are open
+    // for the whole call (the caller holds them). EINTR (a signal) is an early return.
+    unsafe { libc::poll(polled.as_mut_ptr(), polled.len() as libc::nfds_t, ms) };
 }
 
 /// An error and its sources on one line (aya's errors keep the useful part in sources).

@@ -28,9 +28,8 @@ use aya::{Ebpf, Pod};
 use std::collections::{HashMap as StdMap, HashSet};
 use std::error::Error;
 use std::fmt::Write as _;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;
-use std::time::Duration;
 
 /// `struct tkey` of hogwatch.bpf.c.
 #[repr(C)]
@@ -108,19 +107,13 @@ impl Reporter {
         })
     }
 
-    /// Waits at most `timeout` for news from the kernel (or a signal), then prints a `new`
-    /// line for each process announced.
-    #[allow(unsafe_code)]
-    pub fn news(&mut self, timeout: Duration) {
-        let mut fd = libc::pollfd {
-            fd: self.news.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let ms = timeout.as_millis().min(1000) as libc::c_int;
-        // SAFETY: one pollfd that lives through the call, and its count; the fd is the
-        // ring buffer's, open as long as `self`. An error (EINTR) is just an early return.
-        unsafe { libc::poll(&mut fd, 1, ms) };
+    /// The ring buffer's descriptor: readable when the kernel has news.
+    pub fn news_fd(&self) -> RawFd {
+        self.news.as_raw_fd()
+    }
+
+    /// Prints a `new` line for each process the kernel announced since the last call.
+    pub fn news(&mut self) {
         let mut out = String::new();
         while let Some(item) = self.news.next() {
             if let Ok(bytes) = <[u8; 4]>::try_from(&*item) {
