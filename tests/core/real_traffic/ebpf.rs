@@ -8,6 +8,8 @@
 //!
 //! Needs what `helper::ebpf` needs: root, kernel BTF, Linux ≥ 6.3, iproute2, python3.
 
+mod container;
+
 use crate::support::home::Home;
 use crate::support::netns::Pair;
 use crate::support::snapshot::Snapshot;
