@@ -8,6 +8,7 @@
 //!
 //! Needs what `helper::ebpf` needs: root, kernel BTF, Linux ≥ 6.3, iproute2, python3.
 
+mod app;
 mod container;
 
 use crate::support::home::Home;
