@@ -8,7 +8,9 @@
 //!
 //! Needs what `helper::ebpf` needs: root, kernel BTF, Linux ≥ 6.3, iproute2, python3.
 
+mod announce;
 mod app;
+mod attached;
 mod container;
 
 use crate::support::home::Home;

@@ -14,6 +14,7 @@
 //! (The tray on the eBPF backend is not covered here: the desktop suite runs it on replays
 //! and nethogs.)
 
+use super::attached::wait_attached;
 use super::within;
 use crate::support::cli::{hog_argv, refs};
 use crate::support::dashboard::{free_port, get, printed_dashboard};
@@ -23,7 +24,7 @@ use crate::support::netns::{in_netns, Pair};
 use crate::support::notifications::NotificationServer;
 use crate::support::tray_app::HOGWATCH;
 use crate::support::{
-    err, nethogs_pids_for, proc_cmdline, tcp_client, wait_until, Child, Deadline, GenServer, Result,
+    err, nethogs_pids_for, tcp_client, wait_until, Child, Deadline, GenServer, Result,
 };
 use serde_json::Value;
 use std::time::Duration;
@@ -56,22 +57,6 @@ fn up(v: &Value) -> u64 {
 fn metric(text: &str, series: &str) -> Option<u64> {
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.trim().parse().ok())
-}
-
-/// The children of `pid` (any of its threads may have started them).
-fn children(pid: u32) -> Vec<u32> {
-    let tasks = std::fs::read_dir(format!("/proc/{pid}/task"))
-        .into_iter()
-        .flatten();
-    tasks
-        .flatten()
-        .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
-        .flat_map(|c| {
-            c.split_whitespace()
-                .filter_map(|p| p.parse().ok())
-                .collect::<Vec<u32>>()
-        })
-        .collect()
 }
 
 /// The app `key`'s up bytes in a `{"apps": [...]}` answer (history API or CLI).
@@ -120,19 +105,9 @@ fn ebpf_server_history_alerts_metrics_and_top_show_a_real_upload() -> Result<()>
     )
     .map_err(|e| err(format!("{}; server stderr:\n{}", e.0, server.stderr_text())))?;
 
-    // The eBPF helper collects, no nethogs.
-    let helpers: Vec<Vec<String>> = children(server.pid())
-        .into_iter()
-        .map(proc_cmdline)
-        .filter(|argv| {
-            argv.first()
-                .is_some_and(|a| a.ends_with("/hogwatch-helper"))
-        })
-        .collect();
-    let ebpf = ["--backend".to_owned(), "ebpf".to_owned()];
-    if helpers.len() != 1 || !helpers[0].windows(2).any(|w| w == ebpf) {
-        return Err(err(format!("the server's helpers: {helpers:?}")));
-    }
+    // The eBPF helper collects (its programs attached before any traffic: see
+    // `attached`), no nethogs.
+    wait_attached(server.pid(), deadline.cap(Duration::from_secs(30)))?;
     if !nethogs_pids_for(&dev).is_empty() {
         return Err(err(format!("a nethogs runs for {dev}")));
     }

@@ -10,6 +10,7 @@
 //! watched device in H, so a decoder that took C's records for H's would show the
 //! container's process on the watched device.
 
+use super::attached::wait_attached;
 use super::{until, within};
 use crate::support::container::Container;
 use crate::support::home::Home;
@@ -74,13 +75,8 @@ fn ebpf_top_shows_a_containers_traffic_unattributed_on_the_hosts_device() -> Res
         "per-process",
         per_process,
     )?;
-    until(
-        &mut hw,
-        &mut snaps,
-        Duration::from_secs(10),
-        "a refresh",
-        |_| true,
-    )?;
+    // Not before the helper's programs are attached (see `attached`).
+    wait_attached(hw.pid(), Duration::from_secs(30))?;
 
     // Both paced at 400 kB/s: they live across a few refreshes.
     let (c_payload, h_payload) = (1_000_000u64, 1_000_000u64);
