@@ -3,10 +3,9 @@
 //! program (`link_type: cgroup` in the fdinfo of its links, for the three programs every
 //! kernel needs).
 //!
-//! hogwatch says "per-process" as soon as the helper says hello, before the helper has
-//! loaded and attached anything (130 ms here when idle, seconds under load); traffic in
-//! that window is never counted. Tests that need every byte of their traffic wait for this
-//! too (reported to the lead; see the report of session 13b).
+//! Tests that need every byte of their traffic counted start it only then. The status
+//! says per-process from the helper's `ready` on (`announce` tests that), but this is seen
+//! from outside hogwatch, and also tells that it is the eBPF helper that runs.
 
 use crate::support::{err, proc_cmdline, wait_until, Result};
 use std::time::Duration;
