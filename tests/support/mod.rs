@@ -23,6 +23,7 @@
 //!   run them).
 //! * [`snapshot`]: the `top --json` snapshot contract ([`snapshot::Snapshot`]).
 //! * [`netns::Pair`]: one host namespace with one veth toward a peer namespace.
+//! * [`container`]: a container namespace behind a pair's host namespace, which forwards.
 //! * [`desktop`]: a private X display, session bus and tray host ([`desktop::Desktop`])
 //!   and a D-Bus client of the tray applet's menu ([`desktop::TrayClient`]).
 //! * [`notifications`]: a test-owned desktop notification server on a private bus
@@ -40,6 +41,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod container;
 pub mod dashboard;
 pub mod desktop;
 pub mod home;

@@ -109,7 +109,11 @@ pub async fn run(
         tokio::select! {
             line = next_line(&mut sh.helper) => match line {
                 Some(line) => {
-                    sh.sup.hello();
+                    // Per-process from `ready` on: before it the programs are not attached
+                    // and nothing is counted (loading takes 0.1 s, seconds when busy).
+                    if line.starts_with("ready ") {
+                        sh.sup.hello();
+                    }
                     let out = sh.decoder.line(&line, sh.clock.mono());
                     if !sh.send(out).await {
                         break Ended::Stopped;

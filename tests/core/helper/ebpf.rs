@@ -15,6 +15,9 @@
 //! Programs on the cgroup root see every process of the machine; records are told apart by
 //! pid, so parallel tests do not disturb each other.
 
+mod container;
+mod fd_passing;
+
 use super::{Helper, BIN, WAIT};
 use crate::support::netns::Pair;
 use crate::support::{err, tcp_client, wait_client_done, Child, GenServer, Result};

@@ -9,6 +9,11 @@
 //!
 //! Needs what `helper::ebpf` needs: root, kernel BTF, Linux ≥ 6.3, iproute2, python3.
 
+mod announce;
+mod app;
+mod attached;
+mod container;
+
 use crate::support::home::Home;
 use crate::support::netns::Pair;
 use crate::support::snapshot::Snapshot;
