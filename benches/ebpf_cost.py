@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""What the eBPF helper costs alone (issue 13, from the spike; `make bench-compare` compares the
-whole of hogwatch on both backends with nethogs and bandwhich).
+"""What the eBPF helper costs alone (issue 13, from the spike; `make bench-compare`
+compares the whole of hogwatch on both backends with nethogs and bandwhich).
 
 Usage (root; run it inside a fresh network namespace so that the traffic is its own):
     ip netns add hwb && ip -n hwb link set lo up
@@ -14,10 +14,11 @@ HELPER is a hogwatch-helper built with `--features ebpf`. SCENARIO:
 - bulk: one TCP connection on loopback, as fast as it goes (for ns per packet).
 
 It prints one JSON line: the helper's CPU (utime + stime from /proc) and the kernel
-programs' (run_time_ns of each program, kept by the kernel while its BPF statistics are on:
-this script holds them on for the run, see BpfStats in compare/measure.py), both as % of one core over SECONDS, plus run
-counts, bytes moved and the helper's resident memory (peak and at the end). The kernel programs run for every packet of
-the machine, not only ours: other traffic meanwhile is in the figures too.
+programs' (run_time_ns of each program, kept by the kernel while its BPF statistics are
+on: this script holds them on for the run, see BpfStats in compare/measure.py), both as %
+of one core over SECONDS, plus run counts, bytes moved and the helper's resident memory
+(peak and at the end). The kernel programs run for every packet of the machine, not only
+ours: other traffic meanwhile is in the figures too.
 """
 
 import json

@@ -153,12 +153,12 @@ def markdown(meta, results, scenarios, tools):
     out = [BEGIN, "",
            f"Measured {m['date']} on Linux {m['kernel']}, {m['cpu']}, {m['cores']} cores; "
            f"nethogs {m.get('nethogs', '?')}, {m.get('bandwhich', 'bandwhich: not run')}, "
-           f"hogwatch {m['hogwatch']} ({m.get('build', 'release')} build). {m['runs']} run(s) of each "
-           f"scenario and tool" + (f", {m['minutes']} min in all" if "minutes" in m else "")
+           f"hogwatch {m['hogwatch']} ({m.get('build', 'release')} build). "
+           f"{m['runs']} run(s) of each scenario and tool" + (f", {m['minutes']} min in all" if "minutes" in m else "")
            + ". Cells: median (min – max) over the runs.", ""]
     out += ["| scenario | tool | each process vs its payload, % | all processes / payload, % "
             "| unattributed, % of the device | CPU, % of one core | of which (medians) "
-            "| peak RSS, MB |",
+            "| peak RSS, MiB |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for s in scenarios:
         for t in tools:
