@@ -3,8 +3,8 @@ SHELL := /bin/bash
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 
-.PHONY: deps package-deps run build test lint unit bench clean assets deb rpm package-check \
-	update-uplot
+.PHONY: deps package-deps run build test lint unit bench bench-compare clean assets deb rpm \
+	package-check update-uplot
 
 deps:
 	@.ci/deps
@@ -39,6 +39,19 @@ bench: deps
 	$(CARGO) bench --locked --bench ws_load
 	benches/idle_cost.sh
 	benches/tray_cost.sh
+
+## BENCHMARKS.md: hogwatch (nethogs and eBPF backends), nethogs alone and bandwhich on the
+## same real traffic in network namespaces, 8 scenarios × 3 runs (about 40 min, as root).
+## bandwhich is installed for this only, in target/bench-compare/bandwhich (kept for the
+## next run). BENCH_ARGS="--quick" (1 run) or "--scenarios tcp,idle --tools nethogs" for less.
+BANDWHICH_VERSION := 0.23.1
+BANDWHICH := target/bench-compare/bandwhich/bin/bandwhich
+bench-compare: deps build
+	@[ "$$($(BANDWHICH) --version 2>/dev/null)" = "bandwhich $(BANDWHICH_VERSION)" ] || \
+	  $(CARGO) install --locked --quiet bandwhich@$(BANDWHICH_VERSION) \
+	    --root target/bench-compare/bandwhich
+	python3 -m unittest discover -s benches/compare
+	python3 benches/compare/run.py --bandwhich $(BANDWHICH) $(BENCH_ARGS)
 
 ## Package assets in target/assets/: man pages and shell completions generated from the
 ## clap definitions (examples/gen_assets.rs), hicolor PNGs rendered from icons/hogwatch.svg.

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""What the eBPF backend costs (issue 13, a spike; not yet `make bench-compare`).
+"""What the eBPF helper costs alone (issue 13, from the spike; `make bench-compare`
+compares the whole of hogwatch on both backends with nethogs and bandwhich).
 
 Usage (root; run it inside a fresh network namespace so that the traffic is its own):
     ip netns add hwb && ip -n hwb link set lo up
@@ -13,10 +14,11 @@ HELPER is a hogwatch-helper built with `--features ebpf`. SCENARIO:
 - bulk: one TCP connection on loopback, as fast as it goes (for ns per packet).
 
 It prints one JSON line: the helper's CPU (utime + stime from /proc) and the kernel
-programs' (run_time_ns of each program, from `kernel.bpf_stats_enabled`, which this script
-turns on for the run and restores after), both as % of one core over SECONDS, plus run
-counts, bytes moved and the helper's resident memory (peak and at the end). The kernel programs run for every packet of
-the machine, not only ours: other traffic meanwhile is in the figures too.
+programs' (run_time_ns of each program, kept by the kernel while its BPF statistics are
+on: this script holds them on for the run, see BpfStats in compare/measure.py), both as %
+of one core over SECONDS, plus run counts, bytes moved and the helper's resident memory
+(peak and at the end). The kernel programs run for every packet of the machine, not only
+ours: other traffic meanwhile is in the figures too.
 """
 
 import json
@@ -27,31 +29,13 @@ import sys
 import threading
 import time
 
-STATS = "/proc/sys/kernel/bpf_stats_enabled"
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def status_kib(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1])
-    return 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "compare"))
+from measure import BpfStats, cpu_seconds, status_kib  # noqa: E402
+from measure import prog_stats as _prog_stats  # noqa: E402
 
 
 def prog_stats(ids):
-    run_ns, runs = 0, 0
-    for i in ids:
-        out = subprocess.run(["bpftool", "-j", "prog", "show", "id", str(i)],
-                             capture_output=True, text=True, check=True).stdout
-        info = json.loads(out)
-        run_ns += info.get("run_time_ns", 0)
-        runs += info.get("run_cnt", 0)
+    run_ns, runs, _ = _prog_stats(ids)
     return run_ns, runs
 
 
@@ -102,10 +86,7 @@ def traffic(scenario, addr, seconds, moved):
 
 def main():
     helper, scenario, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
-    with open(STATS) as f:
-        stats_before = f.read().strip()
-    with open(STATS, "w") as f:
-        f.write("1")
+    stats = BpfStats().__enter__()
     proc = subprocess.Popen([helper, "--backend", "ebpf", "--interval", "1"],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
@@ -141,8 +122,7 @@ def main():
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        with open(STATS, "w") as f:
-            f.write(stats_before)
+        stats.__exit__(None, None, None)
 
 
 if __name__ == "__main__":
