@@ -121,7 +121,10 @@ fn ebpf_top_shows_a_tcp_client_and_a_process_that_exited_between_refreshes() -> 
     let (long_payload, short_payload) = (1_000_000u64, 50_000u64);
     let long_args = ["--send-bytes", "1000000", "--rate", "400000", "--hold", "2"];
     let mut long = tcp_client("ebpf-top-long", h_ns, &to, &long_args)?;
-    let short_args = ["--send-bytes", "50000", "--rate", "0", "--hold", "0"];
+    // 0.3 s after its send, still gone before the next refresh: hogwatch reads /proc when
+    // the process makes its socket, and under load that may take more than the few ms
+    // a client needs to send 50 kB and exit (docs/ebpf.md).
+    let short_args = ["--send-bytes", "50000", "--rate", "0", "--hold", "0.3"];
     let mut short = tcp_client("ebpf-top-short", h_ns, &to, &short_args)?;
     let short_pid = wait_client_done(&mut short, Duration::from_secs(20))?.pid;
     let long_pid = wait_client_done(&mut long, Duration::from_secs(30))?.pid;
