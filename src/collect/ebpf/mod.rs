@@ -107,7 +107,7 @@ pub async fn run(
         }
         let restart = sh.sup.restart_at().map(|m| sh.at(m));
         tokio::select! {
-            line = next_line(&mut sh.helper) => match line {
+            line = launch::next_line(&mut sh.helper) => match line {
                 Some(line) => {
                     // Per-process from `ready` on: before it the programs are not attached
                     // and nothing is counted (loading takes 0.1 s, seconds when busy).
@@ -232,12 +232,7 @@ impl Shell {
     }
 
     async fn send(&mut self, events: Vec<Event>) -> bool {
-        for e in events {
-            if self.events.send(e).await.is_err() {
-                return false;
-            }
-        }
-        true
+        launch::send_all(&self.events, events).await
     }
 
     async fn send_status(&mut self) -> bool {
@@ -247,12 +242,5 @@ impl Shell {
         }
         self.sent = Some(st.clone());
         self.events.send(Event::Status(st)).await.is_ok()
-    }
-}
-
-async fn next_line(h: &mut Option<RunningHelper>) -> Option<String> {
-    match h {
-        Some(h) => h.lines.recv().await,
-        None => std::future::pending().await,
     }
 }

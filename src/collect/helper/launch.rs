@@ -151,3 +151,24 @@ impl RunningHelper {
         }
     }
 }
+
+/// The next line of the helper's stdout; `None` once it ended. Never ready without one.
+pub async fn next_line(h: &mut Option<RunningHelper>) -> Option<String> {
+    match h {
+        Some(h) => h.lines.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Passes a source's events on; false when the collector is gone.
+pub async fn send_all(
+    to: &mpsc::Sender<crate::collect::sample::Event>,
+    events: Vec<crate::collect::sample::Event>,
+) -> bool {
+    for e in events {
+        if to.send(e).await.is_err() {
+            return false;
+        }
+    }
+    true
+}

@@ -78,7 +78,7 @@ pub async fn run(
         let deadline = sh.decoder.next_deadline().map(|m| sh.at(m));
         let restart = sh.sup.restart_at().map(|m| sh.at(m));
         tokio::select! {
-            line = next_line(&mut sh.helper) => match line {
+            line = launch::next_line(&mut sh.helper) => match line {
                 Some(line) => {
                     sh.sup.hello();
                     let now = sh.clock.mono();
@@ -199,12 +199,7 @@ impl Shell {
 
     /// Passes events on; false when the collector is gone.
     async fn send(&mut self, events: Vec<Event>) -> bool {
-        for e in events {
-            if self.events.send(e).await.is_err() {
-                return false;
-            }
-        }
-        true
+        launch::send_all(&self.events, events).await
     }
 
     /// The supervisor's status plus nethogs' own complaints, when it changed.
@@ -215,12 +210,5 @@ impl Shell {
         }
         self.sent = Some(st.clone());
         self.events.send(Event::Status(st)).await.is_ok()
-    }
-}
-
-async fn next_line(h: &mut Option<RunningHelper>) -> Option<String> {
-    match h {
-        Some(h) => h.lines.recv().await,
-        None => std::future::pending().await,
     }
 }

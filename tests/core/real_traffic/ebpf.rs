@@ -58,6 +58,40 @@ pub(super) fn until(
     }
 }
 
+/// Starts `hogwatch top --json --source ebpf --elevate none --interval 1 --devices DEV
+/// --count N` (after `wrapper`, a command that execs it) in namespace `ns`, with `home`'s
+/// environment.
+pub(super) fn spawn_top(
+    tag: &str,
+    ns: &str,
+    home: &Home,
+    wrapper: &[&str],
+    dev: &str,
+    count: u32,
+) -> Result<Child> {
+    let pairs = home.env();
+    let env: Vec<(&str, &str)> = pairs.iter().filter_map(|kv| kv.split_once('=')).collect();
+    let count = count.to_string();
+    let mut argv = wrapper.to_vec();
+    argv.extend([
+        env!("CARGO_BIN_EXE_hogwatch"),
+        "top",
+        "--json",
+        "--source",
+        "ebpf",
+        "--elevate",
+        "none",
+        "--interval",
+        "1",
+        "--devices",
+        dev,
+        "--count",
+        &count,
+    ]);
+    eprintln!("starting in {ns}: {}", argv.join(" "));
+    Child::spawn_env(tag, Some(ns), &argv, &env)
+}
+
 fn within(what: &str, got: u64, payload: u64) -> Result<()> {
     let max = payload + (payload as f64 * SLACK) as u64;
     let off = (got as f64 / payload as f64 - 1.0) * 100.0;
@@ -80,25 +114,7 @@ fn ebpf_top_shows_a_tcp_client_and_a_process_that_exited_between_refreshes() -> 
     let to = format!("{peer}:{}", srv.port);
 
     let home = Home::new("hogwatch-ebpf-")?;
-    let pairs = home.env();
-    let env: Vec<(&str, &str)> = pairs.iter().filter_map(|kv| kv.split_once('=')).collect();
-    let argv = [
-        env!("CARGO_BIN_EXE_hogwatch"),
-        "top",
-        "--json",
-        "--source",
-        "ebpf",
-        "--elevate",
-        "none",
-        "--interval",
-        "1",
-        "--devices",
-        dev.as_str(),
-        "--count",
-        "40",
-    ];
-    eprintln!("starting in {h_ns}: {}", argv.join(" "));
-    let mut hw = Child::spawn_env("hogwatch-ebpf", Some(h_ns), &argv, &env)?;
+    let mut hw = spawn_top("hogwatch-ebpf", h_ns, &home, &[], &dev, 40)?;
     let mut snaps = Vec::new();
     until(
         &mut hw,

@@ -9,7 +9,7 @@
 use super::ebpf::until;
 use crate::support::home::Home;
 use crate::support::netns::Pair;
-use crate::support::{err, tcp_client, wait_client_done, Child, GenServer, Result};
+use crate::support::{err, tcp_client, wait_client_done, GenServer, Result};
 use std::time::Duration;
 
 /// Masks the kernel's BTF for the command it then execs (same pid: the test's guard stops it).
@@ -26,31 +26,8 @@ fn ebpf_without_kernel_btf_falls_back_to_nethogs_and_says_why() -> Result<()> {
     let empty = home.path().join("empty-btf");
     std::fs::write(&empty, b"")?;
     let empty = empty.to_string_lossy().into_owned();
-    let pairs = home.env();
-    let env: Vec<(&str, &str)> = pairs.iter().filter_map(|kv| kv.split_once('=')).collect();
-    let argv = [
-        "unshare",
-        "-m",
-        "sh",
-        "-c",
-        NO_BTF,
-        "sh",
-        &empty,
-        env!("CARGO_BIN_EXE_hogwatch"),
-        "top",
-        "--json",
-        "--source",
-        "ebpf",
-        "--elevate",
-        "none",
-        "--interval",
-        "1",
-        "--devices",
-        dev.as_str(),
-        "--count",
-        "40",
-    ];
-    let mut hw = Child::spawn_env("hogwatch-fallback", Some(h_ns), &argv, &env)?;
+    let no_btf = ["unshare", "-m", "sh", "-c", NO_BTF, "sh", &empty];
+    let mut hw = super::ebpf::spawn_top("hogwatch-fallback", h_ns, &home, &no_btf, &dev, 40)?;
     let mut snaps = Vec::new();
     let want = "eBPF unavailable, using nethogs: the eBPF program cannot run here: no kernel BTF";
     until(

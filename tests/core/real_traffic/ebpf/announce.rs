@@ -7,7 +7,7 @@
 use super::attached::{cgroup_links, helpers_of};
 use super::until;
 use crate::support::home::Home;
-use crate::support::{err, signal_pid, Child, Netns, Result};
+use crate::support::{err, signal_pid, Netns, Result};
 use std::time::{Duration, Instant};
 
 /// Sends SIGCONT to the stopped helper when dropped (also when the test fails), so that
@@ -53,26 +53,9 @@ fn stop_before_attach(parent: u32) -> Result<Option<Stopped>> {
 fn ebpf_top_says_per_process_only_once_the_programs_are_attached() -> Result<()> {
     let ns = Netns::new("ean")?;
     let home = Home::new("hogwatch-ebpf-announce-")?;
-    let pairs = home.env();
-    let env: Vec<(&str, &str)> = pairs.iter().filter_map(|kv| kv.split_once('=')).collect();
-    let argv = [
-        env!("CARGO_BIN_EXE_hogwatch"),
-        "top",
-        "--json",
-        "--source",
-        "ebpf",
-        "--elevate",
-        "none",
-        "--interval",
-        "1",
-        "--devices",
-        "lo",
-        "--count",
-        "30",
-    ];
     // The window can be missed (the helper attached before we looked): a few tries.
     for attempt in 1..=5 {
-        let mut hw = Child::spawn_env("hogwatch-ean", Some(ns.name()), &argv, &env)?;
+        let mut hw = super::spawn_top("hogwatch-ean", ns.name(), &home, &[], "lo", 30)?;
         let Some(stopped) = stop_before_attach(hw.pid())? else {
             eprintln!("attempt {attempt}: the helper attached before it was stopped");
             continue;

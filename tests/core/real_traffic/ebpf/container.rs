@@ -48,24 +48,7 @@ fn ebpf_top_shows_a_containers_traffic_unattributed_on_the_hosts_device() -> Res
     let srv = GenServer::in_peer("etc-srv", &boxed.pair, &["--rate", "0"])?;
 
     let home = Home::new("hogwatch-ebpf-container-")?;
-    let pairs = home.env();
-    let env: Vec<(&str, &str)> = pairs.iter().filter_map(|kv| kv.split_once('=')).collect();
-    let argv = [
-        env!("CARGO_BIN_EXE_hogwatch"),
-        "top",
-        "--json",
-        "--source",
-        "ebpf",
-        "--elevate",
-        "none",
-        "--interval",
-        "1",
-        "--devices",
-        dev.as_str(),
-        "--count",
-        "40",
-    ];
-    let mut hw = crate::support::Child::spawn_env("hogwatch-etc", Some(h_ns), &argv, &env)?;
+    let mut hw = super::spawn_top("hogwatch-etc", h_ns, &home, &[], &dev, 40)?;
     let mut snaps = Vec::new();
     let per_process = |s: &Snapshot| s.mode == "per-process";
     until(
