@@ -23,6 +23,7 @@ pub mod collect;
 pub mod config;
 pub mod model;
 pub mod notify;
+pub mod power;
 pub mod private_fs;
 pub mod store;
 pub mod text;
