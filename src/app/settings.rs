@@ -89,6 +89,7 @@ impl Settings {
             dir: self.history_dir.clone()?,
             store: self.store.clone(),
             flush_every: HISTORY_FLUSH,
+            power: None,
         })
     }
 

@@ -24,6 +24,9 @@ pub struct WriterOptions {
     pub dir: PathBuf,
     pub store: StoreConfig,
     pub flush_every: Duration,
+    /// The machine's power (on battery: batches grow; about to sleep: flush at once).
+    /// `None`: always on mains, never sleeps (replays, tests).
+    pub power: Option<crate::power::PowerWatch>,
 }
 
 /// What the writer is doing, for the UI and logs.
