@@ -69,6 +69,10 @@ pub struct Global {
     /// [config: history.retention].
     #[arg(long, global = true, value_parser = parse_retention)]
     pub history_retention: Option<Retention>,
+    /// Seconds between history writes (the crash-safety point: a crash loses at most
+    /// this much; five times longer on battery) [config: history.write_every, default 60].
+    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(5..=3600))]
+    pub history_write_every: Option<u64>,
     /// Day of the month (1–28) on which a billing month starts [config: history.billing_day].
     #[arg(long, global = true, value_parser = clap::value_parser!(u32).range(1..=28))]
     pub billing_day: Option<u32>,

@@ -11,9 +11,6 @@ use crate::store::{Retention, StoreConfig};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// How often the history writer flushes what it batched.
-pub const HISTORY_FLUSH: Duration = Duration::from_secs(5);
-
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub collector: collector::Options,
@@ -24,6 +21,9 @@ pub struct Settings {
     pub history_dir: Option<PathBuf>,
     pub store: StoreConfig,
     pub history_max_mb: u64,
+    /// The history's crash-safety point: how often the writer writes what it keeps in
+    /// memory (on mains; longer on battery). What a crash can lose: docs/history.md.
+    pub history_write_every: Duration,
     pub billing_day: u32,
     pub alerts: AlertConfig,
     /// The config file's settings (the tray's menu settings among them).
@@ -77,6 +77,9 @@ impl Settings {
             history_dir,
             store,
             history_max_mb,
+            history_write_every: Duration::from_secs(
+                g.history_write_every.unwrap_or(file.history_write_every),
+            ),
             billing_day: g.billing_day.unwrap_or(file.billing_day),
             alerts: file.alerts.clone(),
             file,
@@ -88,7 +91,7 @@ impl Settings {
         Some(crate::store::writer::WriterOptions {
             dir: self.history_dir.clone()?,
             store: self.store.clone(),
-            flush_every: HISTORY_FLUSH,
+            flush_every: self.history_write_every,
             power: None,
         })
     }

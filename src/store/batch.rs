@@ -31,6 +31,18 @@ impl Batch {
             && self.spans.is_empty()
     }
 
+    /// The latest time the batch knows of: the end of its last span, or its latest
+    /// cell. Coarse buckets that closed before it can be written (`rollup`).
+    pub fn latest(&self) -> Option<i64> {
+        let cells = [
+            self.apps.keys().map(|k| k.0).max(),
+            self.devices.keys().map(|k| k.0).max(),
+            self.unattributed.keys().max().copied(),
+        ];
+        let spans = self.spans.iter().map(|s| s.1).max();
+        cells.into_iter().chain([spans]).flatten().max()
+    }
+
     /// Cells held (for the in-memory bound while the disk is unavailable).
     pub fn cells(&self) -> usize {
         self.apps.len() + self.devices.len() + self.unattributed.len()
@@ -176,7 +188,7 @@ impl Batcher {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::model::{AppMoved, DeviceMoved, Moved, Snapshot};
 
@@ -190,7 +202,7 @@ mod tests {
 
     /// A refresh at `ts_s` that moved `apps` (key, up on eth0), `dev_up` on eth0 and
     /// changed unattributed by `un_up`.
-    fn refresh(ts_s: u64, apps: &[(&str, u64)], dev_up: u64, un_up: i64) -> Refresh {
+    pub(crate) fn refresh(ts_s: u64, apps: &[(&str, u64)], dev_up: u64, un_up: i64) -> Refresh {
         let mut snapshot = Snapshot::empty(Mode::PerProcess, "");
         snapshot.ts = ts_s * 1000;
         snapshot.interval_ms = 1000;

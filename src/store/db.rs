@@ -3,6 +3,7 @@
 
 use super::batch::Batch;
 use super::fold::{self, DayApps, OTHER_ID};
+use super::rollup::TierState;
 use super::schema;
 use super::tiers::{Tier, Zone, TIERS};
 use crate::private_fs;
@@ -13,6 +14,11 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 pub const FILE_NAME: &str = "history.sqlite3";
+
+/// Page size of a new file. Every write rewrites whole pages (into the WAL, then the
+/// file): each safety point touches the tail page of a few tables, so small pages write
+/// less.
+const PAGE_SIZE: i64 = 1024;
 
 /// How long each tier keeps data (seconds); days stay until the size cap.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -38,11 +44,12 @@ impl Default for Retention {
 /// one, and the cap cuts a tier only when every finer one is down to what it keeps, so
 /// days are cut only where no finer tier holds data (which `fold::forget_unused_apps`
 /// relies on). With app keys bounded per day, what is kept is bounded too.
-pub const CAP_KEEPS: [(Tier, i64); 4] = [
+pub const CAP_KEEPS: [(Tier, i64); 5] = [
     (Tier::Fine, 3600),
     (Tier::Minute, 86_400),
     (Tier::Hour, 7 * 86_400),
     (Tier::Day, 35 * 86_400),
+    (Tier::Month, 10 * 366 * 86_400),
 ];
 
 #[derive(Debug, Clone)]
@@ -96,6 +103,8 @@ pub struct Store {
     over_cap_said: bool,
     /// The session row this writer extends: (id, per_process, end).
     session: Option<(i64, bool, i64)>,
+    /// Each tier's marks as this writer last wrote them (read on first use).
+    marks: Option<TierState>,
     _lock: Option<File>,
     /// Where a corrupt file was moved on open, if it was.
     pub recovered_from: Option<PathBuf>,
@@ -176,6 +185,16 @@ impl Store {
             }
             Err(e) => return Err(sqlite_err(&path)(e)),
         };
+        // Each tier's marks (`rollup`): a new file, or one from before schema 4, gets them
+        // once, from its data.
+        let marked: i64 = conn
+            .query_row("SELECT count(*) FROM tier_state", [], |r| r.get(0))
+            .map_err(sqlite_err(&path))?;
+        if marked < TIERS.len() as i64 {
+            TierState::load(&conn, &cfg.zone)
+                .and_then(|m| m.save_all(&conn))
+                .map_err(sqlite_err(&path))?;
+        }
         Ok(Store {
             conn,
             path,
@@ -185,6 +204,7 @@ impl Store {
             days: BTreeMap::new(),
             over_cap_said: false,
             session: None,
+            marks: None,
             _lock: Some(lock),
             recovered_from,
         })
@@ -202,6 +222,7 @@ impl Store {
         // WAL writes the header), or the size cap could never give pages back.
         let pages: i64 = conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
         if pages == 0 {
+            conn.pragma_update(None, "page_size", PAGE_SIZE)?;
             conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         }
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -254,6 +275,7 @@ impl Store {
             days: BTreeMap::new(),
             over_cap_said: false,
             session: None,
+            marks: None,
             _lock: None,
             recovered_from: None,
         })
@@ -318,14 +340,29 @@ impl Store {
             self.dev_ids.clear();
             self.days.clear();
             self.session = None;
+            self.marks = None;
             sqlite_err(&path)(e)
         })
     }
 
+    /// Each tier's marks (see `rollup`), as the file holds them.
+    pub fn marks(&self) -> rusqlite::Result<TierState> {
+        TierState::load(&self.conn, &self.cfg.zone)
+    }
+
+    /// Writes the batch's 10-second cells; a cell whose minute, hour or day was already
+    /// written (late: the clock went back, or a backlog) goes into those tiers directly.
+    /// Then writes every coarse bucket that closed by the batch's latest time.
     fn write_inner(&mut self, batch: &Batch) -> rusqlite::Result<()> {
         let zone = self.cfg.zone.clone();
+        let before = match self.marks {
+            Some(m) => m,
+            None => TierState::load(&self.conn, &zone)?,
+        };
+        let mut marks = before;
         let tx = self.conn.transaction()?;
-        let folded = fold::fold_batch(&tx, &mut self.days, batch, &zone)?;
+        let folded = fold::fold_batch(&tx, &mut self.days, batch, &zone, &marks)?;
+        let written = |t: Tier, ts: i64| t == Tier::Fine || ts < marks.closed(t);
         let mut apps: HashMap<(Tier, i64, i64, i64), (i64, i64)> = HashMap::new();
         for ((ts, app, dev), (up, down)) in &batch.apps {
             let a = if folded.contains(&(Tier::Day.floor(*ts, &zone), app.as_str())) {
@@ -335,7 +372,7 @@ impl Store {
                 Self::id_of(&tx, &mut self.app_ids, "apps", "key", app, Some(name))?
             };
             let d = Self::id_of(&tx, &mut self.dev_ids, "devices", "name", dev, None)?;
-            for t in TIERS {
+            for t in TIERS.into_iter().filter(|&t| written(t, *ts)) {
                 let e = apps.entry((t, t.floor(*ts, &zone), a, d)).or_default();
                 *e = (
                     e.0.saturating_add(clamp(*up)),
@@ -346,7 +383,7 @@ impl Store {
         let mut devs: HashMap<(Tier, i64, i64), (i64, i64)> = HashMap::new();
         for ((ts, dev), (up, down)) in &batch.devices {
             let d = Self::id_of(&tx, &mut self.dev_ids, "devices", "name", dev, None)?;
-            for t in TIERS {
+            for t in TIERS.into_iter().filter(|&t| written(t, *ts)) {
                 let e = devs.entry((t, t.floor(*ts, &zone), d)).or_default();
                 *e = (
                     e.0.saturating_add(clamp(*up)),
@@ -355,7 +392,7 @@ impl Store {
             }
         }
         for (ts, (up, down)) in &batch.unattributed {
-            for t in TIERS {
+            for t in TIERS.into_iter().filter(|&t| written(t, *ts)) {
                 let e = devs.entry((t, t.floor(*ts, &zone), 0)).or_default();
                 *e = (e.0.saturating_add(*up), e.1.saturating_add(*down));
             }
@@ -396,7 +433,13 @@ impl Store {
                 }
             }
         }
-        tx.commit()
+        if let Some(now) = batch.latest() {
+            marks.roll_up(&tx, now, &zone)?;
+        }
+        marks.save(&tx, &before)?;
+        tx.commit()?;
+        self.marks = Some(marks);
+        Ok(())
     }
 
     /// Bytes of live data (pages in use), the measure the size cap applies to.
@@ -427,7 +470,19 @@ impl Store {
     pub fn enforce_limits(&mut self, now: i64) -> Result<(), StoreError> {
         let path = self.path.clone();
         let r = self.cfg.retention;
-        let cut = |conn: &Connection, t: Tier, before: i64| -> rusqlite::Result<()> {
+        let before = match self.marks {
+            Some(m) => m,
+            None => TierState::load(&self.conn, &self.cfg.zone).map_err(sqlite_err(&path))?,
+        };
+        let mut marks = before;
+        // Cuts tier `t` before `before` — but never what a coarser tier has not summed
+        // yet (`rollup`) — and remembers where, for queries.
+        let cut = |conn: &Connection,
+                   marks: &mut TierState,
+                   t: Tier,
+                   before: i64|
+         -> rusqlite::Result<()> {
+            let before = marks.may_cut_before(t, before);
             conn.execute(
                 &format!("DELETE FROM app_{} WHERE ts < ?1", t.name()),
                 params![before],
@@ -436,13 +491,15 @@ impl Store {
                 &format!("DELETE FROM dev_{} WHERE ts < ?1", t.name()),
                 params![before],
             )?;
+            marks.cut(t, before);
             Ok(())
         };
+        let mut capped = false;
         let res = (|| -> rusqlite::Result<()> {
-            cut(&self.conn, Tier::Fine, now - r.fine)?;
-            cut(&self.conn, Tier::Minute, now - r.minute)?;
-            cut(&self.conn, Tier::Hour, now - r.hour)?;
-            fold::forget_unused_apps(&self.conn)?;
+            cut(&self.conn, &mut marks, Tier::Fine, now - r.fine)?;
+            cut(&self.conn, &mut marks, Tier::Minute, now - r.minute)?;
+            cut(&self.conn, &mut marks, Tier::Hour, now - r.hour)?;
+            fold::forget_unused_apps(&self.conn, &marks)?;
             let mut guard = 0;
             while self.live_bytes() > self.cfg.max_bytes && guard < 100_000 {
                 guard += 1;
@@ -470,26 +527,40 @@ impl Store {
                     Tier::Fine | Tier::Minute => 3600,
                     Tier::Hour => 86_400,
                     Tier::Day => 30 * 86_400,
+                    Tier::Month => 366 * 86_400,
                 };
-                cut(&self.conn, t, (oldest + slice).min(floor))?;
-                if t == Tier::Day {
-                    fold::forget_unused_apps(&self.conn)?;
+                capped = true;
+                cut(&self.conn, &mut marks, t, (oldest + slice).min(floor))?;
+                if t >= Tier::Day {
+                    fold::forget_unused_apps(&self.conn, &marks)?;
                 }
             }
-            // Each step of this pragma frees one page: step it to the end.
-            let mut vacuum = self.conn.prepare("PRAGMA incremental_vacuum")?;
-            let mut rows = vacuum.query([])?;
-            while rows.next()?.is_some() {}
-            drop(rows);
-            drop(vacuum);
+            marks.save(&self.conn, &before)?;
+            // Pages that retention freed are reused by the next writes; giving them back to
+            // the file system moves pages from the end of the file into the holes — worth
+            // its writes only when the cap had to cut, or a quarter of the file is free.
+            let q = |p: &str| -> i64 {
+                self.conn
+                    .query_row(&format!("PRAGMA {p}"), [], |r| r.get(0))
+                    .unwrap_or(0)
+            };
+            if capped || q("freelist_count") * 4 > q("page_count") {
+                // Each step of this pragma frees one page: step it to the end.
+                let mut vacuum = self.conn.prepare("PRAGMA incremental_vacuum")?;
+                let mut rows = vacuum.query([])?;
+                while rows.next()?.is_some() {}
+                drop(rows);
+                drop(vacuum);
+            }
             self.conn
                 .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
             Ok(())
         })();
         // Forgotten apps' ids may be handed out again: what is cached about apps is read
-        // again.
+        // again; so are the marks.
         self.app_ids.clear();
         self.days.clear();
+        self.marks = None;
         res.map_err(sqlite_err(&path))
     }
 }

@@ -13,6 +13,7 @@
 //! what a write costs. Decisions are pure (`DayApps`); the SQL is at the bottom.
 
 use super::batch::Batch;
+use super::rollup::TierState;
 use super::tiers::{Tier, Zone, TIERS};
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::{btree_map, BTreeMap, HashMap, HashSet};
@@ -119,6 +120,7 @@ pub fn fold_batch<'b>(
     days: &mut BTreeMap<i64, DayApps>,
     batch: &'b Batch,
     zone: &Zone,
+    marks: &TierState,
 ) -> rusqlite::Result<HashSet<(i64, &'b str)>> {
     let mut per_day: BTreeMap<i64, HashMap<&str, u64>> = BTreeMap::new();
     for ((ts, app, _), (up, down)) in &batch.apps {
@@ -134,7 +136,9 @@ pub fn fold_batch<'b>(
     for (day, apps) in per_day {
         let kept = match days.entry(day) {
             btree_map::Entry::Occupied(e) => e.into_mut(),
-            btree_map::Entry::Vacant(e) => e.insert(load_day(tx, day)?),
+            btree_map::Entry::Vacant(e) => {
+                e.insert(load_day(tx, day, Tier::Day.next(day, zone), marks)?)
+            }
         };
         let mut order: Vec<(&str, u64)> = apps.into_iter().collect();
         order.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -152,7 +156,7 @@ pub fn fold_batch<'b>(
                         })
                         .optional()?;
                     if let Some(id) = id {
-                        move_to_other(tx, id, day, Tier::Day.next(day, zone))?;
+                        move_to_other(tx, id, (day, Tier::Day.next(day, zone)), zone, marks)?;
                     }
                 }
             }
@@ -164,36 +168,103 @@ pub fn fold_batch<'b>(
     Ok(other)
 }
 
-/// The kept apps of the day starting at `day` (`app_day` rows), by key.
-pub fn load_day(tx: &Transaction, day: i64) -> rusqlite::Result<DayApps> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT a.key, sum(d.up) + sum(d.down) FROM app_day d JOIN apps a ON a.id = d.app
-         WHERE d.ts = ?1 AND d.app != ?2 GROUP BY d.app",
-    )?;
-    let rows = stmt.query_map(params![day, OTHER_ID], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
-    })?;
-    Ok(DayApps::from_rows(
-        rows.collect::<rusqlite::Result<Vec<_>>>()?,
-    ))
+/// The kept apps of the day `[day, next_day)`, by key: its `app_day` rows once the day
+/// is written, else what the finer tiers hold of it so far (see `rollup`).
+pub fn load_day(
+    tx: &Transaction,
+    day: i64,
+    next_day: i64,
+    marks: &TierState,
+) -> rusqlite::Result<DayApps> {
+    let mut sums: HashMap<String, u64> = HashMap::new();
+    for (t, a, b) in written_parts(day, next_day, marks) {
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT a.key, sum(d.up) + sum(d.down) FROM app_{} d JOIN apps a ON a.id = d.app
+             WHERE d.ts >= ?1 AND d.ts < ?2 AND d.app != ?3 GROUP BY d.app",
+            t.name()
+        ))?;
+        let rows = stmt.query_map(params![a, b, OTHER_ID], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.max(0) as u64))
+        })?;
+        for row in rows {
+            let (k, v) = row?;
+            let e = sums.entry(k).or_default();
+            *e = e.saturating_add(v);
+        }
+    }
+    Ok(DayApps::from_rows(sums))
+}
+
+/// Where the bytes of `[day, next_day)` are: the day tier once it is written, else the
+/// hours written so far, the minutes after them and the 10-second buckets after those.
+fn written_parts(day: i64, next_day: i64, marks: &TierState) -> Vec<(Tier, i64, i64)> {
+    if next_day <= marks.closed(Tier::Day) {
+        return vec![(Tier::Day, day, next_day)];
+    }
+    let hours = marks.closed(Tier::Hour).clamp(day, next_day);
+    let minutes = marks.closed(Tier::Minute).clamp(hours, next_day);
+    vec![
+        (Tier::Hour, day, hours),
+        (Tier::Minute, hours, minutes),
+        (Tier::Fine, minutes, next_day),
+    ]
 }
 
 /// Moves app `id`'s rows of the day `[day, next_day)` to "other" in every tier, adding
 /// them to what "other" already has there.
-pub fn move_to_other(tx: &Transaction, id: i64, day: i64, next_day: i64) -> rusqlite::Result<()> {
-    // The hour tier is indexed by app: its first and last hour bound where the finer
-    // tiers' rows can be, so those (indexed by time only) are not scanned for a whole day.
+pub fn move_to_other(
+    tx: &Transaction,
+    id: i64,
+    (day, next_day): (i64, i64),
+    zone: &Zone,
+    marks: &TierState,
+) -> rusqlite::Result<()> {
+    // A month already written holds the day's bytes among the rest of the month's: they
+    // move by difference, the day's own rows telling how much (a month is written only
+    // after all its days).
+    let month = Tier::Month.floor(day, zone);
+    if month < marks.closed(Tier::Month) {
+        let rows: Vec<(i64, i64, i64)> = tx
+            .prepare_cached("SELECT device, up, down FROM app_day WHERE app = ?1 AND ts = ?2")?
+            .query_map(params![id, day], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        for (device, up, down) in rows {
+            tx.prepare_cached(
+                "UPDATE app_month SET up = up - ?4, down = down - ?5
+                 WHERE ts = ?1 AND app = ?2 AND device = ?3",
+            )?
+            .execute(params![month, id, device, up, down])?;
+            tx.prepare_cached(
+                "INSERT INTO app_month(ts, app, device, up, down) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(ts, app, device) DO UPDATE SET up = up + excluded.up, down = down + excluded.down",
+            )?
+            .execute(params![month, OTHER_ID, device, up, down])?;
+        }
+    }
+    // The hour tier is indexed by app: its first and last written hour bound where the
+    // finer tiers' rows can be, so those (indexed by time only) are not scanned for a
+    // whole day. After the last written hour, the finer tiers hold what is not summed
+    // into hours yet: the rest of the day is read there.
     let (first, last): (Option<i64>, Option<i64>) = tx.query_row(
         "SELECT min(ts), max(ts) FROM app_hour WHERE app = ?1 AND ts >= ?2 AND ts < ?3",
         params![id, day, next_day],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let open = marks.closed(Tier::Hour).clamp(day, next_day);
     let finer = match (first, last) {
-        (Some(f), Some(l)) => (f, l + Tier::Hour.secs()),
-        // No hours (a retention shorter for hours than for minutes): the whole day.
+        (Some(f), Some(l)) if marks.reaches(Tier::Hour, day) => (
+            f.min(open),
+            if open < next_day {
+                next_day
+            } else {
+                l + Tier::Hour.secs()
+            },
+        ),
+        (None, None) if marks.reaches(Tier::Hour, day) => (open, next_day),
+        // Hours cut (a retention shorter for hours than for minutes): the whole day.
         _ => (day, next_day),
     };
-    for t in TIERS {
+    for t in TIERS.into_iter().filter(|&t| t != Tier::Month) {
         let (a, b) = match t {
             Tier::Day => (day, next_day),
             _ => finer,
@@ -215,15 +286,23 @@ pub fn move_to_other(tx: &Transaction, id: i64, day: i64, next_day: i64) -> rusq
 }
 
 /// Deletes the `apps` rows no tier refers to any more (their days were dropped by the
-/// size cap, or they were moved to "other"). The day tier holds every app that any finer
-/// tier holds: all tiers are written together, retention never cuts days, and the size
-/// cap cuts days only where the finer tiers hold nothing (see `Store::enforce_limits`).
-/// The hour tier is checked too, as it is indexed by app as well.
-pub fn forget_unused_apps(conn: &rusqlite::Connection) -> rusqlite::Result<usize> {
+/// size cap, or they were moved to "other"). The day and hour tiers hold every app that
+/// a finer tier holds before those tiers' `closed` marks (retention never cuts days, and
+/// the size cap cuts days only where the finer tiers hold nothing: see
+/// `Store::enforce_limits`); after them, the minutes and 10-second buckets not summed
+/// yet are looked at too.
+pub fn forget_unused_apps(
+    conn: &rusqlite::Connection,
+    marks: &TierState,
+) -> rusqlite::Result<usize> {
+    // Month, day and hour by their by-app indexes; the recent rows once (a few thousand).
     conn.execute(
-        "DELETE FROM apps WHERE NOT EXISTS (SELECT 1 FROM app_day WHERE app = apps.id)
-                            AND NOT EXISTS (SELECT 1 FROM app_hour WHERE app = apps.id)",
-        [],
+        "DELETE FROM apps WHERE NOT EXISTS (SELECT 1 FROM app_month WHERE app = apps.id)
+                            AND NOT EXISTS (SELECT 1 FROM app_day WHERE app = apps.id)
+                            AND NOT EXISTS (SELECT 1 FROM app_hour WHERE app = apps.id)
+                            AND id NOT IN (SELECT app FROM app_minute WHERE ts >= ?1
+                                           UNION SELECT app FROM app_fine WHERE ts >= ?2)",
+        params![marks.closed(Tier::Hour), marks.closed(Tier::Minute)],
     )
 }
 

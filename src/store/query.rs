@@ -10,7 +10,7 @@
 
 use super::db::Store;
 use super::fold::{OTHER_ID, OTHER_NAME};
-use super::tiers::{billing_month_start, decompose, next_billing_month, Tier, TIERS};
+use super::tiers::{billing_month_start, decompose, next_billing_month, Tier, TierView, TIERS};
 use crate::model::OTHER_APPS;
 use chrono::NaiveDate;
 use rusqlite::params;
@@ -97,28 +97,11 @@ pub const MAX_SERIES_SPAN: i64 = 100 * 366 * 86_400;
 pub const MAX_SERIES_POINTS: usize = 100 * 366 + 2;
 
 /// `[from, to)` within [`FIRST_TS`]..=[`LAST_TS`] (empty when `to` ≤ `from`).
-fn clamp(from: i64, to: i64) -> (i64, i64) {
+pub(super) fn clamp(from: i64, to: i64) -> (i64, i64) {
     (from.clamp(FIRST_TS, LAST_TS), to.clamp(FIRST_TS, LAST_TS))
 }
 
 impl Store {
-    /// Whether a tier still holds data back to a time: its oldest bucket is at or before
-    /// it — or before anything was recorded at all (an untrimmed tier of a young file).
-    fn reaches(&self) -> impl Fn(Tier, i64) -> bool {
-        let zone = self.zone().clone();
-        let first = self.first_ts().ok().flatten();
-        let oldest: HashMap<Tier, Option<i64>> =
-            TIERS.iter().map(|&t| (t, self.oldest(t))).collect();
-        move |t, at| {
-            let floor_first = first.map_or(at, |f| t.floor(f, &zone));
-            oldest
-                .get(&t)
-                .copied()
-                .flatten()
-                .is_some_and(|o| o <= at.max(floor_first))
-        }
-    }
-
     /// Adds up `(key, up, down)` rows of `sql(tier)` — `?1`/`?2` bound to each segment of
     /// the range's decomposition, `?3` to `extra` — per key.
     fn sum_over(
@@ -129,24 +112,8 @@ impl Store {
         sql: impl Fn(Tier) -> String,
     ) -> rusqlite::Result<HashMap<i64, (i64, i64)>> {
         let (from, to) = clamp(from, to);
-        let reaches = self.reaches();
-        let mut sums: HashMap<i64, (i64, i64)> = HashMap::new();
-        for (t, a, b) in decompose(from, to, self.zone(), &reaches) {
-            let mut stmt = self.conn.prepare_cached(&sql(t))?;
-            let rows = stmt.query_map(params![a, b, extra], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })?;
-            for row in rows {
-                let (key, up, down) = row?;
-                let e = sums.entry(key).or_default();
-                *e = (e.0.saturating_add(up), e.1.saturating_add(down));
-            }
-        }
-        Ok(sums)
+        let marks = self.marks()?;
+        self.sum_segments(&marks, from, to, extra, &sql)
     }
 
     /// Per-app totals over `[from, to)`, largest first, at most `limit`. The apps a day
@@ -318,50 +285,76 @@ impl Store {
         max_points: usize,
     ) -> rusqlite::Result<Series> {
         let zone = self.zone().clone();
-        let reaches = self.reaches();
+        let marks = self.marks()?;
+        let reaches = |t: Tier, at: i64| marks.reaches(t, at);
         let (from, to) = clamp(from, to);
         let from = from.max(to - MAX_SERIES_SPAN);
         let span = (to - from).max(1);
         // Within MAX_SERIES_POINTS, so an i64 (and the products below stay small).
         let max_points = max_points.clamp(1, MAX_SERIES_POINTS) as i64;
+        // Months only where days would be grouped a month at a time anyway: a chart of
+        // two years in 720 points keeps its days (two at a time), not 25 months.
+        let usable = |t: &Tier| *t != Tier::Month || span > 30 * Tier::Day.secs() * max_points;
         let tier = TIERS
             .iter()
             .copied()
+            .filter(usable)
             .find(|t| t.secs() * max_points >= span && reaches(*t, from))
-            .or_else(|| TIERS.iter().copied().rev().find(|t| reaches(*t, from)))
+            .or_else(|| {
+                TIERS
+                    .iter()
+                    .copied()
+                    .filter(usable)
+                    .rev()
+                    .find(|t| reaches(*t, from))
+            })
             .unwrap_or(Tier::Day);
         let points_secs = tier.secs() * max_points;
         let k = (span / points_secs + i64::from(span % points_secs != 0)).max(1);
         // ?3 and ?4: the app's or device's id (-1 when unknown: no rows), or NULL.
-        let (sql, key, device) = match subject {
-            Subject::Total => (
-                format!("SELECT ts, sum(up), sum(down) FROM dev_{} WHERE device != 0 AND ts >= ?1 AND ts < ?2 AND ?3 IS NULL AND ?4 IS NULL GROUP BY ts", tier.name()),
-                None,
-                None,
-            ),
-            Subject::Device(d) => (
-                format!("SELECT ts, up, down FROM dev_{} WHERE ts >= ?1 AND ts < ?2 AND device = ?3 AND ?4 IS NULL", tier.name()),
-                Some(self.device_id(d)?.unwrap_or(-1)),
-                None,
-            ),
-            Subject::App(a) => (
-                format!("SELECT ts, sum(up), sum(down) FROM app_{} WHERE app = ?3 AND ts >= ?1 AND ts < ?2 AND ?4 IS NULL GROUP BY ts", tier.name()),
-                Some(self.app_id(a)?.unwrap_or(-1)),
-                None,
-            ),
+        // ?3 and ?4: the app's or device's id (-1 when unknown: no rows), or NULL.
+        let (key, device) = match subject {
+            Subject::Total => (None, None),
+            Subject::Device(d) => (Some(self.device_id(d)?.unwrap_or(-1)), None),
+            Subject::App(a) => (Some(self.app_id(a)?.unwrap_or(-1)), None),
             Subject::AppOnDevice { app, device } => (
-                format!("SELECT ts, up, down FROM app_{} WHERE app = ?3 AND ts >= ?1 AND ts < ?2 AND device = ?4", tier.name()),
                 Some(self.app_id(app)?.unwrap_or(-1)),
                 Some(self.device_id(device)?.unwrap_or(-1)),
             ),
         };
+        let sql = |t: Tier| subject_sql(subject, t);
         let start = tier.floor(from, &zone);
-        let mut stmt = self.conn.prepare_cached(&sql)?;
-        let rows: HashMap<i64, (i64, i64)> = stmt
-            .query_map(params![start, to, key, device], |r| {
-                Ok((r.get(0)?, (r.get(1)?, r.get(2)?)))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let mut rows: HashMap<i64, (i64, i64)> = HashMap::new();
+        let mut add = |stmt_tier: Tier, at: Option<i64>, a: i64, b: i64| -> rusqlite::Result<()> {
+            let mut stmt = self.conn.prepare_cached(&sql(stmt_tier))?;
+            let mut q = stmt.query(params![a, b, key, device])?;
+            while let Some(r) = q.next()? {
+                let (ts, up, down): (i64, i64, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                let e = rows.entry(at.unwrap_or(ts)).or_default();
+                *e = (e.0.saturating_add(up), e.1.saturating_add(down));
+            }
+            Ok(())
+        };
+        // Nothing is recorded before the first session: no open buckets to read there.
+        let first = self.first_ts()?.unwrap_or(to);
+        let open = marks.closed(tier).max(start).max(tier.floor(first, &zone));
+        add(tier, None, start, open.min(to))?;
+        // Buckets of this tier not written yet (the current hour, today…): their bytes
+        // are in the finer tiers (`rollup`), read there bucket by bucket.
+        let reaches = |t: Tier, at: i64| marks.reaches(t, at);
+        let closed = |t: Tier| marks.closed(t);
+        let view = TierView {
+            reaches: &reaches,
+            closed: &closed,
+        };
+        let mut b = tier.floor(open, &zone);
+        while b < to {
+            let next = tier.next(b, &zone);
+            for (t, x, y) in decompose(b.max(start), next.min(to), &zone, &view) {
+                add(t, Some(b), x, y)?;
+            }
+            b = next;
+        }
         let sessions = self.sessions(start, to)?;
         let needs_per_process = matches!(subject, Subject::App(_) | Subject::AppOnDevice { .. });
         let covered = |a: i64, b: i64| {
@@ -459,21 +452,17 @@ impl Store {
         }
         Ok(out)
     }
+}
 
-    /// Sum of one tier over buckets starting in `[from, to)`, all apps and devices
-    /// (for checking that tiers agree).
-    pub fn tier_sum(&self, t: Tier, from: i64, to: i64) -> rusqlite::Result<(i64, i64, i64, i64)> {
-        let apps: (i64, i64) = self.conn.query_row(
-            &format!("SELECT coalesce(sum(up),0), coalesce(sum(down),0) FROM app_{} WHERE ts >= ?1 AND ts < ?2", t.name()),
-            params![from, to],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let devs: (i64, i64) = self.conn.query_row(
-            &format!("SELECT coalesce(sum(up),0), coalesce(sum(down),0) FROM dev_{} WHERE ts >= ?1 AND ts < ?2", t.name()),
-            params![from, to],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        Ok((apps.0, apps.1, devs.0, devs.1))
+/// The rows `(ts, up, down)` of `subject` in tier `t`, buckets starting in `[?1, ?2)`;
+/// `?3` and `?4` the app's or device's id, or NULL.
+fn subject_sql(subject: &Subject, t: Tier) -> String {
+    let t = t.name();
+    match subject {
+        Subject::Total => format!("SELECT ts, sum(up), sum(down) FROM dev_{t} WHERE device != 0 AND ts >= ?1 AND ts < ?2 AND ?3 IS NULL AND ?4 IS NULL GROUP BY ts"),
+        Subject::Device(_) => format!("SELECT ts, up, down FROM dev_{t} WHERE ts >= ?1 AND ts < ?2 AND device = ?3 AND ?4 IS NULL"),
+        Subject::App(_) => format!("SELECT ts, sum(up), sum(down) FROM app_{t} WHERE app = ?3 AND ts >= ?1 AND ts < ?2 AND ?4 IS NULL GROUP BY ts"),
+        Subject::AppOnDevice { .. } => format!("SELECT ts, up, down FROM app_{t} WHERE app = ?3 AND ts >= ?1 AND ts < ?2 AND device = ?4"),
     }
 }
 

@@ -1,11 +1,13 @@
 //! The history schema and its migrations. `PRAGMA user_version` is the schema version;
 //! each migration upgrades a file one version, in place, inside a transaction.
 
-use super::tiers::TIERS;
 use rusqlite::Connection;
 
+/// The tiers of schema versions 1 to 3 (months came with 4): migrations are frozen.
+const FIRST_TIERS: [&str; 4] = ["fine", "minute", "hour", "day"];
+
 /// The schema this build writes.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 /// Migration `n` takes a file from version `n` to `n + 1`.
 fn migration(from: i64) -> Option<String> {
@@ -19,8 +21,7 @@ fn migration(from: i64) -> Option<String> {
                  CREATE TABLE sessions(id INTEGER PRIMARY KEY, start INTEGER NOT NULL,
                                        end INTEGER NOT NULL, per_process INTEGER NOT NULL);",
             );
-            for t in TIERS {
-                let t = t.name();
+            for t in FIRST_TIERS {
                 // Bytes per bucket; ts = bucket start (Unix seconds). Device 0 in dev_*
                 // is "unattributed" (signed deltas); real devices have ids from 1.
                 sql.push_str(&format!(
@@ -36,15 +37,30 @@ fn migration(from: i64) -> Option<String> {
         }
         // Version 2: one app's series is read by app, not by time.
         1 => Some(
-            TIERS
+            FIRST_TIERS
                 .iter()
-                .map(|t| format!("CREATE INDEX app_{0}_by_app ON app_{0}(app, ts);", t.name()))
+                .map(|t| format!("CREATE INDEX app_{t}_by_app ON app_{t}(app, ts);"))
                 .collect(),
         ),
         // Version 3: by-app indexes on the 10-second and minute tiers cost a page write per
         // active app per flush (measured: 2.7 GiB written per day for a 12 MiB file) and
         // those tiers' reads are short time ranges anyway. Hour and day keep theirs.
         2 => Some("DROP INDEX app_fine_by_app; DROP INDEX app_minute_by_app;".into()),
+        // Version 4: coarse buckets are written when they close (`rollup`); each tier's
+        // marks. A file without rows here gets them from its data on first open.
+        // and a tier of local months (queries over years read months, not days).
+        3 => Some(
+            "CREATE TABLE tier_state(tier TEXT PRIMARY KEY, closed INTEGER NOT NULL,
+                                     horizon INTEGER NOT NULL) WITHOUT ROWID;
+             CREATE TABLE app_month(ts INTEGER NOT NULL, app INTEGER NOT NULL, device INTEGER NOT NULL,
+                                    up INTEGER NOT NULL, down INTEGER NOT NULL,
+                                    PRIMARY KEY(ts, app, device)) WITHOUT ROWID;
+             CREATE TABLE dev_month(ts INTEGER NOT NULL, device INTEGER NOT NULL,
+                                    up INTEGER NOT NULL, down INTEGER NOT NULL,
+                                    PRIMARY KEY(ts, device)) WITHOUT ROWID;
+             CREATE INDEX app_month_by_app ON app_month(app, ts);"
+                .into(),
+        ),
         _ => None,
     }
 }
@@ -106,7 +122,10 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .expect("version");
         assert_eq!(v, VERSION);
-        assert_eq!(indexes(&conn), vec!["app_day_by_app", "app_hour_by_app"]);
+        assert_eq!(
+            indexes(&conn),
+            vec!["app_day_by_app", "app_hour_by_app", "app_month_by_app"]
+        );
         let kept: i64 = conn
             .query_row("SELECT up + down FROM app_day", [], |r| r.get(0))
             .expect("data");

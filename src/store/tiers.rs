@@ -12,9 +12,12 @@ pub enum Tier {
     Hour,
     /// Local calendar days (23, 24 or 25 hours).
     Day,
+    /// Local calendar months (from the 1st, 00:00): what makes a query over years read
+    /// a few rows per app and month, not one per app and day.
+    Month,
 }
 
-pub const TIERS: [Tier; 4] = [Tier::Fine, Tier::Minute, Tier::Hour, Tier::Day];
+pub const TIERS: [Tier; 5] = [Tier::Fine, Tier::Minute, Tier::Hour, Tier::Day, Tier::Month];
 pub const FINE_SECS: i64 = 10;
 
 impl Tier {
@@ -25,6 +28,7 @@ impl Tier {
             Tier::Minute => "minute",
             Tier::Hour => "hour",
             Tier::Day => "day",
+            Tier::Month => "month",
         }
     }
 
@@ -35,6 +39,7 @@ impl Tier {
             Tier::Minute => 60,
             Tier::Hour => 3600,
             Tier::Day => 86_400,
+            Tier::Month => 30 * 86_400,
         }
     }
 
@@ -42,6 +47,7 @@ impl Tier {
     pub fn floor(self, ts: i64, zone: &Zone) -> i64 {
         match self {
             Tier::Day => zone.day_start(ts),
+            Tier::Month => zone.start_of(zone.date(ts).with_day(1).unwrap_or_default()),
             // Local hours: in zones offset by a fraction of an hour (+5:30, +5:45) UTC
             // hours would straddle local midnight, and a day would share bytes with an
             // hour bucket outside it.
@@ -65,6 +71,8 @@ impl Tier {
         match self {
             // 26 h from a midnight always lands in the next day, whatever DST does.
             Tier::Day => zone.day_start(start + 26 * 3600),
+            // 32 days from the 1st always lands in the next month.
+            Tier::Month => Tier::Month.floor(start + 32 * 86_400, zone),
             t => start + t.secs(),
         }
     }
@@ -165,19 +173,23 @@ pub fn next_billing_month(start: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, start.day()).unwrap_or(start)
 }
 
+/// What a query needs to know of the file's tiers: whether a tier's data still reaches
+/// back to a time (retention and the size cap drop old fine data first), and where its
+/// buckets not written yet start (coarse buckets are written when they close: before
+/// that, their bytes are in the finer tiers).
+pub struct TierView<'a> {
+    pub reaches: &'a dyn Fn(Tier, i64) -> bool,
+    pub closed: &'a dyn Fn(Tier) -> i64,
+}
+
 /// Cuts `[from, to)` into segments `(tier, a, b)` meaning "buckets of `tier` whose start
-/// lies in `[a, b)`", using the coarsest tier that fits each part exactly. `finest(t)`
-/// says whether `tier`'s data still reaches back to `t` (retention and the size cap drop
-/// old fine data first); where it does not, the coarser bucket is used whole.
-pub fn decompose(
-    from: i64,
-    to: i64,
-    zone: &Zone,
-    reaches: &dyn Fn(Tier, i64) -> bool,
-) -> Vec<(Tier, i64, i64)> {
+/// lies in `[a, b)`", using the coarsest written tier that fits each part exactly. Where
+/// a finer tier does not reach back far enough, the coarser bucket is used whole; where
+/// a coarse tier's buckets are not written yet, the finer tiers are read.
+pub fn decompose(from: i64, to: i64, zone: &Zone, view: &TierView) -> Vec<(Tier, i64, i64)> {
     let mut out = Vec::new();
     if from < to {
-        split(from, to, 3, zone, reaches, &mut out);
+        split(from, to, TIERS.len() - 1, zone, view, &mut out);
     }
     out
 }
@@ -187,32 +199,34 @@ fn split(
     to: i64,
     level: usize,
     zone: &Zone,
-    reaches: &dyn Fn(Tier, i64) -> bool,
+    view: &TierView,
     out: &mut Vec<(Tier, i64, i64)>,
 ) {
     let t = TIERS[level];
     let finer = level.checked_sub(1).map(|l| TIERS[l]);
+    let reaches = view.reaches;
     let refine = |at: i64| finer.filter(|f| reaches(*f, at));
     let a = t.ceil(from, zone);
-    let b = t.floor(to, zone);
+    // Whole buckets only as far as the tier is written; after that the finer tiers.
+    let b = t.floor(to, zone).min((view.closed)(t)).max(a.min(to));
     if a >= b {
         // No whole bucket of `t` inside: a finer tier, or the containing bucket(s).
         match refine(from) {
-            Some(_) => split(from, to, level - 1, zone, reaches, out),
+            Some(_) => split(from, to, level - 1, zone, view, out),
             None => out.push((t, t.floor(from, zone), to)),
         }
         return;
     }
     if from < a {
         match refine(from) {
-            Some(_) => split(from, a, level - 1, zone, reaches, out),
+            Some(_) => split(from, a, level - 1, zone, view, out),
             None => out.push((t, t.floor(from, zone), a)),
         }
     }
     out.push((t, a, b));
     if b < to {
         match refine(b) {
-            Some(_) => split(b, to, level - 1, zone, reaches, out),
+            Some(_) => split(b, to, level - 1, zone, view, out),
             None => out.push((t, b, to)),
         }
     }
@@ -261,7 +275,12 @@ mod tests {
         let day = 1_795_564_800;
         let from = day - 3 * 3600 - 125; // 20:57:55 the day before
         let to = day + 2 * 86_400 + 3600 + 70; // 01:01:10 two days later
-        let segs = decompose(from, to, &utc, &all);
+        let written = |_: Tier| i64::MAX;
+        let view = |reaches| TierView {
+            reaches,
+            closed: &written,
+        };
+        let segs = decompose(from, to, &utc, &view(&all));
         let total: i64 = segs.iter().map(|(_, a, b)| b - a).sum();
         assert_eq!(segs.first().map(|s| s.0), Some(Tier::Fine));
         assert!(segs.contains(&(Tier::Day, day, day + 2 * 86_400)));
@@ -274,7 +293,7 @@ mod tests {
         }
         // Without fine or minute data for old times, whole hours are used.
         let coarse = |t: Tier, _: i64| t >= Tier::Hour;
-        let segs = decompose(from, to, &utc, &coarse);
+        let segs = decompose(from, to, &utc, &view(&coarse));
         assert_eq!(
             segs.first(),
             Some(&(Tier::Hour, day - 4 * 3600, day - 3 * 3600))

@@ -1,8 +1,11 @@
-//! The history writer: a task that takes every refresh of the collector, batches what
-//! each moved, and writes it at most every few seconds on a blocking thread — never on
-//! the collector's path. If the file cannot be written (read-only, disk full, another
-//! writer), it keeps the data in memory (bounded), retries, and says so; it never stops
-//! the app. When the collector ends it flushes everything.
+//! The history writer: a task that takes every refresh of the collector, keeps what each
+//! moved in memory, and writes it at each crash-safety point (every minute; every five on
+//! battery; at once when the system is about to sleep, and when the collector ends — quit,
+//! SIGTERM, SIGINT) on a blocking thread — never on the collector's path. Only 10-second
+//! buckets are written then; minute, hour and day buckets are written once, when they
+//! close (`rollup`). A crash loses at most what came since the last safety point. If the
+//! file cannot be written (read-only, disk full, another writer), it keeps the data in
+//! memory (bounded), retries, and says so; it never stops the app.
 
 use super::batch::{Batch, Batcher};
 use super::db::{Store, StoreConfig, StoreError};
@@ -16,13 +19,16 @@ use tokio::task::JoinHandle;
 
 /// Cells kept in memory while the file is unavailable before they are coarsened to hours.
 const MAX_PENDING_CELLS: usize = 200_000;
-/// Flushes between retention/size-cap passes (with 5 s flushes: every 5 minutes).
+/// Flushes between retention/size-cap passes (with 60 s flushes: hourly).
 const LIMITS_EVERY: u32 = 60;
+/// How much longer batches grow on battery: fewer writes wake the disk less.
+const BATTERY_FACTOR: u32 = 5;
 
 #[derive(Debug, Clone)]
 pub struct WriterOptions {
     pub dir: PathBuf,
     pub store: StoreConfig,
+    /// The crash-safety point: how often what is in memory is written (on mains).
     pub flush_every: Duration,
     /// The machine's power (on battery: batches grow; about to sleep: flush at once).
     /// `None`: always on mains, never sleeps (replays, tests).
@@ -82,6 +88,41 @@ struct State {
     /// Another hogwatch holds the writer lock: it records this machine, so what this one
     /// sees meanwhile is dropped, never written later (that would count it twice).
     blocked: bool,
+    /// The power watch's sleep count last acted on.
+    sleeps: u64,
+}
+
+/// The time between writes: `flush_every` on mains, `BATTERY_FACTOR` times that on battery.
+fn write_interval(flush_every: Duration, on_battery: bool) -> Duration {
+    if on_battery {
+        flush_every * BATTERY_FACTOR
+    } else {
+        flush_every
+    }
+}
+
+/// Waits until `at`; never, without a deadline (for a `select!` arm).
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next power state; never resolves without a watch, or once it is gone.
+async fn next_power(
+    power: &mut Option<crate::power::PowerWatch>,
+) -> Option<crate::power::PowerState> {
+    match power {
+        Some(rx) => match rx.changed().await {
+            Ok(()) => Some(*rx.borrow_and_update()),
+            Err(_) => {
+                *power = None;
+                None
+            }
+        },
+        None => std::future::pending().await,
+    }
 }
 
 async fn run(
@@ -97,11 +138,18 @@ async fn run(
         retry_at: None,
         backoff: Duration::from_secs(5),
         blocked: false,
+        sleeps: opts.power.as_ref().map_or(0, |p| p.borrow().sleeps),
     };
-    let mut tick = tokio::time::interval(opts.flush_every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut power = opts.power.clone();
+    let mut on_battery = power.as_ref().is_some_and(|p| p.borrow().on_battery);
+    let every = |on_battery: bool| write_interval(opts.flush_every, on_battery);
+    // One timer, armed only while something waits to be written: an idle machine's
+    // writer does not wake at all. At once first: the file is opened (and its lock
+    // taken, a corrupt file moved aside) when hogwatch starts, not with the first bytes.
+    let mut due: Option<tokio::time::Instant> = Some(tokio::time::Instant::now());
     let mut last_now = 0i64;
     loop {
+        let deadline = due;
         tokio::select! {
             r = rx.recv() => match r {
                 Some(r) => {
@@ -110,10 +158,36 @@ async fn run(
                     if st.blocked {
                         st.pending = Batch::default();
                     }
+                    // Coverage alone (an idle machine) waits for the next bytes, or the end.
+                    if due.is_none() && st.pending.cells() > 0 {
+                        due = Some(tokio::time::Instant::now() + every(on_battery));
+                    }
                 }
                 None => break,
             },
-            _ = tick.tick() => flush(&mut st, &opts, &status, last_now).await,
+            _ = sleep_until(deadline) => {
+                flush(&mut st, &opts, &status, last_now).await;
+                due = (st.pending.cells() > 0 || st.store.is_none()).then(|| {
+                    let retry = st.retry_at.unwrap_or_else(tokio::time::Instant::now);
+                    retry.max(tokio::time::Instant::now() + every(on_battery))
+                });
+            }
+            Some(p) = next_power(&mut power) => {
+                if p.sleeps != st.sleeps {
+                    // About to sleep: write now (the machine may not wake, or wake
+                    // somewhere the disk is gone).
+                    st.sleeps = p.sleeps;
+                    st.retry_at = None;
+                    flush(&mut st, &opts, &status, last_now).await;
+                    due = None;
+                }
+                if p.on_battery != on_battery {
+                    on_battery = p.on_battery;
+                    if let Some(d) = due.as_mut() {
+                        *d = tokio::time::Instant::now() + every(on_battery);
+                    }
+                }
+            }
         }
     }
     // The collector stopped (quit, SIGTERM, SIGINT): write everything that is left.
@@ -236,6 +310,52 @@ fn bound_memory(pending: &mut Batch) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::power::PowerState;
+
+    /// With a safety point an hour away, what was counted is written when the system
+    /// says it is about to sleep — not an hour later.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn about_to_sleep_writes_at_once() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (power_tx, power) = watch::channel(PowerState::default());
+        let (tx, rx) = mpsc::channel(8);
+        let opts = WriterOptions {
+            dir: dir.path().to_owned(),
+            store: StoreConfig {
+                zone: crate::store::tiers::Zone::utc(),
+                ..StoreConfig::default()
+            },
+            flush_every: Duration::from_secs(3600),
+            power: Some(power),
+        };
+        let writer = spawn(rx, opts);
+        let r =
+            super::super::batch::tests::refresh(1_795_000_000, &[("/usr/bin/a", 1234)], 1234, 0);
+        tx.send(Arc::new(r)).await.expect("send");
+        let read = || {
+            Store::open_reader(dir.path(), crate::store::tiers::Zone::utc())
+                .ok()
+                .and_then(|s| s.top_apps(0, 1_800_000_000, 10).ok())
+                .unwrap_or_default()
+        };
+        power_tx.send_modify(|p| p.sleeps += 1);
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let mut apps = read();
+        while apps.is_empty() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            apps = read();
+        }
+        assert_eq!(apps.first().map(|a| a.up_bytes), Some(1234), "{apps:?}");
+        drop(tx);
+        writer.finish().await;
+    }
+
+    #[test]
+    fn batches_grow_on_battery() {
+        let every = Duration::from_secs(60);
+        assert_eq!(write_interval(every, false), every);
+        assert_eq!(write_interval(every, true), every * BATTERY_FACTOR);
+    }
 
     /// While the file cannot be written, a flood of 250,000 uniquely named apps in one
     /// quarter hour (which coarsening cannot shrink): the batch keeps at most

@@ -103,7 +103,8 @@ impl Server {
             "1",
         ];
         match &data {
-            Some(d) => args.extend(["--data-dir", d.as_str()]),
+            // History written every 5 s (not every minute): tests read it while it runs.
+            Some(d) => args.extend(["--data-dir", d.as_str(), "--history-write-every", "5"]),
             None => args.push("--no-history"),
         }
         let argv = hog_argv(&[], HOGWATCH, &home, &args);

@@ -482,7 +482,7 @@ fn history_gives_one_apps_traffic_on_one_device() -> Result<()> {
     let q = |app: &str, device: &str| -> Result<serde_json::Value> {
         s.get_json(&format!("/api/history?range=5m&app={app}&device={device}"))
     };
-    // History is flushed every 5 s: wait for the uploader's first bytes on wlan0.
+    // History is written every 5 s here (support::dashboard): wait for the uploader's first bytes on wlan0.
     wait_until(
         "the uploader's history on wlan0",
         Duration::from_secs(30),

@@ -257,9 +257,9 @@ pub(super) fn now_s() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
-/// Reads the history in `dir` through the library over a range covering everything, and
-/// checks per-app (top_apps and app_total), per-device and unattributed totals.
-pub(super) fn check_library_totals(dir: &Path, want: &Totals, what: &str) -> Result<()> {
+/// The history in `dir` as the library reads it over a range covering everything: per
+/// app (top_apps), per device, and the unattributed share (as reported: not negative).
+pub(super) fn library_totals(dir: &Path, what: &str) -> Result<Totals> {
     let store = Store::open_reader(dir, Zone::Local)
         .map_err(|e| err(format!("{what}: open_reader: {e}")))?;
     let first = store
@@ -267,18 +267,40 @@ pub(super) fn check_library_totals(dir: &Path, want: &Totals, what: &str) -> Res
         .map_err(|e| err(format!("{what}: first_ts: {e}")))?
         .ok_or_else(|| err(format!("{what}: no session recorded")))?;
     let (from, to) = (first - 86_400, now_s() + 86_400);
-    let top: BTreeMap<String, (u64, u64)> = store
+    let apps = store
         .top_apps(from, to, 10_000)
         .map_err(|e| err(format!("{what}: top_apps: {e}")))?
         .into_iter()
         .map(|a| (a.app, (a.up_bytes, a.down_bytes)))
         .collect();
-    if top != want.apps {
+    let dev = store
+        .device_totals(from, to)
+        .map_err(|e| err(format!("{what}: device_totals: {e}")))?;
+    let devices = dev
+        .devices
+        .iter()
+        .map(|d| (d.device.clone(), (d.up_bytes, d.down_bytes)))
+        .collect();
+    Ok(Totals {
+        apps,
+        devices,
+        unattributed: (dev.unattributed_up as i64, dev.unattributed_down as i64),
+    })
+}
+
+/// Reads the history in `dir` through the library over a range covering everything, and
+/// checks per-app (top_apps and app_total), per-device and unattributed totals.
+pub(super) fn check_library_totals(dir: &Path, want: &Totals, what: &str) -> Result<()> {
+    let got = library_totals(dir, what)?;
+    if got.apps != want.apps {
         return Err(err(format!(
-            "{what}: top_apps over everything = {top:?}, expected {:?}",
-            want.apps
+            "{what}: top_apps over everything = {:?}, expected {:?}",
+            got.apps, want.apps
         )));
     }
+    let store = Store::open_reader(dir, Zone::Local)
+        .map_err(|e| err(format!("{what}: open_reader: {e}")))?;
+    let (from, to) = (0, now_s() + 86_400);
     for (app, v) in &want.apps {
         let got = store
             .app_total(from, to, app)
@@ -289,21 +311,13 @@ pub(super) fn check_library_totals(dir: &Path, want: &Totals, what: &str) -> Res
             )));
         }
     }
-    let dev = store
-        .device_totals(from, to)
-        .map_err(|e| err(format!("{what}: device_totals: {e}")))?;
-    let devices: BTreeMap<String, (u64, u64)> = dev
-        .devices
-        .iter()
-        .map(|d| (d.device.clone(), (d.up_bytes, d.down_bytes)))
-        .collect();
-    if devices != want.devices {
+    if got.devices != want.devices {
         return Err(err(format!(
-            "{what}: device_totals = {devices:?}, expected {:?}",
-            want.devices
+            "{what}: device_totals = {:?}, expected {:?}",
+            got.devices, want.devices
         )));
     }
-    let un = (dev.unattributed_up, dev.unattributed_down);
+    let un = (got.unattributed.0 as u64, got.unattributed.1 as u64);
     if un != want.unattributed_reported() {
         return Err(err(format!(
             "{what}: unattributed {un:?}, expected {:?}",

@@ -184,7 +184,7 @@ fn unwritable_directory_warns_and_the_run_goes_on() -> Result<()> {
 /// (c) A full disk, then space again: nothing is lost. In a private mount namespace a
 /// 512 KiB tmpfs holds the history; a first quick replay creates it, a filler takes the
 /// rest of the space, then a ~34 s replay starts (32 refreshes at speed 1, traffic in
-/// each). The writer cannot write, keeps the data in memory and retries after 5 s, then
+/// each; writes every 5 s). The writer cannot write, keeps the data in memory and retries after 5 s, then
 /// 10 s (flushes tick every 5 s, so the retries fall at ~10 s and ~25 s). Once the second
 /// failure is reported — with ~10 s of data pending, merged back after the failed
 /// attempt — the test deletes the filler through /proc/<pid>/root. The retry at ~25 s
@@ -208,7 +208,7 @@ mount -t tmpfs -o size=512k,mode=0755 hogwatch-history-test "$MNT" || exit 97
 "$HOG" top --json --source "replay:$FIX1" --replay-speed 50 --data-dir "$MNT/d" > "$OUT/run1.json" || exit 98
 dd if=/dev/zero of="$MNT/filler" bs=4096 2>/dev/null
 [ -s "$MNT/filler" ] || exit 96
-HOGWATCH_LOG=info "$HOG" top --json --source "replay:$FIX2" --replay-speed 1 --data-dir "$MNT/d" &
+HOGWATCH_LOG=info "$HOG" top --json --source "replay:$FIX2" --replay-speed 1 --data-dir "$MNT/d" --history-write-every 5 &
 hp=$!
 echo "$hp" > "$OUT/pid"
 trap 'kill -TERM "$hp" 2>/dev/null; wait "$hp"; exit 143' TERM INT

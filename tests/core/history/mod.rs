@@ -6,7 +6,9 @@
 //! 2. a property test of the tiers (every tier agrees on local days, in several fixed
 //!    zones) and of range queries over arbitrary unaligned ranges; old partial days in
 //!    zones offset by a fraction of an hour;
-//! 3. retention by age; a synthetic year of 500 apps under a small size cap; a flood of
+//! 3. coarse buckets written when they close, with crashes between writes, late cells,
+//!    and a real run SIGKILLed while it writes (`rollup`);
+//!    retention by age; a synthetic year of 500 apps under a small size cap; a flood of
 //!    20,000 uniquely named apps (older days, exact totals and quotas, the cap, bounded
 //!    app keys);
 //! 4. faults: a corrupt file, an unwritable directory (as `nobody`), a full disk that
@@ -20,7 +22,7 @@
 //! Nothing sleeps to pace a test: waits are for conditions, with deadlines. Tests that
 //! need root (setpriv, mount namespaces) panic with a clear message otherwise.
 //!
-//! One module per part: [`persistence`], [`tiers`], [`retention`] and [`flood`], [`faults`] and
+//! One module per part: [`persistence`], [`tiers`], [`rollup`], [`retention`] and [`flood`], [`faults`] and
 //! [`second_writer`], [`cli`] and [`csv`]; what they share is in [`common`].
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -31,5 +33,6 @@ mod faults;
 mod flood;
 mod persistence;
 mod retention;
+mod rollup;
 mod second_writer;
 mod tiers;

@@ -16,7 +16,7 @@ use support::home::Home;
 use support::{err, wait_until, Child, Deadline, Result};
 
 /// `top --json --source replay:FIX --replay-speed 1 --data-dir DIR` in the background.
-fn spawn_top(home: &Home, tag: &str, fix: &Path, dir: &Path) -> Result<Child> {
+pub(super) fn spawn_top(home: &Home, tag: &str, fix: &Path, dir: &Path) -> Result<Child> {
     let source = format!("replay:{}", fix.display());
     let d = dir.to_string_lossy();
     let argv = hog_argv(
@@ -32,13 +32,16 @@ fn spawn_top(home: &Home, tag: &str, fix: &Path, dir: &Path) -> Result<Child> {
             "1",
             "--data-dir",
             &d,
+            // Writes every 5 s (not every minute): readers see the writes while it runs.
+            "--history-write-every",
+            "5",
         ],
     );
     Child::spawn(tag, None, &refs(&argv))
 }
 
 /// Waits until `writer` holds the history lock in `dir` (its pid is in the lock file).
-fn wait_for_lock(writer: &Child, dir: &Path, deadline: &Deadline) -> Result<()> {
+pub(super) fn wait_for_lock(writer: &Child, dir: &Path, deadline: &Deadline) -> Result<()> {
     let lock = dir.join(format!("{FILE}.lock"));
     wait_until(
         "the first writer's lock file",

@@ -89,6 +89,9 @@ fn ebpf_server_history_alerts_metrics_and_top_show_a_real_upload() -> Result<()>
         "1",
         "--devices",
         &dev,
+        // History written every 5 s (not every minute): the API is read while it runs.
+        "--history-write-every",
+        "5",
     ];
     let argv = hog_argv(&[], HOGWATCH, &home, &args);
     let bus = [("DBUS_SESSION_BUS_ADDRESS", desktop.bus_address())];
@@ -190,7 +193,7 @@ fn ebpf_server_history_alerts_metrics_and_top_show_a_real_upload() -> Result<()>
         )));
     }
 
-    // The history API, after a flush (every 5 s while running).
+    // The history API, after a write (every 5 s here while running).
     let path = "/api/apps?range=1h&limit=100";
     let apps = wait_until(
         "the app's bytes in /api/apps",
