@@ -4,16 +4,45 @@ use super::util::*;
 use super::*;
 use hogwatch::model::{AppMoved, DeviceMoved, Mode, Moved, Refresh, Snapshot};
 use hogwatch::store::batch::{Batch, Batcher};
-use hogwatch::store::tiers::Zone;
 use hogwatch::store::{Store, StoreConfig};
 use std::time::{Duration, Instant};
 
-pub(crate) const DAY_APPS: usize = 200;
-/// Apps moving bytes every second; the others move some now and then.
-pub(crate) const DAY_BUSY: usize = 20;
+/// A simulated desktop: its apps, how many move bytes every second (the others move
+/// some now and then), and the writer's crash-safety point.
+#[derive(Clone, Copy)]
+pub(crate) struct Shape {
+    pub(crate) name: &'static str,
+    pub(crate) apps: usize,
+    pub(crate) busy: usize,
+    pub(crate) flush_secs: i64,
+    /// Bytes written a day before issue 14 (5-second batches rewriting four tiers), and
+    /// where that figure comes from.
+    pub(crate) before: (&'static str, &'static str),
+}
+
+/// A typical desktop (20 apps, 3 busy) and a crowded machine (200 apps, 20 busy), both
+/// with the writer's default safety point (60 s).
+pub(crate) const SHAPES: [Shape; 2] = [
+    Shape {
+        name: "typical desktop",
+        apps: 20,
+        busy: 3,
+        flush_secs: 60,
+        before: (
+            "~700 MiB",
+            "issue 14: `hogwatch server` replaying such a desktop, /proc/PID/io",
+        ),
+    },
+    Shape {
+        name: "200 apps",
+        apps: 200,
+        busy: 20,
+        flush_secs: 60,
+        before: ("917 MiB", "this bench at commit 0b7866b, 5 s flushes"),
+    },
+];
 /// Chance per second that an idle app starts a burst (about one burst per 10 minutes).
 pub(crate) const BURST_CHANCE: f64 = 1.0 / 600.0;
-pub(crate) const FLUSH_SECS: i64 = 5;
 pub(crate) const LIMITS_EVERY: u64 = 60;
 /// 2026-11-24 00:00:00 UTC.
 pub(crate) const DAY_START: i64 = 1_795_478_400;
@@ -35,7 +64,6 @@ pub(crate) struct DayReport {
     pub(crate) app_cells: u64,
     pub(crate) dev_cells: u64,
     pub(crate) unattributed_cells: u64,
-    pub(crate) upserts: u64,
     /// Mean apps moving bytes per second.
     pub(crate) active_per_sec: f64,
     pub(crate) rows: Vec<(&'static str, u64, u64)>,
@@ -51,22 +79,21 @@ pub(crate) struct DayReport {
 /// A flush slower than this (WAL auto-checkpoint and its fsyncs, usually).
 pub(crate) const SLOW_FLUSH: Duration = Duration::from_millis(2);
 
-pub(crate) fn simulate_day() -> DayReport {
+pub(crate) fn simulate_day(shape: Shape) -> DayReport {
     let tmp = tempfile::tempdir().unwrap();
-    let zone = Zone::Local;
     let mut store = Store::open_writer(tmp.path(), StoreConfig::default()).unwrap();
     let mut rng = Rng(0xDA7_5EED);
     let mut r = DayReport::default();
 
     // One refresh, rebuilt in place every simulated second: what each app moved (the
     // collector computes it; the writer only adds it up).
-    let names: Vec<(String, String)> = (0..DAY_APPS).map(app_key).collect();
+    let names: Vec<(String, String)> = (0..shape.apps).map(app_key).collect();
     let mut refresh = Refresh {
         snapshot: Snapshot::empty(Mode::PerProcess, ""),
         moved: Moved::default(),
     };
     refresh.snapshot.interval_ms = 1000;
-    let mut burst = vec![0u64; DAY_APPS];
+    let mut burst = vec![0u64; shape.apps];
     let mut batcher = Batcher::default();
     let mut batch = Batch::default();
     let mut write_times = Vec::new();
@@ -84,7 +111,7 @@ pub(crate) fn simulate_day() -> DayReport {
         m.apps.clear();
         let (mut dev_up, mut dev_down) = (0u64, 0u64);
         for (i, (app, name)) in names.iter().enumerate() {
-            let (up, down) = if i < DAY_BUSY {
+            let (up, down) = if i < shape.busy {
                 (rng.range(200, 20_000), rng.range(1_000, 400_000))
             } else if burst[i] > 0 {
                 burst[i] -= 1;
@@ -134,12 +161,11 @@ pub(crate) fn simulate_day() -> DayReport {
         r.observe += t1.elapsed();
         r.snapshots += 1;
 
-        if (s + 1) % FLUSH_SECS == 0 {
+        if (s + 1) % shape.flush_secs == 0 {
             let tb = Instant::now();
             r.app_cells += batch.apps.len() as u64;
             r.dev_cells += batch.devices.len() as u64;
             r.unattributed_cells += batch.unattributed.len() as u64;
-            r.upserts += upserts(&batch, &zone);
             bookkeeping += tb.elapsed();
 
             // As the writer: limits on the first flush and every 60th after it.
@@ -182,18 +208,21 @@ pub(crate) fn simulate_day() -> DayReport {
     r
 }
 
-pub(crate) fn print_day(r: &DayReport) {
+pub(crate) fn print_day(shape: Shape, r: &DayReport) {
     println!(
-        "\n== 1. One day at 1 Hz, {DAY_APPS} apps, 1 device, Zone::Local, default StoreConfig"
+        "\n== 1. One day at 1 Hz, {}: {} apps, 1 device, Zone::Local, default StoreConfig",
+        shape.name, shape.apps
     );
     println!(
-        "  {} snapshots, {:.1} apps moving bytes per second on average ({DAY_BUSY} always)",
+        "  {} snapshots, {:.1} apps moving bytes per second on average ({} always)",
         thousands(r.snapshots),
-        r.active_per_sec
+        r.active_per_sec,
+        shape.busy
     );
     println!(
-        "  {} flushes (every {FLUSH_SECS} s), enforce_limits {} times (every {LIMITS_EVERY} flushes) + once at the end",
+        "  {} flushes (every {} s), enforce_limits {} times (every {LIMITS_EVERY} flushes) + once at the end",
         thousands(r.flushes),
+        shape.flush_secs,
         r.limits_calls
     );
     println!(
@@ -231,16 +260,14 @@ pub(crate) fn print_day(r: &DayReport) {
         thousands(r.dev_cells),
         thousands(r.unattributed_cells)
     );
-    println!(
-        "  upserts (all tiers)   {}   = {:.1} µs each in Store::write",
-        thousands(r.upserts),
-        r.write.as_secs_f64() * 1e6 / r.upserts.max(1) as f64
-    );
     if let Some(w) = r.written {
         println!(
-            "  bytes written (write(2): WAL frames + checkpoints): {} = {:.0} KiB per flush",
+            "  bytes written (write(2): WAL frames + checkpoints): {} = {:.0} KiB per flush \
+             (before: {}, {})",
             mib(w),
-            w as f64 / 1024.0 / r.flushes.max(1) as f64
+            w as f64 / 1024.0 / r.flushes.max(1) as f64,
+            shape.before.0,
+            shape.before.1
         );
     }
     print_rows(&r.rows);

@@ -1,4 +1,4 @@
-//! 2. A synthetic year of 500 apps, then the history queries against it.
+//! 2. Two synthetic years of 500 apps, then the history queries against them.
 
 use super::util::*;
 use super::*;
@@ -22,8 +22,13 @@ pub(crate) const BUSY_CELLS: i64 = 12;
 /// 2025-11-25 13:00:00 UTC: the year starts mid-day, so ranges ending at `now` have
 /// minute and hour edges, not only whole days.
 pub(crate) const YEAR_START: i64 = 1_764_075_600;
-/// The year ends at 13:37:20, mid-hour, mid-minute.
-pub(crate) const YEAR_LEN: i64 = 365 * DAY + 37 * 60 + 20;
+/// Two years (issue 14's aim: queries over all of two years of 500 apps ≤ 50 ms), ending
+/// at 13:37:20, mid-hour, mid-minute.
+pub(crate) const YEARS: i64 = 2;
+pub(crate) const YEAR_LEN: i64 = YEARS * 365 * DAY + 37 * 60 + 20;
+/// Retention and the size cap run once a simulated day while building (the writer runs
+/// them hourly; the file they leave is the same but for an hour of fine data).
+const LIMITS_EVERY: u64 = 24;
 
 /// What the build produced (kept next to the cached file).
 #[derive(Debug, Clone, Default)]
@@ -170,14 +175,17 @@ pub(crate) fn build_year(dir: &Path) -> YearMeta {
         store.write(&batch).unwrap();
         m.write += tw.elapsed();
         t += len;
-        let tl = Instant::now();
-        store.enforce_limits(t).unwrap();
-        m.limits += tl.elapsed();
         m.batches += 1;
+        if m.batches.is_multiple_of(LIMITS_EVERY) || t >= m.now {
+            let tl = Instant::now();
+            store.enforce_limits(t).unwrap();
+            m.limits += tl.elapsed();
+        }
         if m.batches.is_multiple_of(24 * 30) {
             eprintln!(
-                "  … built {} of 365 days ({})",
+                "  … built {} of {} days ({})",
                 m.batches / 24,
+                YEARS * 365,
                 secs(started.elapsed())
             );
         }
@@ -288,7 +296,7 @@ pub(crate) fn run_queries(store: &Store, m: &YearMeta) -> Vec<Timing> {
         time_query("top_apps(24 h, 20)", None, || {
             store.top_apps(now - DAY, now, 20).unwrap().len()
         }),
-        time_query("top_apps(all, 20)", None, || {
+        time_query("top_apps(all, 20)", Some(AIM), || {
             store.top_apps(first, now + 1, 20).unwrap().len()
         }),
         time_query("app_total(all)", None, || {
@@ -356,11 +364,11 @@ pub(crate) fn print_plans(dir: &Path, m: &YearMeta) {
 
 pub(crate) fn print_year(dir: &Path, m: &YearMeta, built_now: bool, timings: &[Timing]) {
     println!(
-        "\n== 2. A synthetic year, {YEAR_APPS} apps ({YEAR_BUSY} busy every hour + {YEAR_OCCASIONAL} others an hour), default retention and cap"
+        "\n== 2. {YEARS} synthetic years, {YEAR_APPS} apps ({YEAR_BUSY} busy every hour + {YEAR_OCCASIONAL} others an hour), default retention and cap"
     );
     println!("  file: {}", dir.join(FILE_NAME).display());
     println!(
-        "  build {}: {} (Store::write {}, enforce_limits after every batch {})",
+        "  build {}: {} (Store::write {}, enforce_limits every {LIMITS_EVERY} batches {})",
         if built_now {
             "(this run)"
         } else {
