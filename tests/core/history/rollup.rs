@@ -240,3 +240,96 @@ fn a_sigkill_loses_only_the_last_unwritten_seconds_and_counts_nothing_twice() ->
     );
     Ok(())
 }
+
+/// (c) A file written before schema 4 (every tier at every write, no months): opened, it
+/// gets its marks from its data and its months from its days; later writes add to it
+/// exactly, and every tier, months included, agrees.
+#[test]
+fn a_file_from_before_roll_ups_is_upgraded_and_added_to_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let zone = Zone::utc();
+    let t0 = BASE + 5 * 86_400 + 3600 + 20; // mid-hour, mid-day
+    {
+        let mut conn = rusqlite::Connection::open(tmp.path().join("history.sqlite3")).unwrap();
+        hogwatch::store::schema::migrate_to(&mut conn, 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO apps(id, key, name) VALUES (1, '/usr/bin/curl', 'curl');
+             INSERT INTO devices(id, name) VALUES (1, 'eth0');",
+        )
+        .unwrap();
+        for t in [Tier::Fine, Tier::Minute, Tier::Hour, Tier::Day] {
+            let ts = t.floor(t0, &zone);
+            conn.execute(
+                &format!(
+                    "INSERT INTO app_{}(ts, app, device, up, down) VALUES (?1, 1, 1, 100, 200)",
+                    t.name()
+                ),
+                [ts],
+            )
+            .unwrap();
+            conn.execute(
+                &format!(
+                    "INSERT INTO dev_{}(ts, device, up, down) VALUES (?1, 1, 100, 200)",
+                    t.name()
+                ),
+                [ts],
+            )
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO sessions(start, end, per_process) VALUES (?1, ?2, 1)",
+            [t0 - 30, t0 + 5],
+        )
+        .unwrap();
+    }
+    let cfg = super::common::store_config(zone.clone(), Retention::default(), 200 << 20);
+    let mut store = Store::open_writer(tmp.path(), cfg).unwrap();
+    let marks = store.marks().unwrap();
+    for t in [Tier::Minute, Tier::Hour, Tier::Day] {
+        assert_eq!(
+            marks.closed(t),
+            t.next(t.floor(t0 + 5, &zone), &zone),
+            "{t:?}"
+        );
+    }
+    assert_eq!(marks.closed(Tier::Month), 0, "no month written yet");
+    // More of the same minute (written straight into the old buckets), then a month on.
+    let mut b = Batch::default();
+    b.apps.insert(
+        (t0 - t0 % 10 + 10, "/usr/bin/curl".into(), "eth0".into()),
+        (1, 2),
+    );
+    b.devices.insert((t0 - t0 % 10 + 10, "eth0".into()), (1, 2));
+    b.spans.push((t0 + 5, t0 + 15, true));
+    store.write(&b).unwrap();
+    store.write(&minute(t0 + 30 * 86_400, 1)).unwrap();
+    let curl = (100 + 1 + 6 * 2, 200 + 2 + 6 * 100);
+    assert_eq!(
+        store
+            .app_total(0, t0 + 31 * 86_400, "/usr/bin/curl")
+            .unwrap(),
+        curl
+    );
+    let sums: Vec<_> = TIERS
+        .iter()
+        .map(|&t| store.tier_sum(t, i64::MIN, i64::MAX).unwrap())
+        .collect();
+    assert!(
+        sums.windows(2).all(|w| w[0] == w[1]),
+        "tiers disagree: {sums:?}"
+    );
+    // June, before the latest write's month, is written, summed from its days.
+    let marks = store.marks().unwrap();
+    let july = Tier::Month.floor(t0 + 30 * 86_400 - 7, &zone);
+    assert_eq!(marks.closed(Tier::Month), july);
+    assert!(Tier::Month.floor(t0, &zone) < july);
+    let conn = rusqlite::Connection::open(tmp.path().join("history.sqlite3")).unwrap();
+    let june: (i64, i64) = conn
+        .query_row(
+            "SELECT sum(up), sum(down) FROM app_month WHERE ts < ?1",
+            [july],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(june, (101, 202));
+}
