@@ -236,6 +236,10 @@ impl Store {
             ));
         }
         schema::migrate_to(&mut conn, schema::VERSION)?;
+        let size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        if size != PAGE_SIZE {
+            repage(&conn, path, size)?;
+        }
         Ok(conn)
     }
 
@@ -563,6 +567,29 @@ impl Store {
         self.marks = None;
         res.map_err(sqlite_err(&path))
     }
+}
+
+/// Rewrites a file made with another page size (4 KiB, before issue 14) with
+/// `PAGE_SIZE` pages, once: a write then costs a quarter of the bytes. The page size of a
+/// WAL file cannot change, so this runs in rollback-journal mode (a crash meanwhile rolls
+/// back: the file stays as it was). If it cannot (a reader holds the file, no room for
+/// the copy), the file keeps its pages — it only costs more writes — and says so.
+fn repage(conn: &Connection, path: &Path, size: i64) -> rusqlite::Result<()> {
+    let res = conn
+        .pragma_update(None, "journal_mode", "DELETE")
+        .and_then(|()| conn.pragma_update(None, "page_size", PAGE_SIZE))
+        .and_then(|()| conn.execute_batch("VACUUM"));
+    match res {
+        Ok(()) => tracing::info!(
+            "history {}: rewritten with {PAGE_SIZE}-byte pages (was {size}): fewer bytes a write",
+            path.display()
+        ),
+        Err(e) => tracing::warn!(
+            "history {}: keeps its {size}-byte pages ({e}); it works, writing more",
+            path.display()
+        ),
+    }
+    conn.pragma_update(None, "journal_mode", "WAL")
 }
 
 /// Byte counts in SQLite's signed 64-bit integers.

@@ -241,9 +241,10 @@ fn a_sigkill_loses_only_the_last_unwritten_seconds_and_counts_nothing_twice() ->
     Ok(())
 }
 
-/// (c) A file written before schema 4 (every tier at every write, no months): opened, it
-/// gets its marks from its data and its months from its days; later writes add to it
-/// exactly, and every tier, months included, agrees.
+/// (c) A file written before schema 4 (every tier at every write, no months, 4 KiB
+/// pages): opened, it is rewritten with 1 KiB pages, gets its marks from its data and its
+/// months from its days; later writes add to it exactly, and every tier, months included,
+/// agrees.
 #[test]
 fn a_file_from_before_roll_ups_is_upgraded_and_added_to_exactly() {
     let tmp = tempfile::tempdir().unwrap();
@@ -284,6 +285,11 @@ fn a_file_from_before_roll_ups_is_upgraded_and_added_to_exactly() {
     }
     let cfg = super::common::store_config(zone.clone(), Retention::default(), 200 << 20);
     let mut store = Store::open_writer(tmp.path(), cfg).unwrap();
+    let page: i64 = rusqlite::Connection::open(tmp.path().join("history.sqlite3"))
+        .unwrap()
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(page, 1024, "the old file is rewritten with small pages");
     let marks = store.marks().unwrap();
     for t in [Tier::Minute, Tier::Hour, Tier::Day] {
         assert_eq!(
