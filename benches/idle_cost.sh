@@ -375,7 +375,11 @@ measure() { # measure RUN
   stop_hogwatch
 
   echo
-  echo "run $run/$RUNS: window ${wall} s; snapshots received: ${snaps} in the window (expected ~$((IDLE_SECONDS / INTERVAL))), $off of them not per-process, $(wc -l <"$OUT") in all"
+  if [[ $IDLE_CMD == server ]]; then
+    echo "run $run/$RUNS: window ${wall} s; the server prints no snapshots (per-process: its helper and nethogs ran)"
+  else
+    echo "run $run/$RUNS: window ${wall} s; snapshots received: ${snaps} in the window (expected ~$((IDLE_SECONDS / INTERVAL))), $off of them not per-process, $(wc -l <"$OUT") in all"
+  fi
   echo "  packets (rx+tx) on ${devs[*]} during the window: $(cut -f5 <(tail -n 1 -- "$STATS"))$([[ $IDLE_HOST == 1 ]] || echo " (idle means 0)")"
   table "$run"
   print_stop_lines "$ERR"
