@@ -21,6 +21,9 @@ use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::process::{Child, ChildStdin, Command};
 use tokio::sync::mpsc;
 
+/// How long a URL may take to reach a window before it counts as hung.
+const WRITE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The window process, when one runs, and the reports of their ends.
 pub struct Window {
     running: Option<Running>,
@@ -67,13 +70,19 @@ impl Window {
             return;
         };
         if let Some(r) = &mut self.running {
-            let sent = r.stdin.write_all(line.as_bytes()).await;
-            if sent.is_ok() && r.stdin.flush().await.is_ok() {
-                r.url = url.to_owned();
-                return;
+            match send(&mut r.stdin, &line).await {
+                Ok(()) => {
+                    r.url = url.to_owned();
+                    return;
+                }
+                // Hung (its pipe full): a second window would not help.
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    tracing::warn!("dashboard window (pid {}): {e}", r.pid);
+                    return;
+                }
+                // It is ending (its end is reported, and ignored): a new one.
+                Err(_) => self.running = None,
             }
-            // It is ending (its end is reported, and ignored): a new one.
-            self.running = None;
         }
         match self.start(url, &line).await {
             Ok(r) => {
@@ -144,14 +153,30 @@ impl Window {
         };
         let ends = self.ends_tx.clone();
         tokio::spawn(watch(child, pid, stdout, ends));
-        stdin.write_all(line.as_bytes()).await?;
-        stdin.flush().await?;
+        send(&mut stdin, line).await?;
         Ok(Running {
             pid,
             stdin,
             url: url.to_owned(),
         })
     }
+}
+
+/// Writes `line` to a window's stdin, within [`WRITE_TIMEOUT`] (the bridge must not hang
+/// on a window that stopped reading).
+async fn send(stdin: &mut ChildStdin, line: &str) -> std::io::Result<()> {
+    let write = async {
+        stdin.write_all(line.as_bytes()).await?;
+        stdin.flush().await
+    };
+    tokio::time::timeout(WRITE_TIMEOUT, write)
+        .await
+        .map_err(|_| {
+            std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "the window does not read what the tray sends",
+            )
+        })?
 }
 
 /// Follows one window process: its links for the browser, then its end.
