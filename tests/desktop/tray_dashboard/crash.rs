@@ -5,26 +5,20 @@
 use super::{children, wait_dashboard_enabled, wait_window, EXIT_TIMEOUT, WINDOW_PROCESS};
 use crate::support;
 use std::time::Duration;
-use support::desktop::Desktop;
 use support::home::Home;
-use support::tray_app::{item, quit, replay_argv, start_tray, write_replay};
+use support::tray_app::{item, quit};
 use support::{err, pid_alive, signal_pid, wait_until, Result};
 
 #[test]
 fn a_killed_window_leaves_the_tray_running_and_opens_again() -> Result<()> {
     let home = Home::new("hogwatch-dash-kill-")?;
-    let desktop = Desktop::start(&home)?;
-    let work = tempfile::tempdir()?;
-    let source = format!("replay:{}", write_replay(work.path(), 300)?);
-    let mut argv = vec!["/usr/bin/env", "HOGWATCH_LOG=hogwatch=info"];
-    argv.extend(replay_argv(&source));
-    let (mut hog, tray) = start_tray(&desktop, "dash-kill", &argv)?;
+    let mut s = super::Setup::start(&home, "dash-kill")?;
+    let (hog, tray, x) = (&mut s.hog, &s.tray, &s.x);
     let pid = hog.pid();
-    let x = super::X::connect(desktop.display())?;
 
-    let menu = wait_dashboard_enabled(&tray)?;
+    let menu = wait_dashboard_enabled(tray)?;
     tray.click(item(&menu, "Open dashboard")?.id)?;
-    let (wpid, _) = wait_window(&hog, &x, pid)?;
+    let (wpid, _) = wait_window(hog, x, pid)?;
 
     signal_pid(wpid, "KILL")?;
     let said = format!("the dashboard window (pid {wpid}) crashed (killed by signal 9)");
@@ -45,10 +39,10 @@ fn a_killed_window_leaves_the_tray_running_and_opens_again() -> Result<()> {
 
     // The next "Open dashboard": a new window process, a new window.
     tray.click(item(&menu, "Open dashboard")?.id)?;
-    let (wpid2, _) = wait_window(&hog, &x, pid)?;
+    let (wpid2, _) = wait_window(hog, x, pid)?;
     assert_ne!(wpid2, wpid, "a new window process");
     assert_eq!(children(pid, WINDOW_PROCESS), [wpid2], "one window process");
-    quit(&tray, &mut hog)?;
+    quit(tray, hog)?;
     wait_until("the window to exit after Quit", EXIT_TIMEOUT, || {
         (!pid_alive(wpid2)).then_some(())
     })?;

@@ -53,16 +53,10 @@ const EXIT_TIMEOUT: Duration = Duration::from_secs(5);
 #[test]
 fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
     let home = Home::new("hogwatch-dash-")?;
-    let desktop = Desktop::start(&home)?;
-    let work = tempfile::tempdir()?;
-    let source = format!("replay:{}", write_replay(work.path(), 300)?);
-    let mut argv = vec!["/usr/bin/env", "HOGWATCH_LOG=hogwatch=info"];
-    argv.extend(replay_argv(&source));
-    let (mut hog, tray) = start_tray(&desktop, "dash-window", &argv)?;
-    let pid = hog.pid();
-    let x = X::connect(desktop.display())?;
+    let mut s = Setup::start(&home, "dash-window")?;
+    let pid = s.hog.pid();
 
-    let menu = wait_dashboard_enabled(&tray)?;
+    let menu = wait_dashboard_enabled(&s.tray)?;
     let rss_before = rss(pid)?;
     assert!(
         mapped_libraries(pid, &["libwebkit2gtk", "libjavascriptcoregtk"]).is_empty(),
@@ -75,8 +69,8 @@ fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
 
     // Open dashboard: one window process, one window, the page loaded and drawn.
     let t0 = std::time::Instant::now();
-    tray.click(item(&menu, "Open dashboard")?.id)?;
-    let (wpid, win) = wait_window(&hog, &x, pid)?;
+    s.tray.click(item(&menu, "Open dashboard")?.id)?;
+    let (wpid, win) = wait_window(&s.hog, &s.x, pid)?;
     let mapped = t0.elapsed();
     let (w, h) = (win.width, win.height);
     assert!(
@@ -90,30 +84,31 @@ fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
         "the window's command line: {argv:?}"
     );
     wait_until("the page to load", WINDOW_TIMEOUT, || {
-        hog.stderr_text().contains(LOADED).then_some(())
+        s.hog.stderr_text().contains(LOADED).then_some(())
     })
-    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
+    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", s.hog.stderr_text())))?;
     let loaded = t0.elapsed();
     // Drawn: a blank webview (or a window not yet painted) is one colour; text is many.
     let colours = wait_until("the page to be drawn", WINDOW_TIMEOUT, || {
-        x.distinct_colours(&win).ok().filter(|&n| n >= 16)
+        s.x.distinct_colours(&win).ok().filter(|&n| n >= 16)
     })
     .map_err(|e| {
         err(format!(
             "{e} (colours: {:?})",
-            x.distinct_colours(&win).ok()
+            s.x.distinct_colours(&win).ok()
         ))
     })?;
     let drawn = t0.elapsed();
-    x.wait_live(&win)
-        .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
+    s.x.wait_live(&win)
+        .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", s.hog.stderr_text())))?;
     let live = t0.elapsed();
     let web = wait_until("WebKit's web process", WINDOW_TIMEOUT, || {
         let p = children(wpid, WEB_PROCESS);
         (!p.is_empty()).then_some(p)
     })?;
     let network = children(wpid, NETWORK_PROCESS);
-    desktop.screenshot(&artifacts_dir()?.join("dashboard-window.png"))?;
+    s.desktop
+        .screenshot(&artifacts_dir()?.join("dashboard-window.png"))?;
     let rss_open = rss(pid)?;
     let rss_window = rss(wpid)?;
     let rss_web: u64 = web
@@ -128,25 +123,25 @@ fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
         .sum();
 
     // Open dashboard again: the same window of the same process, raised.
-    let menu = tray.layout()?;
-    tray.click(item(&menu, "Open dashboard")?.id)?;
+    let menu = s.tray.layout()?;
+    s.tray.click(item(&menu, "Open dashboard")?.id)?;
     wait_until("the window to be raised", Duration::from_secs(10), || {
-        (hog.stderr_text().matches(RAISED).count() >= 1).then_some(())
+        (s.hog.stderr_text().matches(RAISED).count() >= 1).then_some(())
     })?;
     assert_eq!(children(pid, WINDOW_PROCESS), [wpid], "one window process");
-    let wins = x.windows_titled(wpid)?;
+    let wins = s.x.windows_titled(wpid)?;
     assert_eq!(wins.len(), 1, "one window after opening twice: {wins:?}");
     assert_eq!(wins[0].id, win.id, "the same window");
 
     // "Show in dashboard" of a row: the same window, now on that app's URL.
-    click_show_in_dashboard(&tray)?;
+    click_show_in_dashboard(&s.tray)?;
     wait_until("the row's page to load", WINDOW_TIMEOUT, || {
-        let s = hog.stderr_text();
+        let s = s.hog.stderr_text();
         (s.matches(RAISED).count() >= 2 && s.matches(LOADED).count() >= 2).then_some(())
     })
-    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
+    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", s.hog.stderr_text())))?;
     assert_eq!(children(pid, WINDOW_PROCESS), [wpid], "one window process");
-    let wins = x.windows_titled(wpid)?;
+    let wins = s.x.windows_titled(wpid)?;
     assert_eq!(
         wins.len(),
         1,
@@ -156,9 +151,9 @@ fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
 
     // Close it as a window manager does: the window goes, its process, and WebKit's.
     let t1 = std::time::Instant::now();
-    x.delete_window(win.id)?;
+    s.x.delete_window(win.id)?;
     wait_until("the window to go", EXIT_TIMEOUT, || {
-        x.windows_titled(wpid).ok()?.is_empty().then_some(())
+        s.x.windows_titled(wpid).ok()?.is_empty().then_some(())
     })?;
     wait_until("the window process to exit", EXIT_TIMEOUT, || {
         (!pid_alive(wpid)).then_some(())
@@ -176,12 +171,13 @@ fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
     });
     assert!(pid_alive(pid), "hogwatch keeps running without its window");
     let closed = wait_until("the tray to see it closed", EXIT_TIMEOUT, || {
-        hog.stderr_text()
+        s.hog
+            .stderr_text()
             .contains(&format!("dashboard window: closed (pid {wpid})"))
             .then_some(())
     });
     // Let the GUI thread settle before measuring.
-    let menu = tray.layout()?;
+    let menu = s.tray.layout()?;
     let rss_after = rss(pid)?;
 
     eprintln!(
@@ -203,29 +199,60 @@ fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
         }
     );
     network_gone?;
-    closed.map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
+    closed.map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", s.hog.stderr_text())))?;
     assert!(
-        !hog.stderr_text().contains("crashed"),
+        !s.hog.stderr_text().contains("crashed"),
         "a closed window is no crash"
     );
 
     // Opening again after closing works (a new window process), and Quit still exits in
     // < 3 s with it open, the window process and WebKit's with it.
-    tray.click(item(&menu, "Open dashboard")?.id)?;
-    let (wpid2, _) = wait_window(&hog, &x, pid)?;
+    s.tray.click(item(&menu, "Open dashboard")?.id)?;
+    let (wpid2, _) = wait_window(&s.hog, &s.x, pid)?;
     assert_ne!(wpid2, wpid, "a new window process");
     let webkit = wait_until("WebKit's processes again", WINDOW_TIMEOUT, || {
         let web = children(wpid2, WEB_PROCESS);
         let network = children(wpid2, NETWORK_PROCESS);
         (!web.is_empty() && !network.is_empty()).then(|| [web, network].concat())
     })?;
-    quit(&tray, &mut hog)?;
+    quit(&s.tray, &mut s.hog)?;
     wait_until(
         "the window and WebKit's processes to exit after Quit",
         EXIT_TIMEOUT,
         || (webkit.iter().all(|&p| !pid_alive(p)) && !pid_alive(wpid2)).then_some(()),
     )?;
     Ok(())
+}
+
+/// A tray on a desktop of its own, replaying the two devices, logging at info (the window
+/// process's lines too, on the same stderr), and an X connection to find its windows.
+/// Dropped in field order: the tray stops before its desktop goes.
+struct Setup<'a> {
+    hog: support::Child,
+    tray: TrayClient,
+    x: X,
+    desktop: Desktop<'a>,
+    _work: tempfile::TempDir,
+}
+
+impl<'a> Setup<'a> {
+    /// In `home` (a fresh one per test).
+    fn start(home: &'a Home, tag: &str) -> Result<Setup<'a>> {
+        let desktop = Desktop::start(home)?;
+        let work = tempfile::tempdir()?;
+        let source = format!("replay:{}", write_replay(work.path(), 300)?);
+        let mut argv = vec!["/usr/bin/env", "HOGWATCH_LOG=hogwatch=info"];
+        argv.extend(replay_argv(&source));
+        let (hog, tray) = start_tray(&desktop, tag, &argv)?;
+        let x = X::connect(desktop.display())?;
+        Ok(Setup {
+            hog,
+            tray,
+            x,
+            desktop,
+            _work: work,
+        })
+    }
 }
 
 /// The tray's window process once it runs, and its window once it is mapped.
