@@ -10,6 +10,8 @@
 #   IDLE_HOST=1     monitor the host's own devices (hogwatch's default device set) instead of
 #                   an isolated namespace; only idle if the host is
 #   IDLE_KEEP=1     keep the work directory (JSON snapshots, hogwatch's stderr)
+#   IDLE_CMD=server measure `hogwatch server` (the dashboard's server, loopback up in the
+#                   namespace) instead of `hogwatch top --json` (default: top)
 #
 # By default hogwatch runs in a fresh network namespace whose only device (besides a down
 # lo) is one end of a veth pair to a peer namespace: link-local 169.254.77.1/30 ↔ .2/30,
@@ -44,6 +46,10 @@ readonly BENCH_NAME=idle_cost # the prefix of its messages
 window_and_runs IDLE_SECONDS 60
 flag IDLE_HOST 0
 IDLE_KEEP=${IDLE_KEEP:-0}
+IDLE_CMD=${IDLE_CMD:-top}
+[[ $IDLE_CMD == top || $IDLE_CMD == server ]] || die "IDLE_CMD must be top or server, not '$IDLE_CMD'"
+# Today's peak RSS (before `hogwatch` stopped linking GTK and WebKit), printed beside.
+readonly BEFORE_HWM="~53 MiB for top (server: not measured before; the same binary)"
 
 ((EUID == 0)) || die "needs root (network namespaces, nethogs): sudo $0"
 for cmd in awk getconf ps timeout; do
@@ -194,6 +200,7 @@ delete_namespaces() {
 # ----------------------------------------------------------------------------- start/stop
 launch() {
   local -a cmd=("$HOGWATCH" top --json --elevate none --interval "$INTERVAL")
+  [[ $IDLE_CMD == server ]] && cmd=("$HOGWATCH" server --elevate none --interval "$INTERVAL")
   OUT=$WORK/run$1.jsonl ERR=$WORK/run$1.stderr
   if [[ $IDLE_HOST == 1 ]]; then
     HOGWATCH_LOG=warn "${cmd[@]}" </dev/null >"$OUT" 2>"$ERR" &
@@ -215,7 +222,9 @@ wait_ready() {
       stderr_tail "$ERR"
       die "hogwatch exited before per-process mode (see above)"
     fi
-    if grep -q '"mode":"per-process"' -- "$OUT" && discover; then
+    # top: a per-process snapshot; server (no snapshots on stdout): its URL on stderr.
+    if { [[ $IDLE_CMD == server ]] && grep -q 'dashboard at' -- "$ERR" ||
+      grep -q '"mode":"per-process"' -- "$OUT"; } && discover; then
       return 0
     fi
     if ! before "$deadline"; then
@@ -304,9 +313,10 @@ table() {
       print_table(24)
       printf "  aim, hogwatch process:  CPU %s %% <= %s %% of one core: %s;  peak RSS (VmHWM) %s MB <= %s MB: %s\n",
         f(c["hogwatch"], 2), aim_cpu, verdict(c["hogwatch"], aim_cpu), f(h["hogwatch"], 1), aim_mem, verdict(h["hogwatch"], aim_mem)
+      printf "  today (before): hogwatch peak RSS %s\n", before_hwm
       printf "  same aim, hogwatch + helper (for reference):  CPU %s %%: %s;  VmHWM sum %s MB: %s\n",
         f(c["hogwatch + helper"], 2), verdict(c["hogwatch + helper"], aim_cpu), f(h["hogwatch + helper"], 1), verdict(h["hogwatch + helper"], aim_mem)
-    }' -v aim_cpu="$AIM_CPU_PCT" -v aim_mem="$AIM_MEM_MB"
+    }' -v aim_cpu="$AIM_CPU_PCT" -v aim_mem="$AIM_MEM_MB" -v before_hwm="$BEFORE_HWM"
 }
 
 measure() { # measure RUN
@@ -365,7 +375,11 @@ measure() { # measure RUN
   stop_hogwatch
 
   echo
-  echo "run $run/$RUNS: window ${wall} s; snapshots received: ${snaps} in the window (expected ~$((IDLE_SECONDS / INTERVAL))), $off of them not per-process, $(wc -l <"$OUT") in all"
+  if [[ $IDLE_CMD == server ]]; then
+    echo "run $run/$RUNS: window ${wall} s; the server prints no snapshots (per-process: its helper and nethogs ran)"
+  else
+    echo "run $run/$RUNS: window ${wall} s; snapshots received: ${snaps} in the window (expected ~$((IDLE_SECONDS / INTERVAL))), $off of them not per-process, $(wc -l <"$OUT") in all"
+  fi
   echo "  packets (rx+tx) on ${devs[*]} during the window: $(cut -f5 <(tail -n 1 -- "$STATS"))$([[ $IDLE_HOST == 1 ]] || echo " (idle means 0)")"
   table "$run"
   print_stop_lines "$ERR"
@@ -380,6 +394,8 @@ make_work idle
 
 if [[ $IDLE_HOST == 0 ]]; then
   setup_namespaces
+  # The server listens on 127.0.0.1: loopback up (hogwatch monitors only $DEV).
+  [[ $IDLE_CMD == server ]] && nsip -n "$NS_H" link set lo up
   where="isolated network namespace $NS_H, one idle veth $DEV (169.254.77.1/30, static ARP, IPv6 off) to $NS_P"
 else
   where="host network, hogwatch's default devices"
@@ -387,7 +403,7 @@ fi
 read_context
 
 summary_head "$IDLE_SECONDS" "window ${IDLE_SECONDS} s x $RUNS run(s)" \
-  "hogwatch idle cost: \`hogwatch top --json --elevate none --interval $INTERVAL\`, real nethogs" \
+  "hogwatch idle cost: \`hogwatch $IDLE_CMD$([[ $IDLE_CMD == top ]] && echo ' --json') --elevate none --interval $INTERVAL\`, real nethogs" \
   "  $where"
 
 medians_heading() {

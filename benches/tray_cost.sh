@@ -15,6 +15,9 @@
 #                     tray item has been on the bus for 5 s (waited for 30 s at most)
 #   KEEP=1            keep the work directory (replay, stderr, history, panel config, and a
 #                     screenshot of the screen after each window when ImageMagick is there)
+#   WINDOW_CYCLES=N   after the window, open and close the dashboard window N times, then
+#                     read the tray's memory again (default 5; 0: skip)
+#   WINDOW_OPEN_SECONDS=N  how long each dashboard window stays open (default 8)
 #
 # Input: benches/gen_replay.py writes a seeded recording (same file every time) of a machine
 # with PROCS processes on eth0 and wlan0, one refresh per second, long enough for the window
@@ -41,6 +44,13 @@
 # A `hogwatch` without the tray applet (plain `hogwatch` used to run the terminal table) is
 # measured all the same: no tray item appears, and the summary says so.
 #
+# The dashboard window (issue 14): after the window, a second `hogwatch` (which hands over
+# to the running tray: "open-dashboard") opens the dashboard window — the process
+# hogwatch-window, a child of the tray — which stays WINDOW_OPEN_SECONDS s (its WebKit web
+# process up), then gets SIGTERM (it closes as its close button would); WINDOW_CYCLES times.
+# SETTLE s later the tray's VmRSS/VmHWM are read. Printed beside today's figures (before the
+# window had a process of its own: steady 84–91 MiB, ~166 MiB after opening the window once).
+#
 # Exit status: 0 when the measurement ran, whether or not the aim was met (this is a
 # benchmark, not a test); 1 when it could not run. Everything it starts is stopped by pid on
 # every exit path (hogwatch with SIGTERM first, then the panel, the activated services, the
@@ -66,10 +76,17 @@ whole_number PROCS 200 5 1 20000 "a number from 1 to 20000"
 whole_number WARMUP_SECONDS 20 4 0 3600 "a number from 0 to 3600"
 flag TRAY_HOST 1
 flag KEEP 0
+whole_number WINDOW_CYCLES 5 3 0 100 "a number from 0 to 100"
+whole_number WINDOW_OPEN_SECONDS 8 3 1 600 "a number from 1 to 600"
+# Today's figures (before the window ran in its own process), printed beside the new ones.
+readonly BEFORE_STEADY="84-91 MiB"
+readonly BEFORE_AFTER_WINDOW="~166 MiB (after one window)"
+readonly AIM_TRAY_MB=60
 # The replay outlasts the latest possible window end (ready timeout + settle + window).
-REPLAY_SECONDS=$((READY_TIMEOUT + SETTLE + BENCH_SECONDS + 25))
+# and the dashboard window's cycles (each at most ~15 s more than it stays open).
+REPLAY_SECONDS=$((READY_TIMEOUT + SETTLE + BENCH_SECONDS + 25 + WINDOW_CYCLES * (WINDOW_OPEN_SECONDS + 15)))
 ((REPLAY_SECONDS >= WARMUP_SECONDS + BENCH_SECONDS + 25)) ||
-  REPLAY_SECONDS=$((WARMUP_SECONDS + BENCH_SECONDS + 25))
+  REPLAY_SECONDS=$((WARMUP_SECONDS + BENCH_SECONDS + 25 + WINDOW_CYCLES * (WINDOW_OPEN_SECONDS + 15)))
 
 for cmd in awk getconf grep timeout python3 Xvfb dbus-daemon gdbus; do
   command -v "$cmd" >/dev/null ||
@@ -390,6 +407,60 @@ name_procs() {
   done
 }
 
+# ----------------------------------------------------------------------------- the window
+# child_named PID NAME: CHILD = the first child of PID whose command line holds NAME.
+child_named() {
+  CHILD=$(pgrep -P "$1" -f "$2" 2>/dev/null | head -n 1 || true)
+}
+
+# window_cycles: opens and closes the dashboard window WINDOW_CYCLES times (see the top).
+# WIN_DONE = cycles completed, WIN_NOTE = why it stopped early, WIN_PEAK = the largest
+# VmHWM (kB) of a window process, WIN_RSS/WIN_HWM = the tray's VmRSS/VmHWM (kB) after.
+window_cycles() {
+  local i wpid wkey deadline
+  WIN_DONE=0 WIN_NOTE="" WIN_PEAK=0 WIN_RSS="" WIN_HWM=""
+  for ((i = 1; i <= WINDOW_CYCLES; i++)); do
+    stack_env
+    if ! timeout "$CMD_TIMEOUT" env -i "${SENV[@]}" "$HOGWATCH" </dev/null >>"$RUN_DIR/open.log" 2>&1; then
+      WIN_NOTE="the second hogwatch (open the dashboard) failed: $(tail -n 1 -- "$RUN_DIR/open.log")"
+      break
+    fi
+    deadline=$(deadline_in 30)
+    wpid=""
+    while :; do
+      child_named "${HW%%:*}" hogwatch-window
+      wpid=$CHILD
+      if [[ -n $wpid ]]; then
+        child_named "$wpid" WebKitWebProcess
+        [[ -n $CHILD ]] && break
+      fi
+      before "$deadline" || break
+      sleep 0.2
+    done
+    if [[ -z $wpid || -z $CHILD ]]; then
+      WIN_NOTE="no window process with a WebKit web process 30 s after open $i"
+      break
+    fi
+    nap "$WINDOW_OPEN_SECONDS"
+    if read_mem "$wpid" && [[ -n $MEM_HWM ]] && ((MEM_HWM > WIN_PEAK)); then WIN_PEAK=$MEM_HWM; fi
+    key_of "$wpid"
+    wkey=$KEY
+    [[ -n $wkey ]] || { WIN_NOTE="the window process $wpid exited by itself (open $i)"; break; }
+    kill -TERM "$wpid" 2>/dev/null || true
+    if ! wait_gone "$STOP_TIMEOUT" "$wkey"; then
+      WIN_NOTE="the window process $wpid still ran ${STOP_TIMEOUT} s after SIGTERM"
+      break
+    fi
+    WIN_DONE=$i
+  done
+  nap "$SETTLE"
+  if read_mem "${HW%%:*}"; then WIN_RSS=$MEM_RSS WIN_HWM=$MEM_HWM; fi
+  return 0
+}
+
+# mib KB: KB in MiB, one decimal ("?" if empty).
+mib() { [[ -n $1 ]] && awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }' || echo "?"; }
+
 # measure RUN: start the stack and hogwatch, wait, measure the window, stop everything.
 measure() {
   local run=$1 t_launch t_ready="" t_start t0 t1 wall k d p lines0 lines1 out err
@@ -492,6 +563,8 @@ measure() {
     timeout "$CMD_TIMEOUT" env -i "PATH=$STACK_PATH" "DISPLAY=:$DISPLAY_NUM" \
       import -window root "$RUN_DIR/screen.png" 2>/dev/null && shot="$RUN_DIR/screen.png"
   fi
+  local tray_rss=${RSS[$HW]:-}
+  ((WINDOW_CYCLES > 0)) && window_cycles
   local panel_err=""
   [[ -n $PN ]] && panel_err=$(grep -cE 'CRITICAL|WARNING|ERROR' -- "$RUN_DIR/panel.log" || true)
 
@@ -518,6 +591,10 @@ measure() {
   fi
   echo "  hogwatch stdout: $((lines1 - lines0)) lines in the window ($(grep -c '' -- "$out" || true) in all)$( ((lines1 > lines0)) && echo ' — the terminal table, not the tray')"
   table "$run"
+  echo "  tray steady VmRSS: $(mib "$tray_rss") MiB (today (before): $BEFORE_STEADY; aim <= $AIM_TRAY_MB MiB)"
+  if ((WINDOW_CYCLES > 0)); then
+    echo "  tray after opening and closing the dashboard window $WIN_DONE time(s): VmRSS $(mib "$WIN_RSS") MiB, VmHWM $(mib "$WIN_HWM") MiB (today (before): $BEFORE_AFTER_WINDOW; aim <= $AIM_TRAY_MB MiB); window process peak VmHWM $(mib "$WIN_PEAK") MiB${WIN_NOTE:+ — stopped early: $WIN_NOTE}"
+  fi
   echo "  history written: ${hist:-?} kB in $RUN_DIR/history"
   print_stop_lines "$err"
   if [[ -n $panel_err && $panel_err != 0 ]]; then

@@ -5,7 +5,8 @@
 #     Depends, desktop-file-validate on both desktop entries, appstreamcli validate --no-net
 #     on the metainfo, PNG sizes, man pages through man's own warnings, versions agreeing
 #     (Cargo.toml, the Debian changelog, the metainfo), the polkit policy's exec.path, and
-#     the binaries byte for byte those of target/release/ (built once, tested as shipped).
+#     the binaries byte for byte those of target/release/ (built once, tested as shipped),
+#     and what each links: WebKitGTK only in hogwatch-window, no GUI library in hogwatch.
 #  2. The .rpm: `rpm -qlp` lists the same files as the .deb (up to the documented
 #     distribution differences), the same binaries, root-owned, with the same modes.
 #  3. Installed with `apt-get install ./hogwatch_*.deb` (root): `hogwatch --version`,
@@ -20,6 +21,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 readonly HELPER=/usr/libexec/hogwatch/hogwatch-helper
+readonly TRAY=/usr/libexec/hogwatch/hogwatch-tray
+readonly WINDOW=/usr/libexec/hogwatch/hogwatch-window
+# Every shipped binary: its installed path and its build.
+readonly BINARIES=(
+  /usr/bin/hogwatch:target/release/hogwatch
+  "$HELPER":target/release/hogwatch-helper
+  "$TRAY":target/release/hogwatch-tray
+  "$WINDOW":target/release/hogwatch-window
+)
 readonly POLICY=/usr/share/polkit-1/actions/org.hogwatch.helper.policy
 
 fail() {
@@ -73,12 +83,17 @@ for need in nethogs libayatana-appindicator3-1 'pkexec | policykit-1'; do
   [[ ", $depends, " == *", $need, "* || ", $depends, " == *", $need (>="* ]] ||
     fail "Depends lacks '$need': $depends"
 done
-# WebKitGTK only when the binary links it (the dashboard window; $auto then lists it).
-if readelf -d target/release/hogwatch | grep -q 'NEEDED.*libwebkit2gtk-4\.1'; then
-  [[ $depends == *libwebkit2gtk-4.1-0* ]] || fail "hogwatch links WebKitGTK but Depends lacks libwebkit2gtk-4.1-0: $depends"
-else
-  [[ $depends != *webkit* ]] || fail "Depends names WebKitGTK, which hogwatch does not link: $depends"
-fi
+# WebKitGTK: the dashboard window links it ($auto then lists it), nothing else does; the
+# `hogwatch` command links no GUI library at all.
+needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+needed target/release/hogwatch-window | grep -q '^libwebkit2gtk-4\.1' ||
+  fail "hogwatch-window does not link WebKitGTK"
+[[ $depends == *libwebkit2gtk-4.1-0* ]] || fail "hogwatch-window links WebKitGTK but Depends lacks libwebkit2gtk-4.1-0: $depends"
+! needed target/release/hogwatch-tray | grep -Eq '^lib(webkit|javascriptcore)' ||
+  fail "hogwatch-tray links WebKit: $(needed target/release/hogwatch-tray | tr '\n' ' ')"
+! needed target/release/hogwatch | grep -Eq '^lib(gtk|gdk|webkit|javascriptcore|ayatana|appindicator)' ||
+  fail "hogwatch links a GUI library: $(needed target/release/hogwatch | tr '\n' ' ')"
+echo "NEEDED: WebKitGTK in hogwatch-window only; no GUI library in hogwatch"
 
 echo "-- lintian (errors fail; warnings and info shown)"
 lintian_out=$work/lintian.txt
@@ -110,7 +125,8 @@ metainfo_version=$(sed -n 's/.*<release version="\([^"]*\)".*/\1/p' packaging/io
 echo "Cargo.toml $version, changelog $changelog_version, metainfo $metainfo_version"
 
 echo "-- binaries: byte for byte target/release/"
-for pair in usr/bin/hogwatch:target/release/hogwatch "${HELPER#/}":target/release/hogwatch-helper; do
+for pair in "${BINARIES[@]}"; do
+  pair=${pair#/}
   packaged=$root/${pair%%:*}
   built=${pair#*:}
   cmp -s "$packaged" "$built" || fail "/${pair%%:*} in the .deb is not $built"
@@ -176,7 +192,7 @@ echo "rpm -qlp: the same $(wc -l <"$work/deb-files") files as the .deb"
 # --dump: path size mtime digest mode owner group isconfig isdoc rdev symlink
 rpm -qp --dump "$rpm" | awk '$6 != "root" || $7 != "root" { bad = 1; print "not root:root: " $0 } END { exit bad }' ||
   fail "files not owned by root in the .rpm"
-for pair in /usr/bin/hogwatch:target/release/hogwatch "$HELPER":target/release/hogwatch-helper; do
+for pair in "${BINARIES[@]}"; do
   read -r digest mode < <(rpm -qp --dump "$rpm" | awk -v p="${pair%%:*}" '$1 == p { print $4, $5 }')
   [ "$digest" = "$(sha256sum <"${pair#*:}" | cut -d' ' -f1)" ] || fail "${pair%%:*} in the .rpm is not ${pair#*:}"
   [ "$mode" = 0100755 ] || fail "${pair%%:*} in the .rpm has mode $mode, not 0100755"
@@ -233,6 +249,14 @@ read -r owner mode < <(stat -c '%U:%G %a' "$HELPER")
 [ "$(stat -c '%a' /usr/libexec/hogwatch)" = 755 ] || fail "/usr/libexec/hogwatch is not 0755"
 cmp -s "$HELPER" target/release/hogwatch-helper || fail "the installed helper is not target/release/hogwatch-helper"
 echo "$(stat -c '%A %U:%G' "$HELPER") $HELPER = target/release/hogwatch-helper"
+
+echo "-- the tray and the window at their libexec paths"
+for bin in "$TRAY" "$WINDOW"; do
+  read -r owner mode < <(stat -c '%U:%G %a' "$bin")
+  [ "$owner" = root:root ] && [ "$mode" = 755 ] || fail "$bin is $owner $mode (root:root 755 expected)"
+  cmp -s "$bin" "target/release/${bin##*/}" || fail "the installed $bin is not target/release/${bin##*/}"
+done
+echo "$TRAY, $WINDOW: root:root 0755, = target/release/"
 
 echo "-- the installed polkit policy"
 [ "$(exec_paths "$POLICY")" = "$HELPER" ] || fail "$POLICY: exec.path is not $HELPER"

@@ -1,7 +1,8 @@
 //! hogwatch: per-process network bandwidth monitor for the Linux desktop.
 //!
 //! Top to bottom (each layer imports only the ones below it):
-//! - front ends — `tray` (the applet), `cmd` (`top`, `server`, `doctor`, `history`);
+//! - front ends — `tray` (the applet, and the dashboard window's process), `cmd` (`top`,
+//!   `server`, `doctor`, `history`);
 //! - `app` — the running core, once per user: collector, history writer, totals, alerts,
 //!   dashboard server and the socket other front ends attach to;
 //! - consumers — `store` (history in tiered SQLite buckets), `alerts` (rules →
@@ -11,7 +12,8 @@
 //! - pure parts — `model` (snapshot, what moved, period totals), `units` (sizes, rates,
 //!   durations; down before up), `text` (untrusted names made safe), `clock` (injected
 //!   time), `config` (the file), `cli` (the command line), `notify` (notifications),
-//!   `private_fs` (0700 folders, 0600 files, fresh private folders).
+//!   `private_fs` (0700 folders, 0600 files, fresh private folders), `exe` (where
+//!   hogwatch's programs are), `startup` (each program's log and config).
 #![forbid(unsafe_code)]
 
 pub mod alerts;
@@ -21,10 +23,12 @@ pub mod clock;
 pub mod cmd;
 pub mod collect;
 pub mod config;
+pub mod exe;
 pub mod model;
 pub mod notify;
 pub mod power;
 pub mod private_fs;
+pub mod startup;
 pub mod store;
 pub mod text;
 pub mod tray;

@@ -1,4 +1,6 @@
-//! The `hogwatch` binary: parse the command line, run the chosen front end.
+//! The `hogwatch` binary: parse the command line, run the chosen terminal front end. With no
+//! command it becomes the tray: it execs `hogwatch-tray` (same pid, same arguments), so this
+//! program never reaches GTK or WebKit and maps neither (`top`, `server` stay small).
 #![forbid(unsafe_code)]
 
 use clap::Parser;
@@ -7,28 +9,13 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let mut cli = Cli::parse();
-    let filter = tracing_subscriber::EnvFilter::try_from_env("HOGWATCH_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    // Front ends that collect write the default config on first run; the others only read.
-    let collects = matches!(cli.command, None | Some(Cmd::Top(_)) | Some(Cmd::Server(_)));
-    for problem in load_config(&mut cli.global, collects) {
-        eprintln!("hogwatch: {}", hogwatch::text::printable(&problem));
-    }
-    // The tray runs its own threads: tao's event loop must own this (the main) thread.
+    hogwatch::startup::init_logging();
     let Some(command) = cli.command else {
-        return match hogwatch::tray::app::run(cli.global) {
-            Ok(code) => code,
-            Err(e) => {
-                eprintln!("hogwatch: {e:#}");
-                ExitCode::FAILURE
-            }
-        };
+        return exec_tray();
     };
+    // Front ends that collect write the default config on first run; the others only read.
+    let collects = matches!(command, Cmd::Top(_) | Cmd::Server(_));
+    hogwatch::startup::load_config_or_say(&mut cli.global, collects);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -57,21 +44,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// Reads the config file (`--config`, else the default path) into `global.file`; `create`
-/// writes the defaults there on first run. Returns the problems found, one line each (key,
-/// value, and that the default is used).
-fn load_config(global: &mut hogwatch::cli::Global, create: bool) -> Vec<String> {
-    let (path, create) = match &global.config {
-        Some(p) => (Some(p.clone()), false),
-        None => (hogwatch::config::default_path(), create),
+/// Replaces this process with the tray applet, given this program's arguments as they
+/// came (the tray parses them again). Returns only when it cannot.
+fn exec_tray() -> ExitCode {
+    use std::os::unix::process::CommandExt as _;
+    let Some(tray) = hogwatch::exe::libexec(hogwatch::exe::TRAY) else {
+        eprintln!(
+            "hogwatch: {} is missing next to hogwatch and in {} — fix: reinstall hogwatch",
+            hogwatch::exe::TRAY,
+            hogwatch::exe::LIBEXEC
+        );
+        return ExitCode::FAILURE;
     };
-    let Some(path) = path else {
-        return Vec::new();
-    };
-    let loaded = hogwatch::config::load(&path, create);
-    if loaded.created {
-        tracing::info!("wrote the default config to {}", path.display());
-    }
-    global.file = loaded.config;
-    loaded.problems
+    let e = std::process::Command::new(&tray)
+        .args(std::env::args_os().skip(1))
+        .exec();
+    eprintln!("hogwatch: cannot run {}: {e}", tray.display());
+    ExitCode::FAILURE
 }

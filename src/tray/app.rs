@@ -4,9 +4,10 @@
 //! runs for this user — or, when that one has a tray already, asks it to open its
 //! dashboard and exits. Then tao's event loop (a GTK main loop) runs on this thread and
 //! the bridge on a tokio runtime beside it: refreshes come in through an
-//! `EventLoopProxy`, menu clicks go out through a channel. "Open dashboard" shows the
-//! dashboard window (`window`) on this thread too. Nothing on this thread waits on D-Bus,
-//! the disk or the collector.
+//! `EventLoopProxy`, menu clicks go out through a channel. "Open dashboard" goes to the
+//! bridge, which shows the dashboard in a window process of its own (`dashboard`): this
+//! process never loads WebKit. Nothing on this thread waits on D-Bus, the disk or the
+//! collector.
 
 use super::actions::{self, Action};
 use super::bridge::{self, Event as BridgeEvent, Request, Sink, Update};
@@ -15,7 +16,6 @@ use super::icon;
 use super::menu::{MenuView, MAX_ROWS};
 use super::menu_model::{self, Group, MenuSettings, Ordering, Sort};
 use super::title;
-use super::window::DashboardWindow;
 use crate::app::dashboard::ServerOptions;
 use crate::app::{self, CoreOptions, Opened, Role, Settings, WhenRunning};
 use crate::cli::{Global, DEFAULT_PORT};
@@ -23,7 +23,7 @@ use crate::clock::{Clock, SystemClock};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tao::event::{Event, StartCause};
-use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy, EventLoopWindowTarget};
+use tao::event_loop::{ControlFlow, EventLoopBuilder, EventLoopProxy};
 use tao::platform::run_return::EventLoopExtRunReturn;
 use tokio::sync::mpsc;
 use tray_icon::menu::MenuEvent;
@@ -176,8 +176,8 @@ struct Gui {
     quitting: Option<Instant>,
     /// The dashboard's URL (with the token) once its server listens.
     dashboard: Option<String>,
-    /// The dashboard's window (or the browser, with `--browser`).
-    window: DashboardWindow,
+    /// `--browser`: the dashboard in the browser, never in a window.
+    browser_only: bool,
 }
 
 impl Gui {
@@ -233,7 +233,7 @@ impl Gui {
         }
     }
 
-    fn on_menu(&mut self, id: &str, target: &EventLoopWindowTarget<UserEvent>) {
+    fn on_menu(&mut self, id: &str) {
         let Some(action) = actions::parse(id) else {
             // Labels and details: a click restores nothing but check states.
             return;
@@ -253,10 +253,10 @@ impl Gui {
                     .requests
                     .send(Request::PauseAlerts(!self.settings.alerts_paused));
             }
-            Action::OpenDashboard => self.open_dashboard(target, None),
+            Action::OpenDashboard => self.open_dashboard(None),
             Action::ShowRow(slot) => {
                 let app = self.view.row_apps.get(*slot).cloned();
-                self.open_dashboard(target, app);
+                self.open_dashboard(app);
             }
             _ => {}
         }
@@ -270,7 +270,7 @@ impl Gui {
     }
 
     /// Shows the dashboard (focused on `app`) in its window, or in the browser.
-    fn open_dashboard(&mut self, target: &EventLoopWindowTarget<UserEvent>, app: Option<String>) {
+    fn open_dashboard(&mut self, app: Option<String>) {
         let Some(url) = &self.dashboard else {
             return;
         };
@@ -278,12 +278,16 @@ impl Gui {
             Some(a) => crate::web::links::with_app(url, &a),
             None => url.clone(),
         };
-        self.window.show(target, &url);
+        let request = if self.browser_only {
+            Request::BrowseDashboard(url)
+        } else {
+            Request::ShowDashboard(url)
+        };
+        let _ = self.requests.send(request);
     }
 
     fn quit(&mut self) {
-        // The window goes at once; the core may take a moment to stop.
-        self.window.close();
+        // The bridge closes the window at once; the core may take a moment to stop.
         if self.quitting.is_none() {
             self.quitting = Some(Instant::now() + QUIT_DEADLINE);
             let _ = self.requests.send(Request::Quit);
@@ -369,13 +373,13 @@ fn tray(global: Global, settings: Settings) -> anyhow::Result<ExitCode> {
         latest: None,
         last_icon: Vec::new(),
         last_title: String::new(),
-        window: DashboardWindow::new(browser_only, requests.clone()),
+        browser_only,
         requests,
         quitting: None,
         dashboard: None,
     };
     let mut failed = false;
-    event_loop.run_return(|event, target, flow| {
+    event_loop.run_return(|event, _, flow| {
         *flow = match gui.quitting {
             Some(deadline) => ControlFlow::WaitUntil(deadline),
             None => ControlFlow::Wait,
@@ -399,12 +403,9 @@ fn tray(global: Global, settings: Settings) -> anyhow::Result<ExitCode> {
                     gui.refresh();
                 }
             }
-            Event::UserEvent(UserEvent::Menu(e)) => gui.on_menu(e.id.as_ref(), target),
-            Event::WindowEvent {
-                window_id, event, ..
-            } => gui.window.on_event(window_id, &event),
+            Event::UserEvent(UserEvent::Menu(e)) => gui.on_menu(e.id.as_ref()),
             Event::UserEvent(UserEvent::Bridge(e)) => match e {
-                BridgeEvent::OpenDashboard => gui.open_dashboard(target, None),
+                BridgeEvent::OpenDashboard => gui.open_dashboard(None),
                 BridgeEvent::Connected { about, local } => {
                     if !local {
                         tracing::info!("attached to {} (pid {})", about.role.name(), about.pid);
@@ -417,10 +418,8 @@ fn tray(global: Global, settings: Settings) -> anyhow::Result<ExitCode> {
                 BridgeEvent::NoTrayHost(msg) => tracing::warn!("{msg}"),
             },
             Event::UserEvent(UserEvent::Stopped) => {
-                // Drop the icon and the window first: the host removes the icon at once,
-                // WebKit ends its processes.
+                // Drop the icon first: the host removes it at once.
                 gui.tray = None;
-                gui.window.close();
                 *flow = ControlFlow::Exit;
             }
             _ => {}

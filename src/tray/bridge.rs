@@ -1,10 +1,12 @@
 //! The tray's async side, on the tokio runtime (never on the GUI thread): it follows the
 //! core through a `Link` — the core this process runs, or the one it is attached to — and
 //! hands each update to the GUI (`Sink`: the event loop's proxy), and it does what only
-//! the tray needs: "Start at login", opening URLs in the browser, and the check that some
-//! tray host shows the icon. When the core it is attached to stops, it takes over: it
-//! runs the core itself, or attaches to whichever hogwatch runs now.
+//! the tray needs: "Start at login", the dashboard's window process (`dashboard`), opening
+//! URLs in the browser, and the check that some tray host shows the icon. When the core it
+//! is attached to stops, it takes over: it runs the core itself, or attaches to whichever
+//! hogwatch runs now.
 
+use super::browser;
 use super::env;
 use crate::app::{self, About, Link, Notice, Opened};
 use std::sync::Arc;
@@ -51,6 +53,8 @@ pub enum Request {
     OpenUrl(String),
     /// Open the dashboard (this URL, with its key) in the user's browser.
     BrowseDashboard(String),
+    /// Show the dashboard (this URL, with its key) in its window (`dashboard`).
+    ShowDashboard(String),
     Quit,
 }
 
@@ -77,6 +81,7 @@ pub async fn run(
     tokio::pin!(probe);
     let mut probed = false;
     let mut signals = app::signals::StopSignals::new();
+    let mut window = super::dashboard::Window::new();
     let mut autostart = tokio::task::spawn_blocking(|| {
         super::autostart::entry_path().map(|p| super::autostart::enabled(&p))
     })
@@ -130,10 +135,12 @@ pub async fn run(
                     let _ = link.requests.send(app::Request::PauseAlerts(p));
                 }
                 Some(Request::SetAutostart(on)) => autostart = set_autostart(on).await,
-                Some(Request::OpenUrl(url)) => open_url(&url),
-                Some(Request::BrowseDashboard(url)) => browse_dashboard(&url),
+                Some(Request::OpenUrl(url)) => browser::open_url(&url),
+                Some(Request::BrowseDashboard(url)) => browser::browse_dashboard(&url),
+                Some(Request::ShowDashboard(url)) => window.show(&url).await,
                 Some(Request::Quit) | None => break,
             },
+            () = window.ended() => {}
             _ = &mut probe, if !probed => {
                 probed = true;
                 if env::tray_host(bus.as_ref()).await == env::TrayHost::None {
@@ -161,47 +168,19 @@ pub async fn run(
             _ = signals.recv(), if !link.local => break,
         }
     }
+    // Its stdin closed, the window closes at once; the core may take a moment to stop.
+    drop(window);
     let stopped = link.stop().await;
     sink.stopped();
     stopped
-}
-
-/// Opens the dashboard's `url` in the browser with a one-time code in place of its key:
-/// xdg-open's (and the browser's) command line is readable by every local user, and a
-/// code is short-lived, single-use and taken only from this user's programs (`web::code`).
-fn browse_dashboard(url: &str) {
-    let Some(key) = crate::web::links::fragment_value(url, "key") else {
-        tracing::warn!("the dashboard's URL has no key; not opening it");
-        return;
-    };
-    match crate::web::code::mint_now(key) {
-        Ok(code) => open_url(&crate::web::links::with_code(url, &code)),
-        Err(e) => tracing::warn!("cannot make a code to open the dashboard: {e}"),
-    }
-}
-
-/// Opens `url` with xdg-open (reaped by tokio; failures logged).
-fn open_url(url: &str) {
-    match tokio::process::Command::new("xdg-open")
-        .arg(url)
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(false)
-        .spawn()
-    {
-        Ok(mut child) => {
-            tokio::spawn(async move {
-                let _ = child.wait().await;
-            });
-        }
-        Err(e) => tracing::warn!("cannot open the dashboard in a browser (xdg-open: {e})"),
-    }
 }
 
 /// Writes or removes the autostart entry; the state after (logged when it failed).
 async fn set_autostart(on: bool) -> Option<bool> {
     tokio::task::spawn_blocking(move || {
         let path = super::autostart::entry_path()?;
-        let exe = std::env::current_exe().unwrap_or_else(|_| "hogwatch".into());
+        // `hogwatch`, not this program (`hogwatch-tray`, which `hogwatch` runs).
+        let exe = crate::exe::launcher();
         let packaged = std::path::Path::new(super::autostart::PACKAGED);
         if let Err(e) = super::autostart::set(&path, on, packaged, &exe) {
             tracing::warn!("cannot change {}: {e}", path.display());

@@ -9,9 +9,6 @@
 //! or content of the page's making. The page shows other programs' names, so a link on it
 //! must never become any of those. http(s) with a host is what the browser is for.
 
-use super::bridge::Request;
-use tokio::sync::mpsc::UnboundedSender;
-
 /// What to do with a link.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Link {
@@ -53,12 +50,12 @@ pub fn decide(to: &str, origin: &str) -> Link {
 }
 
 /// The navigation handler: `true` loads `to` in the window; otherwise it went to the
-/// browser (`Request::OpenUrl` on `requests`) or was refused and logged.
-pub fn on_navigation(to: &str, origin: &str, requests: &UnboundedSender<Request>) -> bool {
+/// browser (`browser`, which hands it to the tray) or was refused and logged.
+pub fn on_navigation(to: &str, origin: &str, browser: &dyn Fn(&str)) -> bool {
     match decide(to, origin) {
         Link::Stay => true,
         Link::Browser => {
-            let _ = requests.send(Request::OpenUrl(to.to_owned()));
+            browser(to);
             false
         }
         Link::Refuse(why) => {
@@ -71,12 +68,10 @@ pub fn on_navigation(to: &str, origin: &str, requests: &UnboundedSender<Request>
 /// The new-window handler: the window never opens another; an http(s) address (the
 /// dashboard's too) goes to the browser, anything else is refused and logged. WebKit's
 /// empty popups (`about:blank`) are dropped without a word.
-pub fn on_new_window(to: &str, origin: &str, requests: &UnboundedSender<Request>) {
+pub fn on_new_window(to: &str, origin: &str, browser: &dyn Fn(&str)) {
     match decide(to, origin) {
         Link::Stay if BLANK.contains(&to) => {}
-        Link::Stay | Link::Browser => {
-            let _ = requests.send(Request::OpenUrl(to.to_owned()));
-        }
+        Link::Stay | Link::Browser => browser(to),
         Link::Refuse(why) => refused(to, &why),
     }
 }
@@ -117,7 +112,7 @@ pub fn same_origin(url: &str, origin: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tokio::sync::mpsc::unbounded_channel;
+    use std::cell::RefCell;
 
     const DASH: &str = "http://127.0.0.1:6432";
 
@@ -199,14 +194,9 @@ mod tests {
 
     #[test]
     fn the_handlers_send_only_web_addresses_to_the_browser() {
-        let (tx, mut rx) = unbounded_channel();
-        let sent = |rx: &mut tokio::sync::mpsc::UnboundedReceiver<Request>| {
-            let mut urls = Vec::new();
-            while let Ok(Request::OpenUrl(u)) = rx.try_recv() {
-                urls.push(u);
-            }
-            urls
-        };
+        let opened = RefCell::new(Vec::<String>::new());
+        let tx = |u: &str| opened.borrow_mut().push(u.to_owned());
+        let sent = || std::mem::take(&mut *opened.borrow_mut());
         // Navigation: the dashboard loads here, the web goes out, the rest nowhere.
         assert!(on_navigation("http://127.0.0.1:6432/?app=a", DASH, &tx));
         assert!(on_navigation("about:blank", DASH, &tx));
@@ -219,7 +209,7 @@ mod tests {
         ] {
             assert!(!on_navigation(bad, DASH, &tx), "{bad}");
         }
-        assert_eq!(sent(&mut rx), ["https://example.org/"]);
+        assert_eq!(sent(), ["https://example.org/"]);
         // New windows: never here; web addresses (the dashboard's too) to the browser.
         for to in [
             "https://example.org/x",
@@ -232,7 +222,7 @@ mod tests {
             on_new_window(to, DASH, &tx);
         }
         assert_eq!(
-            sent(&mut rx),
+            sent(),
             ["https://example.org/x", "http://127.0.0.1:6432/?app=b"]
         );
     }

@@ -12,13 +12,19 @@
 //!   hogwatch's), "Start at login", the browser, the tray-host probe;
 //! - `env` — display, libayatana and tray-host probes;
 //! - `autostart` — "Start at login" (an XDG autostart entry);
-//! - `window` — the dashboard window (tao + wry's WebKitGTK webview), or the browser;
+//! - `dashboard` — the dashboard window as the tray sees it: a child process, started,
+//!   fed URLs, and watched for its end; `browser` — xdg-open, the dashboard with a code;
+//! - `window_protocol` — what the tray and the window process say (pure);
+//! - `window` — the window process (`hogwatch-window`, the only part that loads WebKit):
+//!   a tao window with wry's WebKitGTK webview;
 //! - `links` — where a link followed in that window goes (pure, with its handlers).
 
 pub mod actions;
 pub mod app;
 pub mod autostart;
 pub mod bridge;
+pub mod browser;
+pub mod dashboard;
 pub mod env;
 pub mod icon;
 pub mod links;
@@ -26,3 +32,4 @@ pub mod menu;
 pub mod menu_model;
 pub mod title;
 pub mod window;
+pub mod window_protocol;

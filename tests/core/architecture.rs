@@ -6,7 +6,13 @@
 //! - front ends on top: nothing outside `src/tray/` imports `tray`, nothing outside
 //!   `src/cmd/` imports `cmd`, and only front ends import the core (`app`);
 //! - each collection backend is one folder behind the seam: the backend-neutral parts
-//!   (accountant, pipeline, collector…) never name a backend, only `source` does.
+//!   (accountant, pipeline, collector…) never name a backend, only `source` does;
+//! - the GUI libraries stay in the GUI programs: only the dashboard window
+//!   (`src/tray/window/`, `hogwatch-window`) names wry or webkit2gtk, only the tray and the
+//!   window (`src/tray/`, `hogwatch-tray`, `hogwatch-window`) name gtk, tao, tray-icon or
+//!   muda, nothing outside the window names its module, and `hogwatch` (`src/main.rs`)
+//!   names no front end's GUI at all. What a binary's code never reaches, ld leaves out
+//!   (`--as-needed`): `tests/core/gui_free.rs` checks the binaries themselves.
 //!
 //! It also checks the checker: a made-up circle is found.
 
@@ -286,4 +292,95 @@ fn backends_sit_behind_the_seam() {
         "backend-neutral code naming a backend:\n{}",
         wrong.join("\n")
     );
+}
+
+/// Every `.rs` file under `src/` (library and binaries), as a path relative to `src/`,
+/// with the crate paths it names (`gtk::…`, `crate::tray::…`, `hogwatch::tray::…`).
+fn all_sources() -> Vec<(PathBuf, BTreeSet<String>)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut paths = Vec::new();
+    rust_files(&src, &mut paths);
+    paths
+        .into_iter()
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).unwrap_or_default();
+            let words = text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .filter(|w| w.contains("::"))
+                .map(str::to_owned)
+                .collect();
+            (p.strip_prefix(&src).unwrap_or(&p).to_path_buf(), words)
+        })
+        .collect()
+}
+
+/// Whether `words` name crate `krate` (`krate::…`).
+fn names(words: &BTreeSet<String>, krate: &str) -> bool {
+    let prefix = format!("{krate}::");
+    words.iter().any(|w| w.starts_with(&prefix))
+}
+
+#[test]
+fn gui_libraries_stay_in_the_gui_programs() {
+    let files = all_sources();
+    assert!(files.len() > 40, "read only {} files", files.len());
+    let in_window =
+        |p: &Path| p.starts_with("tray/window") || p == Path::new("bin/hogwatch-window.rs");
+    let in_gui = |p: &Path| {
+        p.starts_with("tray")
+            || p == Path::new("bin/hogwatch-tray.rs")
+            || p == Path::new("bin/hogwatch-window.rs")
+    };
+    let mut wrong = Vec::new();
+    for (path, words) in &files {
+        for krate in ["wry", "webkit2gtk"] {
+            if names(words, krate) && !in_window(path) {
+                wrong.push(format!(
+                    "{} names {krate} (only the window may)",
+                    path.display()
+                ));
+            }
+        }
+        for krate in ["gtk", "tao", "tray_icon", "muda"] {
+            if names(words, krate) && !in_gui(path) {
+                wrong.push(format!(
+                    "{} names {krate} (only the tray and the window may)",
+                    path.display()
+                ));
+            }
+        }
+        // The window's module: its own files and its binary only (the tray starts it as
+        // a process, never calls it).
+        let window_module = words.iter().any(|w| {
+            w.starts_with("crate::tray::window::")
+                || w == "crate::tray::window"
+                || w.starts_with("hogwatch::tray::window")
+                || (path.starts_with("tray") && w.starts_with("super::window::"))
+        });
+        if window_module && !in_window(path) {
+            wrong.push(format!(
+                "{} reaches the window's code (start hogwatch-window instead)",
+                path.display()
+            ));
+        }
+        if path == Path::new("main.rs") && names(words, "hogwatch::tray") {
+            wrong.push("main.rs (hogwatch) reaches the tray (it execs hogwatch-tray)".to_owned());
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "GUI libraries outside the GUI programs:\n{}",
+        wrong.join("\n")
+    );
+    // The checker sees what it looks for: the window does name wry, the tray gtk.
+    let named = |file: &str, krate: &str| {
+        files
+            .iter()
+            .any(|(p, w)| p == Path::new(file) && names(w, krate))
+    };
+    assert!(
+        named("tray/window/view.rs", "wry"),
+        "the window's wry not seen"
+    );
+    assert!(named("tray/app.rs", "tao"), "the tray's tao not seen");
 }

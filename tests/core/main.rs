@@ -16,6 +16,7 @@ mod cli_modes;
 mod collector;
 mod devices_and_routes;
 mod forged_names;
+mod gui_free;
 mod helper;
 mod history;
 mod one_core;

@@ -46,13 +46,7 @@ pub fn nethogs_path() -> Option<&'static str> {
 
 /// The helper next to our own binary (a build tree), else the installed one.
 pub fn helper_path() -> Option<PathBuf> {
-    let sibling = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|d| d.join("hogwatch-helper")));
-    sibling
-        .into_iter()
-        .chain(std::iter::once(PathBuf::from(INSTALLED_HELPER)))
-        .find(|p| p.is_file())
+    crate::exe::libexec(crate::exe::HELPER)
 }
 
 /// Process names (`/proc/PID/comm`, ≤ 15 chars) of polkit agents of the common desktops.

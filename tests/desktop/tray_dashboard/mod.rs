@@ -1,15 +1,19 @@
 //! The dashboard window end to end, under Xvfb with a private D-Bus session bus (the
 //! harness of `tests/desktop/tray.rs`): the menu is clicked over `com.canonical.dbusmenu` as a
 //! tray host would, the window is found and closed over X11 (x11rb) as a window manager
-//! would, WebKit's processes are found in /proc.
+//! would, the window's process and WebKit's are found in /proc.
 //!
-//! * "Open dashboard" opens one top-level window titled "hogwatch" (about 1100×750) whose
-//!   webview loads the dashboard and shows its live figures (saved as
-//!   `target/test-artifacts/dashboard-window.png`; under this machine's C.UTF-8 locale,
-//!   which WebKit alone would hand the page as language "C"); opening again, or "Show in dashboard"
-//!   of a row, raises the same window (the latter loads its URL); closing it
-//!   (WM_DELETE_WINDOW) removes it and WebKit's web process exits; Quit exits in < 3 s.
-//!   hogwatch's RSS before, with the window and after is printed.
+//! * "Open dashboard" starts one window process (`hogwatch-window`, a child of the tray;
+//!   the tray itself maps no WebKit library) with one top-level window titled "hogwatch"
+//!   (about 1100×750) whose webview loads the dashboard and shows its live figures (saved
+//!   as `target/test-artifacts/dashboard-window.png`; under this machine's C.UTF-8 locale,
+//!   which WebKit alone would hand the page as language "C"); the key is on no command
+//!   line; opening again, or "Show in dashboard" of a row, raises the same window of the
+//!   same process (the latter loads its URL); closing it (WM_DELETE_WINDOW) removes it, and
+//!   the window process and WebKit's exit; Quit exits in < 3 s, the window with it.
+//!   The tray's RSS before, with the window and after is printed.
+//! * [`crash`]: SIGKILL of the window process leaves the tray running; it says so, and the
+//!   next "Open dashboard" opens a new window.
 //! * `--browser`: "Open dashboard" runs `xdg-open URL` (a stand-in that records its
 //!   command line: the only test double, everything else is real) and makes no window.
 //!   That command line, which any local user can read, has neither the token nor the key
@@ -25,6 +29,7 @@ use support::home::Home;
 use support::tray_app::{item, quit, replay_argv, start_tray, write_replay, HOGWATCH};
 use support::{err, find_pids, pid_alive, wait_until, Result};
 
+mod crash;
 mod x;
 use x::X;
 
@@ -34,7 +39,9 @@ const TITLE: &str = "hogwatch";
 const LOADED: &str = "dashboard window: loaded http://127.0.0.1:";
 /// What the app logs (at info) when "Open dashboard" finds the window open.
 const RAISED: &str = "dashboard window: raised";
-/// WebKit's helper processes (argv[0] ends so), children of the app.
+/// The window process (argv[0] ends so), a child of the tray.
+const WINDOW_PROCESS: &str = "hogwatch-window";
+/// WebKit's helper processes (argv[0] ends so), children of the window process.
 const WEB_PROCESS: &str = "WebKitWebProcess";
 const NETWORK_PROCESS: &str = "WebKitNetworkProcess";
 
@@ -46,62 +53,64 @@ const EXIT_TIMEOUT: Duration = Duration::from_secs(5);
 #[test]
 fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
     let home = Home::new("hogwatch-dash-")?;
-    let desktop = Desktop::start(&home)?;
-    let work = tempfile::tempdir()?;
-    let source = format!("replay:{}", write_replay(work.path(), 300)?);
-    let mut argv = vec!["/usr/bin/env", "HOGWATCH_LOG=hogwatch=info"];
-    argv.extend(replay_argv(&source));
-    let (mut hog, tray) = start_tray(&desktop, "dash-window", &argv)?;
-    let pid = hog.pid();
-    let x = X::connect(desktop.display())?;
+    let mut s = Setup::start(&home, "dash-window")?;
+    let pid = s.hog.pid();
 
-    let menu = wait_dashboard_enabled(&tray)?;
+    let menu = wait_dashboard_enabled(&s.tray)?;
     let rss_before = rss(pid)?;
-    let rss_webkit_libs = library_rss_kib(pid, &["libwebkit2gtk", "libjavascriptcoregtk"]);
     assert!(
-        x.windows_titled(pid)?.is_empty(),
-        "no window before Open dashboard"
+        mapped_libraries(pid, &["libwebkit2gtk", "libjavascriptcoregtk"]).is_empty(),
+        "the tray maps WebKit"
+    );
+    assert!(
+        children(pid, WINDOW_PROCESS).is_empty(),
+        "no window process before Open dashboard"
     );
 
-    // Open dashboard: one window, the page loaded and drawn.
+    // Open dashboard: one window process, one window, the page loaded and drawn.
     let t0 = std::time::Instant::now();
-    tray.click(item(&menu, "Open dashboard")?.id)?;
-    let win = wait_until("the dashboard window", WINDOW_TIMEOUT, || {
-        x.windows_titled(pid).ok()?.into_iter().next()
-    })
-    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
+    s.tray.click(item(&menu, "Open dashboard")?.id)?;
+    let (wpid, win) = wait_window(&s.hog, &s.x, pid)?;
     let mapped = t0.elapsed();
     let (w, h) = (win.width, win.height);
     assert!(
         (1000..=1200).contains(&w) && (680..=800).contains(&h),
         "window size {w}×{h}, expected about 1100×750"
     );
+    // The URL and its key reach it on its stdin: its command line is its name alone.
+    let argv = support::proc_cmdline(wpid);
+    assert!(
+        argv.len() == 1 && argv[0].ends_with(WINDOW_PROCESS),
+        "the window's command line: {argv:?}"
+    );
     wait_until("the page to load", WINDOW_TIMEOUT, || {
-        hog.stderr_text().contains(LOADED).then_some(())
+        s.hog.stderr_text().contains(LOADED).then_some(())
     })
-    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
+    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", s.hog.stderr_text())))?;
     let loaded = t0.elapsed();
     // Drawn: a blank webview (or a window not yet painted) is one colour; text is many.
     let colours = wait_until("the page to be drawn", WINDOW_TIMEOUT, || {
-        x.distinct_colours(&win).ok().filter(|&n| n >= 16)
+        s.x.distinct_colours(&win).ok().filter(|&n| n >= 16)
     })
     .map_err(|e| {
         err(format!(
             "{e} (colours: {:?})",
-            x.distinct_colours(&win).ok()
+            s.x.distinct_colours(&win).ok()
         ))
     })?;
     let drawn = t0.elapsed();
-    x.wait_live(&win)
-        .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
+    s.x.wait_live(&win)
+        .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", s.hog.stderr_text())))?;
     let live = t0.elapsed();
     let web = wait_until("WebKit's web process", WINDOW_TIMEOUT, || {
-        let p = children(pid, WEB_PROCESS);
+        let p = children(wpid, WEB_PROCESS);
         (!p.is_empty()).then_some(p)
     })?;
-    let network = children(pid, NETWORK_PROCESS);
-    desktop.screenshot(&artifacts_dir()?.join("dashboard-window.png"))?;
+    let network = children(wpid, NETWORK_PROCESS);
+    s.desktop
+        .screenshot(&artifacts_dir()?.join("dashboard-window.png"))?;
     let rss_open = rss(pid)?;
+    let rss_window = rss(wpid)?;
     let rss_web: u64 = web
         .iter()
         .filter_map(|&p| rss(p).ok())
@@ -113,24 +122,26 @@ fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
         .map(|r| r.total)
         .sum();
 
-    // Open dashboard again: the same window, raised.
-    let menu = tray.layout()?;
-    tray.click(item(&menu, "Open dashboard")?.id)?;
+    // Open dashboard again: the same window of the same process, raised.
+    let menu = s.tray.layout()?;
+    s.tray.click(item(&menu, "Open dashboard")?.id)?;
     wait_until("the window to be raised", Duration::from_secs(10), || {
-        (hog.stderr_text().matches(RAISED).count() >= 1).then_some(())
+        (s.hog.stderr_text().matches(RAISED).count() >= 1).then_some(())
     })?;
-    let wins = x.windows_titled(pid)?;
+    assert_eq!(children(pid, WINDOW_PROCESS), [wpid], "one window process");
+    let wins = s.x.windows_titled(wpid)?;
     assert_eq!(wins.len(), 1, "one window after opening twice: {wins:?}");
     assert_eq!(wins[0].id, win.id, "the same window");
 
     // "Show in dashboard" of a row: the same window, now on that app's URL.
-    click_show_in_dashboard(&tray)?;
+    click_show_in_dashboard(&s.tray)?;
     wait_until("the row's page to load", WINDOW_TIMEOUT, || {
-        let s = hog.stderr_text();
+        let s = s.hog.stderr_text();
         (s.matches(RAISED).count() >= 2 && s.matches(LOADED).count() >= 2).then_some(())
     })
-    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))?;
-    let wins = x.windows_titled(pid)?;
+    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", s.hog.stderr_text())))?;
+    assert_eq!(children(pid, WINDOW_PROCESS), [wpid], "one window process");
+    let wins = s.x.windows_titled(wpid)?;
     assert_eq!(
         wins.len(),
         1,
@@ -138,37 +149,35 @@ fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
     );
     assert_eq!(wins[0].id, win.id, "the same window");
 
-    // Close it as a window manager does: the window goes, and WebKit's web process.
+    // Close it as a window manager does: the window goes, its process, and WebKit's.
     let t1 = std::time::Instant::now();
-    x.delete_window(win.id)?;
+    s.x.delete_window(win.id)?;
     wait_until("the window to go", EXIT_TIMEOUT, || {
-        x.windows_titled(pid).ok()?.is_empty().then_some(())
+        s.x.windows_titled(wpid).ok()?.is_empty().then_some(())
+    })?;
+    wait_until("the window process to exit", EXIT_TIMEOUT, || {
+        (!pid_alive(wpid)).then_some(())
     })?;
     wait_until("WebKit's web process to exit", EXIT_TIMEOUT, || {
         web.iter().all(|&p| !pid_alive(p)).then_some(())
     })
-    .map_err(|e| {
-        err(format!(
-            "{e}: still running {:?}",
-            children(pid, WEB_PROCESS)
-        ))
-    })?;
+    .map_err(|e| err(format!("{e}: still running {web:?}")))?;
     let web_gone = t1.elapsed();
-    // The network process belongs to the window's (ephemeral) web context, which goes
-    // with the webview.
     let network_gone = wait_until("WebKit's network process to exit", EXIT_TIMEOUT, || {
         network
             .iter()
             .all(|&p| !pid_alive(p))
             .then_some(t1.elapsed())
     });
-    assert!(
-        children(pid, WEB_PROCESS).is_empty(),
-        "no new web process after closing"
-    );
     assert!(pid_alive(pid), "hogwatch keeps running without its window");
-    // Let the GUI thread finish the teardown before measuring.
-    let menu = tray.layout()?;
+    let closed = wait_until("the tray to see it closed", EXIT_TIMEOUT, || {
+        s.hog
+            .stderr_text()
+            .contains(&format!("dashboard window: closed (pid {wpid})"))
+            .then_some(())
+    });
+    // Let the GUI thread settle before measuring.
+    let menu = s.tray.layout()?;
     let rss_after = rss(pid)?;
 
     eprintln!(
@@ -176,38 +185,97 @@ fn one_dashboard_window_and_closing_it_ends_webkit() -> Result<()> {
          after {drawn:?} ({colours} colours), live after {live:?}; size {w}×{h}"
     );
     eprintln!(
-        "[dashboard] hogwatch VmRSS: before {rss_before}, of which WebKit's libraries \
-         {rss_webkit_libs} KiB; window open {rss_open} (+ web process {rss_web} KiB, network \
-         process {rss_network} KiB); after closing {rss_after}"
+        "[dashboard] tray VmRSS: before {rss_before}; window open {rss_open}; after \
+         closing {rss_after}. \
+         Window process {rss_window} (+ web process {rss_web} KiB, network process \
+         {rss_network} KiB)"
     );
     eprintln!(
-        "[dashboard] after closing: web process gone in {web_gone:?}; network process \
-         {network:?} {}",
+        "[dashboard] after closing: window process and web process gone in {web_gone:?}; \
+         network process {network:?} {}",
         match &network_gone {
             Ok(d) => format!("gone in {d:?}"),
             Err(_) => format!("still running after {EXIT_TIMEOUT:?}"),
         }
     );
     network_gone?;
+    closed.map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", s.hog.stderr_text())))?;
+    assert!(
+        !s.hog.stderr_text().contains("crashed"),
+        "a closed window is no crash"
+    );
 
-    // Opening again after closing works (a new window), and Quit still exits in < 3 s
-    // with it open, WebKit's processes with it.
-    tray.click(item(&menu, "Open dashboard")?.id)?;
-    wait_until("the window to open again", WINDOW_TIMEOUT, || {
-        x.windows_titled(pid).ok()?.into_iter().next()
-    })?;
+    // Opening again after closing works (a new window process), and Quit still exits in
+    // < 3 s with it open, the window process and WebKit's with it.
+    s.tray.click(item(&menu, "Open dashboard")?.id)?;
+    let (wpid2, _) = wait_window(&s.hog, &s.x, pid)?;
+    assert_ne!(wpid2, wpid, "a new window process");
     let webkit = wait_until("WebKit's processes again", WINDOW_TIMEOUT, || {
-        let web = children(pid, WEB_PROCESS);
-        let network = children(pid, NETWORK_PROCESS);
+        let web = children(wpid2, WEB_PROCESS);
+        let network = children(wpid2, NETWORK_PROCESS);
         (!web.is_empty() && !network.is_empty()).then(|| [web, network].concat())
     })?;
-    quit(&tray, &mut hog)?;
+    quit(&s.tray, &mut s.hog)?;
     wait_until(
-        "WebKit's processes to exit after Quit",
+        "the window and WebKit's processes to exit after Quit",
         EXIT_TIMEOUT,
-        || webkit.iter().all(|&p| !pid_alive(p)).then_some(()),
+        || (webkit.iter().all(|&p| !pid_alive(p)) && !pid_alive(wpid2)).then_some(()),
     )?;
     Ok(())
+}
+
+/// A tray on a desktop of its own, replaying the two devices, logging at info (the window
+/// process's lines too, on the same stderr), and an X connection to find its windows.
+/// Dropped in field order: the tray stops before its desktop goes.
+struct Setup<'a> {
+    hog: support::Child,
+    tray: TrayClient,
+    x: X,
+    desktop: Desktop<'a>,
+    _work: tempfile::TempDir,
+}
+
+impl<'a> Setup<'a> {
+    /// In `home` (a fresh one per test).
+    fn start(home: &'a Home, tag: &str) -> Result<Setup<'a>> {
+        let desktop = Desktop::start(home)?;
+        let work = tempfile::tempdir()?;
+        let source = format!("replay:{}", write_replay(work.path(), 300)?);
+        let mut argv = vec!["/usr/bin/env", "HOGWATCH_LOG=hogwatch=info"];
+        argv.extend(replay_argv(&source));
+        let (hog, tray) = start_tray(&desktop, tag, &argv)?;
+        let x = X::connect(desktop.display())?;
+        Ok(Setup {
+            hog,
+            tray,
+            x,
+            desktop,
+            _work: work,
+        })
+    }
+}
+
+/// The tray's window process once it runs, and its window once it is mapped.
+fn wait_window(hog: &support::Child, x: &X, tray: u32) -> Result<(u32, x::TopLevel)> {
+    wait_until("the dashboard window", WINDOW_TIMEOUT, || {
+        let wpid = *children(tray, WINDOW_PROCESS).first()?;
+        let win = x.windows_titled(wpid).ok()?.into_iter().next()?;
+        Some((wpid, win))
+    })
+    .map_err(|e| err(format!("{e}; hogwatch stderr:\n{}", hog.stderr_text())))
+}
+
+/// The libraries of `libs` that `pid` maps.
+fn mapped_libraries(pid: u32, libs: &[&str]) -> Vec<String> {
+    let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    let mut found: Vec<String> = maps
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(5))
+        .filter(|path| libs.iter().any(|l| path.contains(l)))
+        .map(str::to_owned)
+        .collect();
+    found.dedup();
+    found
 }
 
 #[test]
@@ -296,14 +364,15 @@ fn with_browser_open_dashboard_runs_xdg_open_and_makes_no_window() -> Result<()>
     assert!(!urls[1].contains(token) && !urls[1].contains(&key));
     assert_eq!(trade(port, code2)?.0, 200, "the second code");
 
-    // No window and no WebKit: the GUI thread had decided before the backend ran xdg-open.
+    // No window process, so no window and no WebKit: the GUI thread had decided before
+    // the backend ran xdg-open.
+    assert!(
+        children(pid, WINDOW_PROCESS).is_empty(),
+        "no window process with --browser"
+    );
     assert!(
         x.windows_titled(pid)?.is_empty(),
         "no window with --browser"
-    );
-    assert!(
-        children(pid, WEB_PROCESS).is_empty() && children(pid, NETWORK_PROCESS).is_empty(),
-        "no WebKit process with --browser"
     );
     quit(&tray, &mut hog)
 }
@@ -356,32 +425,6 @@ impl std::fmt::Display for Rss {
             self.total, self.anon, self.file
         )
     }
-}
-
-/// Resident KiB of the mappings of `pid` whose file name contains one of `libs`.
-fn library_rss_kib(pid: u32, libs: &[&str]) -> u64 {
-    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
-    let mut counted = false;
-    let mut total = 0;
-    for line in smaps.lines() {
-        if let Some(kib) = line.strip_prefix("Rss:") {
-            if counted {
-                total += kib
-                    .split_whitespace()
-                    .next()
-                    .and_then(|n| n.parse::<u64>().ok())
-                    .unwrap_or(0);
-            }
-        } else if line
-            .split_whitespace()
-            .next()
-            .is_some_and(|a| a.contains('-'))
-        {
-            // A mapping's header: "start-end perms offset dev inode [path]".
-            counted = libs.iter().any(|l| line.contains(l));
-        }
-    }
-    total
 }
 
 fn rss(pid: u32) -> Result<Rss> {

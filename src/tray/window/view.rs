@@ -1,32 +1,22 @@
-//! The dashboard window: "Open dashboard" (the menu item, a second `hogwatch`, or "Show in
-//! dashboard" of a row) shows the dashboard in a window of hogwatch's own — one tao window
-//! holding a wry webview (WebKitGTK) — instead of a browser tab. GUI thread only.
+//! The dashboard window itself, in the window process: one tao window holding a wry
+//! webview (WebKitGTK) that shows the dashboard. GUI thread only.
 //!
-//! - One window at most: opening again raises the open one, and loads the new URL only
-//!   when it differs (another app's "Show in dashboard"), so the page keeps its state.
-//! - Closing the window drops the webview and the window at once. WebKit then ends its
-//!   web and network processes, so the memory they take (a few hundred MiB between them)
-//!   is held only while the dashboard is on screen; the tray itself never needs it.
-//! - When the window or the webview cannot be made (the display refuses the window,
-//!   WebKit cannot start…), and always with `--browser`, the URL goes to the browser
-//!   (`Request::BrowseDashboard`, xdg-open run by the bridge with a one-time code instead
-//!   of the key); the log says why. The window itself loads the URL with the key: no
-//!   command line sees it.
+//! - Opening again raises the window, and loads the new URL only when it differs (another
+//!   app's "Show in dashboard"), so the page keeps its state.
 //! - The webview shows the dashboard only: an http(s) address elsewhere (a link on the
-//!   page) opens in the browser, and any other scheme nowhere (`links`). Its web context
-//!   is ephemeral (cookies and storage in memory), so nothing is written to the user's
-//!   directories and the key the page keeps ends with the window.
+//!   page) goes to the browser (through the tray), and any other scheme nowhere (`links`).
+//!   Its web context is ephemeral (cookies and storage in memory), so nothing is written to
+//!   the user's directories and the key the page keeps ends with the window.
+//! - Dropping it drops the webview before the window; WebKit then ends its web and network
+//!   processes (and they end anyway with this process).
 
-use super::bridge::Request;
-use super::icon;
-use super::links;
+use super::super::icon;
+use super::super::links;
 use std::rc::Rc;
 use tao::dpi::LogicalSize;
-use tao::event::WindowEvent;
 use tao::event_loop::EventLoopWindowTarget;
 use tao::platform::unix::WindowExtUnix;
 use tao::window::{Icon, Window, WindowBuilder, WindowId};
-use tokio::sync::mpsc::UnboundedSender;
 use webkit2gtk::{WebContextExt as _, WebViewExt as _};
 use wry::{
     NewWindowResponse, PageLoadEvent, WebView, WebViewBuilder, WebViewBuilderExtUnix,
@@ -42,97 +32,22 @@ const MIN_SIZE: (f64, f64) = (480.0, 360.0);
 /// Edge of the window's icon (the tray icon's drawing, idle).
 const ICON_SIZE: u32 = 64;
 
-/// The dashboard window, closed or open.
-pub struct DashboardWindow {
-    open: Option<Open>,
-    /// `--browser`: never open a window.
-    browser_only: bool,
-    /// To the backend: the browser fallback and links that leave the dashboard.
-    requests: UnboundedSender<Request>,
-}
-
-/// An open window. The webview is declared before the window so it is dropped first:
+/// The open window. The webview is declared before the window so it is dropped first:
 /// WebKit's widget goes before the GTK window that holds it.
-struct Open {
+pub struct Open {
     webview: WebView,
     window: Rc<Window>,
     /// The URL last asked for (what "Open dashboard" compares against).
     url: String,
 }
 
-impl DashboardWindow {
-    pub fn new(browser_only: bool, requests: UnboundedSender<Request>) -> Self {
-        DashboardWindow {
-            open: None,
-            browser_only,
-            requests,
-        }
-    }
-
-    /// Shows `url` (the dashboard's, with its token): raises the open window (loading
-    /// `url` if it shows another), or opens one, or — with `--browser`, or when no window
-    /// can be made — hands it to the browser.
-    pub fn show<T: 'static>(&mut self, target: &EventLoopWindowTarget<T>, url: &str) {
-        if self.browser_only {
-            self.browser(url);
-            return;
-        }
-        if let Some(open) = &mut self.open {
-            if open.url != url {
-                match open.webview.load_url(url) {
-                    Ok(()) => open.url = url.to_owned(),
-                    Err(e) => tracing::warn!("dashboard window: cannot load {}: {e}", redact(url)),
-                }
-            }
-            // Un-minimize and raise; a window manager may still refuse the focus.
-            open.window.set_minimized(false);
-            open.window.set_visible(true);
-            open.window.set_focus();
-            let _ = open.webview.focus();
-            tracing::info!("dashboard window: raised");
-            return;
-        }
-        match self.create(target, url) {
-            Ok(open) => {
-                tracing::info!("dashboard window: opened on {}", redact(url));
-                self.open = Some(open);
-            }
-            Err(e) => {
-                tracing::warn!(
-                    "cannot show the dashboard in a window ({e:#}); opening it in the browser"
-                );
-                self.browser(url);
-            }
-        }
-    }
-
-    /// Handles an event of window `id`. Closing this one drops the webview and the window
-    /// (and with them WebKit's processes); the rest is GTK's and WebKit's business.
-    pub fn on_event(&mut self, id: WindowId, event: &WindowEvent<'_>) {
-        let ours = self.open.as_ref().is_some_and(|o| o.window.id() == id);
-        if ours && matches!(event, WindowEvent::CloseRequested) {
-            self.close();
-        }
-    }
-
-    /// Closes the window if open (also on Quit, so it disappears at once).
-    pub fn close(&mut self) {
-        if let Some(open) = self.open.take() {
-            drop(open);
-            tracing::info!("dashboard window: closed");
-        }
-    }
-
-    /// The dashboard in the browser: the bridge swaps the key for a one-time code, since
-    /// xdg-open's command line is there for every user to read.
-    fn browser(&self, url: &str) {
-        let _ = self.requests.send(Request::BrowseDashboard(url.to_owned()));
-    }
-
-    fn create<T: 'static>(
-        &self,
+impl Open {
+    /// Opens a window on `url` (the dashboard's, with its key). Links that leave the
+    /// dashboard go to `browser`.
+    pub fn create<T: 'static>(
         target: &EventLoopWindowTarget<T>,
         url: &str,
+        browser: fn(&str),
     ) -> anyhow::Result<Open> {
         let window = Rc::new(
             WindowBuilder::new()
@@ -150,17 +65,15 @@ impl DashboardWindow {
             .ok_or_else(|| anyhow::anyhow!("the window has no GTK box for the webview"))?;
         let origin = links::origin(url).unwrap_or_default().to_owned();
         let popup_origin = origin.clone();
-        let requests = self.requests.clone();
-        let popups = self.requests.clone();
         // Weak: the webview (and these handlers) must not keep the window alive.
         let titled = Rc::downgrade(&window);
         // No URL yet: the page's language is settled first.
         let webview = WebViewBuilder::new()
             .with_incognito(true)
             // Elsewhere on the web: the browser, not this window; other schemes: nowhere.
-            .with_navigation_handler(move |to| links::on_navigation(&to, &origin, &requests))
+            .with_navigation_handler(move |to| links::on_navigation(&to, &origin, &browser))
             .with_new_window_req_handler(move |to, _| {
-                links::on_new_window(&to, &popup_origin, &popups);
+                links::on_new_window(&to, &popup_origin, &browser);
                 NewWindowResponse::Deny
             })
             .with_document_title_changed_handler(move |title| {
@@ -185,11 +98,33 @@ impl DashboardWindow {
             }
         }
         webview.load_url(url)?;
+        tracing::info!("dashboard window: opened on {}", redact(url));
         Ok(Open {
             webview,
             window,
             url: url.to_owned(),
         })
+    }
+
+    /// Shows `url` again: loads it if the window shows another, and raises the window.
+    pub fn show(&mut self, url: &str) {
+        if self.url != url {
+            match self.webview.load_url(url) {
+                Ok(()) => self.url = url.to_owned(),
+                Err(e) => tracing::warn!("dashboard window: cannot load {}: {e}", redact(url)),
+            }
+        }
+        // Un-minimize and raise; a window manager may still refuse the focus.
+        self.window.set_minimized(false);
+        self.window.set_visible(true);
+        self.window.set_focus();
+        let _ = self.webview.focus();
+        tracing::info!("dashboard window: raised");
+    }
+
+    /// The tao id of the window (to tell its events apart).
+    pub fn id(&self) -> WindowId {
+        self.window.id()
     }
 }
 
