@@ -16,8 +16,9 @@ use super::replay::format::Recorder;
 use super::sample::Elevate;
 use super::sample::{Event, SourceCommand, SourceStatus};
 use super::source::{Source, SourceOptions, SourceSpec};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, Mono, SystemClock};
 use crate::model::{Mode, Moved, Refresh, Snapshot};
+use crate::power::{self, Power};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,6 +33,8 @@ pub struct Options {
     pub devices: Option<Vec<String>>,
     pub include_loopback: bool,
     pub interval_s: u64,
+    /// On battery the refresh stretches to this many seconds (`monitor.battery_interval`).
+    pub battery_interval_s: u64,
     pub elevate: Elevate,
     pub record: Option<PathBuf>,
     /// Replay speed factor; 0 replays as fast as the consumers take it.
@@ -62,6 +65,7 @@ pub struct Collector {
     source: Source,
     recorder: Option<Recorder>,
     out: Outputs,
+    power: Option<Power>,
 }
 
 /// Where refreshes go.
@@ -111,7 +115,14 @@ impl Collector {
                 latest,
                 updates,
             },
+            power: None,
         })
+    }
+
+    /// Live refreshes follow this power state: on battery they stretch to
+    /// `battery_interval_s` (without it, the machine counts as on mains).
+    pub fn follow_power(&mut self, power: Power) {
+        self.power = Some(power);
     }
 
     /// Every refresh from the first to the last, none skipped: the collector waits when
@@ -228,12 +239,30 @@ fn event_time(e: &Event) -> Option<crate::clock::Mono> {
     }
 }
 
+/// A refresh every `secs` seconds, the first one at `first`.
+fn ticker(first: tokio::time::Instant, secs: u64) -> tokio::time::Interval {
+    let period = Duration::from_secs(secs);
+    let mut t = tokio::time::interval_at(first, period);
+    t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    t
+}
+
+/// True (and the time noted) when `RESCAN` has passed since the last rescan.
+fn rescan_due(last: &mut Mono, now: Mono) -> bool {
+    if now.since(*last) < RESCAN.as_millis() as u64 {
+        return false;
+    }
+    *last = now;
+    true
+}
+
 async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
     let Collector {
         opts,
         source,
         recorder,
         mut out,
+        power,
     } = c;
     let clock = SystemClock::default();
     let live = source.is_live();
@@ -256,10 +285,11 @@ async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
     // one already carries the mode (e.g. totals-only and why).
     let mut status: Option<SourceStatus> = None;
     let follow_devices = live && opts.devices.is_none();
-    let mut tick = tokio::time::interval(Duration::from_secs(opts.interval_s.max(1)));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut rescan = tokio::time::interval(RESCAN);
-    rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut every_s = opts.interval_s.max(1);
+    // The first refresh as soon as the source has said its status.
+    let mut tick = ticker(tokio::time::Instant::now(), every_s);
+    // The device list is rescanned at the refresh that falls due, not on a timer of its own.
+    let mut rescanned = clock.mono();
     loop {
         tokio::select! {
             e = events.recv() => match e {
@@ -282,14 +312,22 @@ async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
             _ = tick.tick(), if live && status.is_some() => {
                 let now = clock.mono();
                 p.read_counters(now);
-                let r = p.refresh(now, clock.wall_ms(), status.as_ref().unwrap_or(&STARTING));
+                let state = power.as_ref().map(Power::read).unwrap_or_default();
+                let want_s = power::refresh_interval_s(state, opts.interval_s.max(1), opts.battery_interval_s);
+                let mut r = p.refresh(now, clock.wall_ms(), status.as_ref().unwrap_or(&STARTING));
+                r.snapshot.battery_refresh_s = state.on_battery.then_some(want_s);
                 out.publish(r).await;
-            }
-            _ = rescan.tick(), if follow_devices => {
-                let now_devices = live_devices(&opts);
-                if now_devices != p.devices() {
-                    p.set_devices(now_devices.clone());
-                    let _ = to_source.send(SourceCommand::Devices(now_devices)).await;
+                if want_s != every_s {
+                    every_s = want_s;
+                    let period = Duration::from_secs(every_s);
+                    tick = ticker(tokio::time::Instant::now() + period, every_s);
+                }
+                if follow_devices && rescan_due(&mut rescanned, clock.mono()) {
+                    let now_devices = live_devices(&opts);
+                    if now_devices != p.devices() {
+                        p.set_devices(now_devices.clone());
+                        let _ = to_source.send(SourceCommand::Devices(now_devices)).await;
+                    }
                 }
             }
             cmd = commands.recv() => match cmd {
