@@ -10,6 +10,7 @@
 //!   at any time and skip refreshes when they fall behind.
 
 use super::accountant::AccountantConfig;
+use super::cadence::Cadence;
 use super::pipeline::{Counters, Pipeline};
 use super::procfs;
 use super::replay::format::Recorder;
@@ -18,7 +19,7 @@ use super::sample::{Event, SourceCommand, SourceStatus};
 use super::source::{Source, SourceOptions, SourceSpec};
 use crate::clock::{Clock, Mono, SystemClock};
 use crate::model::{Mode, Moved, Refresh, Snapshot};
-use crate::power::{self, Power};
+use crate::power::Power;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -239,12 +240,24 @@ fn event_time(e: &Event) -> Option<crate::clock::Mono> {
     }
 }
 
-/// A refresh every `secs` seconds, the first one at `first`.
-fn ticker(first: tokio::time::Instant, secs: u64) -> tokio::time::Interval {
-    let period = Duration::from_secs(secs);
-    let mut t = tokio::time::interval_at(first, period);
-    t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    t
+/// A live refresh now: the device counters read, the power asked, the refresh published,
+/// and the cadence told (on battery the next one comes later).
+async fn refresh_live(
+    p: &mut Pipeline,
+    out: &mut Outputs,
+    cadence: &mut Cadence,
+    clock: &SystemClock,
+    power: Option<&Power>,
+    status: Option<&SourceStatus>,
+    with_data: bool,
+) {
+    let now = clock.mono();
+    p.read_counters(now);
+    let state = power.map(Power::read).unwrap_or_default();
+    cadence.refreshed(now, state, with_data);
+    let mut r = p.refresh(now, clock.wall_ms(), status.unwrap_or(&STARTING));
+    r.snapshot.battery_refresh_s = cadence.battery_refresh_s();
+    out.publish(r).await;
 }
 
 /// True (and the time noted) when `RESCAN` has passed since the last rescan.
@@ -285,12 +298,14 @@ async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
     // one already carries the mode (e.g. totals-only and why).
     let mut status: Option<SourceStatus> = None;
     let follow_devices = live && opts.devices.is_none();
-    let mut every_s = opts.interval_s.max(1);
-    // The first refresh as soon as the source has said its status.
-    let mut tick = ticker(tokio::time::Instant::now(), every_s);
-    // The device list is rescanned at the refresh that falls due, not on a timer of its own.
+    let mut cadence = Cadence::new(opts.interval_s, opts.battery_interval_s);
+    // A sample applied since the last live refresh.
+    let mut fresh = false;
+    // The device list is rescanned when the loop wakes anyway and RESCAN has passed, not on
+    // a timer of its own.
     let mut rescanned = clock.mono();
     loop {
+        let fallback = tokio::time::Instant::from_std(clock.instant(cadence.fallback()));
         tokio::select! {
             e = events.recv() => match e {
                 Some(Event::Status(s)) => status = Some(s),
@@ -304,31 +319,21 @@ async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
                         Some(t) if !live => t,
                         _ => clock.mono(),
                     };
+                    fresh |= live && matches!(e, Event::Sample(_));
                     p.apply(e, now);
+                    // The refresh rides the block just applied, once the rest of its
+                    // burst (other devices' samples) is in.
+                    if fresh && status.is_some() && events.is_empty() && cadence.due_with_data(now) {
+                        fresh = false;
+                        refresh_live(&mut p, &mut out, &mut cadence, &clock, power.as_ref(), status.as_ref(), true).await;
+                    }
                 }
                 // The source has nothing more to say (a replay is over).
                 None => break,
             },
-            _ = tick.tick(), if live && status.is_some() => {
-                let now = clock.mono();
-                p.read_counters(now);
-                let state = power.as_ref().map(Power::read).unwrap_or_default();
-                let want_s = power::refresh_interval_s(state, opts.interval_s.max(1), opts.battery_interval_s);
-                let mut r = p.refresh(now, clock.wall_ms(), status.as_ref().unwrap_or(&STARTING));
-                r.snapshot.battery_refresh_s = state.on_battery.then_some(want_s);
-                out.publish(r).await;
-                if want_s != every_s {
-                    every_s = want_s;
-                    let period = Duration::from_secs(every_s);
-                    tick = ticker(tokio::time::Instant::now() + period, every_s);
-                }
-                if follow_devices && rescan_due(&mut rescanned, clock.mono()) {
-                    let now_devices = live_devices(&opts);
-                    if now_devices != p.devices() {
-                        p.set_devices(now_devices.clone());
-                        let _ = to_source.send(SourceCommand::Devices(now_devices)).await;
-                    }
-                }
+            _ = tokio::time::sleep_until(fallback), if live && status.is_some() => {
+                fresh = false;
+                refresh_live(&mut p, &mut out, &mut cadence, &clock, power.as_ref(), status.as_ref(), false).await;
             }
             cmd = commands.recv() => match cmd {
                 Some(Command::Retry(elevate)) => {
@@ -336,6 +341,13 @@ async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
                 }
                 Some(Command::Stop) | None => break,
             },
+        }
+        if follow_devices && rescan_due(&mut rescanned, clock.mono()) {
+            let now_devices = live_devices(&opts);
+            if now_devices != p.devices() {
+                p.set_devices(now_devices.clone());
+                let _ = to_source.send(SourceCommand::Devices(now_devices)).await;
+            }
         }
     }
     let _ = to_source.send(SourceCommand::Stop).await;

@@ -13,6 +13,7 @@
 
 pub mod accountant;
 pub mod app;
+pub mod cadence;
 pub mod cap;
 pub mod collector;
 pub mod ebpf;
