@@ -23,8 +23,8 @@ pub struct Cadence {
     every_s: u64,
     last: Option<Mono>,
     on_battery: bool,
-    /// The last refresh rode data.
-    with_data: bool,
+    /// When the source's data last arrived.
+    last_data: Option<Mono>,
 }
 
 impl Cadence {
@@ -36,7 +36,7 @@ impl Cadence {
             every_s: normal_s,
             last: None,
             on_battery: false,
-            with_data: false,
+            last_data: None,
         }
     }
 
@@ -48,6 +48,11 @@ impl Cadence {
     /// On battery: the stretched interval, for the snapshot.
     pub fn battery_refresh_s(&self) -> Option<u64> {
         self.on_battery.then_some(self.every_s)
+    }
+
+    /// Data (a helper's block) arrived at `now`.
+    pub fn data(&mut self, now: Mono) {
+        self.last_data = Some(now);
     }
 
     /// Data just arrived at `now`: refresh with it?
@@ -62,16 +67,22 @@ impl Cadence {
     pub fn fallback(&self) -> Mono {
         match self.last {
             None => Mono(0),
-            Some(l) if self.with_data => l.plus_ms(self.every_s * 1000 + LATE_MS),
+            Some(l) if self.data_flows(l) => l.plus_ms(self.every_s * 1000 + LATE_MS),
             Some(l) => l.plus_ms(self.every_s * 1000),
         }
     }
 
-    /// A refresh was made at `now` (riding data, or by the fallback) with the power in
-    /// `state`: the next interval follows it.
-    pub fn refreshed(&mut self, now: Mono, state: PowerState, with_data: bool) {
+    /// Data came within an interval before the refresh at `last`, or since: the next
+    /// refresh waits for the next block (a little late is fine), so that refreshes fall in
+    /// step with the blocks instead of landing just before each.
+    fn data_flows(&self, last: Mono) -> bool {
+        self.last_data
+            .is_some_and(|d| d.plus_ms(self.every_s * 1000 + LATE_MS) > last)
+    }
+
+    /// A refresh was made at `now` with the power in `state`: the next interval follows it.
+    pub fn refreshed(&mut self, now: Mono, state: PowerState) {
         self.last = Some(now);
-        self.with_data = with_data;
         self.on_battery = state.on_battery;
         self.every_s = power::refresh_interval_s(state, self.normal_s, self.battery_s);
     }
@@ -95,7 +106,8 @@ mod tests {
         let mut c = Cadence::new(1, 2);
         assert!(c.due_with_data(Mono(5)));
         assert_eq!(c.fallback(), Mono(0));
-        c.refreshed(Mono(1000), MAINS, true);
+        c.data(Mono(1000));
+        c.refreshed(Mono(1000), MAINS);
         assert!(!c.due_with_data(Mono(1500)), "half an interval: wait");
         assert!(
             c.due_with_data(Mono(1800)),
@@ -109,7 +121,8 @@ mod tests {
     #[test]
     fn on_battery_two_one_second_blocks_make_one_refresh() {
         let mut c = Cadence::new(1, 2);
-        c.refreshed(Mono(0), BATTERY, true);
+        c.data(Mono(0));
+        c.refreshed(Mono(0), BATTERY);
         assert_eq!(c.every_s(), 2);
         assert_eq!(c.battery_refresh_s(), Some(2));
         assert!(
@@ -118,7 +131,8 @@ mod tests {
         );
         assert!(c.due_with_data(Mono(2000)));
         assert_eq!(c.fallback(), Mono(2500));
-        c.refreshed(Mono(2000), MAINS, true);
+        c.data(Mono(2000));
+        c.refreshed(Mono(2000), MAINS);
         assert_eq!((c.every_s(), c.battery_refresh_s()), (1, None));
         assert!(c.due_with_data(Mono(3000)));
     }
@@ -126,7 +140,7 @@ mod tests {
     #[test]
     fn a_longer_interval_than_the_battery_one_stays() {
         let mut c = Cadence::new(5, 2);
-        c.refreshed(Mono(0), BATTERY, false);
+        c.refreshed(Mono(0), BATTERY);
         assert_eq!((c.every_s(), c.battery_refresh_s()), (5, Some(5)));
         assert!(!c.due_with_data(Mono(2000)));
     }
@@ -134,9 +148,30 @@ mod tests {
     #[test]
     fn without_data_the_fallback_keeps_the_interval() {
         let mut c = Cadence::new(1, 2);
-        c.refreshed(Mono(0), MAINS, false);
+        c.refreshed(Mono(0), MAINS);
         assert_eq!(c.fallback(), Mono(1000), "totals only: every second");
-        c.refreshed(Mono(1000), BATTERY, false);
+        c.refreshed(Mono(1000), BATTERY);
         assert_eq!(c.fallback(), Mono(3000));
+    }
+
+    #[test]
+    fn refreshes_fall_in_step_with_blocks_that_come_just_after_the_fallback() {
+        // The first refresh (before any data) at 0; blocks come at 93 ms past each second.
+        let mut c = Cadence::new(1, 2);
+        c.refreshed(Mono(0), MAINS);
+        c.data(Mono(93));
+        assert!(!c.due_with_data(Mono(93)), "just refreshed");
+        assert_eq!(
+            c.fallback(),
+            Mono(1500),
+            "blocks come: the fallback waits for one"
+        );
+        c.data(Mono(1093));
+        assert!(c.due_with_data(Mono(1093)));
+        c.refreshed(Mono(1093), MAINS);
+        assert_eq!(c.fallback(), Mono(2593));
+        // The blocks stop (the helper exits): after one late fallback, every second.
+        c.refreshed(Mono(2593), MAINS);
+        assert_eq!(c.fallback(), Mono(3593));
     }
 }

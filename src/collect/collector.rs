@@ -249,12 +249,11 @@ async fn refresh_live(
     clock: &SystemClock,
     power: Option<&Power>,
     status: Option<&SourceStatus>,
-    with_data: bool,
 ) {
     let now = clock.mono();
     p.read_counters(now);
     let state = power.map(Power::read).unwrap_or_default();
-    cadence.refreshed(now, state, with_data);
+    cadence.refreshed(now, state);
     let mut r = p.refresh(now, clock.wall_ms(), status.unwrap_or(&STARTING));
     r.snapshot.battery_refresh_s = cadence.battery_refresh_s();
     out.publish(r).await;
@@ -319,13 +318,16 @@ async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
                         Some(t) if !live => t,
                         _ => clock.mono(),
                     };
-                    fresh |= live && matches!(e, Event::Sample(_));
+                    if live && matches!(e, Event::Sample(_)) {
+                        fresh = true;
+                        cadence.data(now);
+                    }
                     p.apply(e, now);
                     // The refresh rides the block just applied, once the rest of its
                     // burst (other devices' samples) is in.
                     if fresh && status.is_some() && events.is_empty() && cadence.due_with_data(now) {
                         fresh = false;
-                        refresh_live(&mut p, &mut out, &mut cadence, &clock, power.as_ref(), status.as_ref(), true).await;
+                        refresh_live(&mut p, &mut out, &mut cadence, &clock, power.as_ref(), status.as_ref()).await;
                     }
                 }
                 // The source has nothing more to say (a replay is over).
@@ -333,7 +335,7 @@ async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
             },
             _ = tokio::time::sleep_until(fallback), if live && status.is_some() => {
                 fresh = false;
-                refresh_live(&mut p, &mut out, &mut cadence, &clock, power.as_ref(), status.as_ref(), false).await;
+                refresh_live(&mut p, &mut out, &mut cadence, &clock, power.as_ref(), status.as_ref()).await;
             }
             cmd = commands.recv() => match cmd {
                 Some(Command::Retry(elevate)) => {
