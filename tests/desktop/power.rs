@@ -108,7 +108,11 @@ fn the_power_module_follows_upower_and_counts_sleeps() -> Result<()> {
         .build()?;
     let address = desktop.bus_address().to_owned();
     let conn = rt
-        .block_on(async { zbus::connection::Builder::address(address.as_str())?.build().await })
+        .block_on(async {
+            zbus::connection::Builder::address(address.as_str())?
+                .build()
+                .await
+        })
         .map_err(|e| err(format!("connect: {e}")))?;
     let (tx, rx) = watch::channel(PowerState::default());
     let (tx, followed) = (Arc::new(tx), Arc::new(AtomicBool::new(false)));
