@@ -4,6 +4,9 @@
 //! * the tray, collecting live (nethogs hidden: totals only, refreshed by the collector's
 //!   own tick), says "On battery: refreshing every 2 s" once UPower says `OnBattery`, and
 //!   stops saying it when the power comes back;
+//! * `hogwatch top --json` on battery refreshes at most every 2 s (`interval_ms` ≥ 1.9 s:
+//!   a lower bound, which a loaded machine only lengthens) and says so
+//!   (`battery_refresh_s`);
 //! * the power module follows `OnBattery` both ways, and counts `PrepareForSleep(true)`
 //!   (not `false`) into `sleeps`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -14,13 +17,14 @@ use hogwatch::power::{bus, PowerState};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::cli::HIDE_NETHOGS;
+use support::cli::{hog_argv, refs, HIDE_NETHOGS};
 use support::desktop::{Desktop, MenuNode};
 use support::home::Home;
 use support::netns::Pair;
 use support::power::{FakeLogind, FakeUPower};
+use support::snapshot::Snapshot;
 use support::tray_app::{quit, start_tray, HOGWATCH};
-use support::{err, require_root_and_nethogs, Result};
+use support::{err, require_root_and_nethogs, Child, Result};
 use tokio::sync::watch;
 
 const ON_BATTERY: &str = "On battery: refreshing every 2 s";
@@ -75,6 +79,67 @@ fn the_tray_says_when_the_refresh_stretches_on_battery() -> Result<()> {
     upower.set_on_battery(false)?;
     tray.wait_layout(Duration::from_secs(10), |m| !says_battery(m))?;
     quit(&tray, &mut hog)
+}
+
+#[test]
+fn on_battery_top_refreshes_every_2_s_and_says_so() -> Result<()> {
+    require_root_and_nethogs();
+    let home = Home::new("hogwatch-power-top-")?;
+    let desktop = Desktop::start(&home)?;
+    let _upower = FakeUPower::start(desktop.bus_address(), true)?;
+    let pair = Pair::new("topbat")?;
+    let dev = pair.link.dev.clone();
+    let system_bus = format!("DBUS_SYSTEM_BUS_ADDRESS={}", desktop.bus_address());
+    // Live and totals only (nethogs hidden): the collector's own deadline spaces the
+    // refreshes.
+    let wrapper = [
+        "unshare",
+        "-m",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        HIDE_NETHOGS,
+        "/usr/bin/env",
+        &system_bus,
+    ];
+    let args = [
+        "top",
+        "--json",
+        "--count",
+        "6",
+        "--devices",
+        &dev,
+        "--no-history",
+    ];
+    let argv = hog_argv(&wrapper, HOGWATCH, &home, &args);
+    let mut hog = Child::spawn("top-battery", Some(pair.h.name()), &refs(&argv))?;
+    let mut snaps = Vec::new();
+    for n in 1..=6 {
+        let line = hog
+            .lines()
+            .wait_for(&format!("snapshot {n}"), Duration::from_secs(15), |l| {
+                l.starts_with('{')
+            })
+            .map_err(|e| err(format!("{e}; stderr:\n{}", hog.stderr_text())))?;
+        let s: Snapshot =
+            serde_json::from_str(&line).map_err(|e| err(format!("snapshot {n}: {e}: {line}")))?;
+        snaps.push(s);
+    }
+    hog.wait_exit(Duration::from_secs(10))?;
+    // The first refreshes may come before UPower has answered; the last two after it.
+    for s in &snaps[4..] {
+        assert_eq!(s.battery_refresh_s, Some(2), "{:?}", snaps_brief(&snaps));
+        assert!(s.interval_ms >= 1900, "{:?}", snaps_brief(&snaps));
+    }
+    Ok(())
+}
+
+fn snaps_brief(snaps: &[Snapshot]) -> Vec<(u64, Option<u64>, String)> {
+    snaps
+        .iter()
+        .map(|s| (s.interval_ms, s.battery_refresh_s, s.mode.clone()))
+        .collect()
 }
 
 /// Waits until `state` satisfies `pred`, polling it (the bus side runs on its own runtime).
