@@ -307,7 +307,16 @@ async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
         let fallback = tokio::time::Instant::from_std(clock.instant(cadence.fallback()));
         tokio::select! {
             e = events.recv() => match e {
-                Some(Event::Status(s)) => status = Some(s),
+                Some(Event::Status(s)) => {
+                    // A new status shows at once (a helper restarting may be back before
+                    // the next refresh would have said so).
+                    let changed = status.as_ref().is_some_and(|old| *old != s);
+                    status = Some(s);
+                    if live && changed {
+                        fresh = false;
+                        refresh_live(&mut p, &mut out, &mut cadence, &clock, power.as_ref(), status.as_ref()).await;
+                    }
+                }
                 Some(Event::Tick { at }) => {
                     let r = p.refresh(at, clock.wall_ms(), status.as_ref().unwrap_or(&STARTING));
                     out.publish(r).await;

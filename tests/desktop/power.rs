@@ -17,7 +17,7 @@ use hogwatch::power::{bus, PowerState};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::cli::{hog_argv, refs, HIDE_NETHOGS};
+use support::cli::{hog_argv, refs, WITHOUT_NETHOGS};
 use support::desktop::{Desktop, MenuNode};
 use support::home::Home;
 use support::netns::Pair;
@@ -46,24 +46,18 @@ fn the_tray_says_when_the_refresh_stretches_on_battery() -> Result<()> {
         &desktop,
         "tray-power",
         &[
-            "ip",
-            "netns",
-            "exec",
-            pair.h.name(),
-            "unshare",
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            HIDE_NETHOGS,
-            "env",
-            &system_bus,
-            HOGWATCH,
-            "--devices",
-            &dev,
-            "--no-history",
-        ],
+            &["ip", "netns", "exec", pair.h.name()][..],
+            &WITHOUT_NETHOGS,
+            &[
+                "env",
+                &system_bus,
+                HOGWATCH,
+                "--devices",
+                &dev,
+                "--no-history",
+            ],
+        ]
+        .concat(),
     )?;
     // On mains: live refreshes (the totals-only status shows), no battery line.
     let menu = tray.wait_layout(Duration::from_secs(15), |m| {
@@ -92,17 +86,7 @@ fn on_battery_top_refreshes_every_2_s_and_says_so() -> Result<()> {
     let system_bus = format!("DBUS_SYSTEM_BUS_ADDRESS={}", desktop.bus_address());
     // Live and totals only (nethogs hidden): the collector's own deadline spaces the
     // refreshes.
-    let wrapper = [
-        "unshare",
-        "-m",
-        "--propagation",
-        "private",
-        "sh",
-        "-c",
-        HIDE_NETHOGS,
-        "/usr/bin/env",
-        &system_bus,
-    ];
+    let wrapper = [&WITHOUT_NETHOGS[..], &["/usr/bin/env", &system_bus]].concat();
     let args = [
         "top",
         "--json",

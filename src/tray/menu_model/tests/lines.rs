@@ -163,32 +163,17 @@ fn paused_shows_in_header_and_item() {
 
 #[test]
 fn on_battery_the_menu_says_the_stretched_refresh_and_on_mains_nothing() {
+    let menu = |s: &Snapshot| {
+        let settings = MenuSettings::default();
+        build(s, &settings, None, &mut Ordering::new(), Mono(0))
+    };
     let mut s = snapshot(Vec::new(), Usage::default());
-    let m = build(
-        &s,
-        &MenuSettings::default(),
-        None,
-        &mut Ordering::new(),
-        Mono(0),
-    );
-    assert_eq!(m.power, None);
+    assert_eq!(menu(&s).power, None);
     s.battery_refresh_s = Some(2);
-    let m = build(
-        &s,
-        &MenuSettings::default(),
-        None,
-        &mut Ordering::new(),
-        Mono(0),
-    );
-    assert_eq!(m.power.as_deref(), Some("On battery: refreshing every 2 s"));
+    let on = menu(&s).power;
+    assert_eq!(on.as_deref(), Some("On battery: refreshing every 2 s"));
     // Beside a status of the collector's, not instead of it.
     s.mode = Mode::TotalsOnly;
-    let m = build(
-        &s,
-        &MenuSettings::default(),
-        None,
-        &mut Ordering::new(),
-        Mono(0),
-    );
+    let m = menu(&s);
     assert!(m.status.is_some() && m.power.is_some(), "{m:?}");
 }
