@@ -12,6 +12,8 @@
 #   BACKENDS="A B"      which backends, of nethogs and ebpf (default "nethogs ebpf")
 #   WAKEUPS_BIN=DIR     measure the hogwatch and hogwatch-helper in DIR instead of building
 #                       (e.g. a copy of another commit's target/release)
+#   WAKEUPS_ARGS="..."  more arguments for `hogwatch server` (e.g. --no-history, to see the
+#                       history writer's share; --battery-interval 2 with a fake battery)
 #   WAKEUPS_THREADS=1   also print each hogwatch thread's wakeups/s (which thread wakes)
 #   WAKEUPS_KEEP=1      keep the work directory (hogwatch's stderr, history, traffic logs)
 #
@@ -158,10 +160,11 @@ launch() { # launch BACKEND RUN
   mkdir -p "$home/run" "$home/data"
   chmod 0700 "$home/run"
   ERR=$WORK/$1-$2.stderr
+  # shellcheck disable=SC2086 # WAKEUPS_ARGS is split into arguments on purpose
   env -i PATH="$PATH" HOME="$home" XDG_RUNTIME_DIR="$home/run" XDG_CONFIG_HOME="$home/config" \
     XDG_DATA_HOME="$home/data" HOGWATCH_LOG=warn \
     ip netns exec "$NS_H" "$HOGWATCH" server --source "$1" --elevate none --devices "$DEV" \
-    --interval "$INTERVAL" --data-dir "$home/data" </dev/null >/dev/null 2>"$ERR" &
+    --interval "$INTERVAL" --data-dir "$home/data" ${WAKEUPS_ARGS:-} </dev/null >/dev/null 2>"$ERR" &
   HW_PID=$! # `env` and `ip netns exec` exec: this is hogwatch's pid
   HW_START=""
   if read_stat "$HW_PID"; then HW_START=$STAT_START; fi
@@ -349,6 +352,7 @@ setup_namespaces
 nsip -n "$NS_H" link set lo up # the dashboard listens on 127.0.0.1 in hogwatch's namespace
 read_context
 [[ -n ${WAKEUPS_BIN:-} ]] && VERSION="$VERSION from $WAKEUPS_BIN"
+[[ -n ${WAKEUPS_ARGS:-} ]] && VERSION="$VERSION, server args: $WAKEUPS_ARGS"
 
 summary_head "$WAKEUPS_SECONDS" "windows of ${WAKEUPS_SECONDS} s x $RUNS run(s) per backend and load" \
   "hogwatch wakeups (context switches/s, all threads): \`hogwatch server --interval $INTERVAL\`, history on" \
