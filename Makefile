@@ -32,13 +32,15 @@ unit:
 	$(CARGO) test --locked
 
 ## Figures for the README: criterion benches, the whole-process cost of `hogwatch top`
-## (idle, real nethogs) and of the tray applet (5 min, 200 replayed processes, xfce4-panel).
+## (idle, real nethogs) and of the tray applet (5 min, 200 replayed processes, xfce4-panel),
+## and the wakeups of `hogwatch server` idle and at 2 MB/s on both backends.
 bench: deps
 	$(CARGO) bench --locked --bench core
 	$(CARGO) bench --locked --bench history
 	$(CARGO) bench --locked --bench ws_load
 	benches/idle_cost.sh
 	benches/tray_cost.sh
+	benches/wakeups.sh
 
 ## BENCHMARKS.md: hogwatch (nethogs and eBPF backends), nethogs alone and bandwhich on the
 ## same real traffic in network namespaces, 8 scenarios × 3 runs (about 40 min, as root).

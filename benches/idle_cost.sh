@@ -33,6 +33,8 @@ set -euo pipefail
 shopt -s nullglob
 # shellcheck source-path=SCRIPTDIR source=lib/proc_cost.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib/proc_cost.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/netns.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib/netns.sh"
 
 readonly AIM_CPU_PCT=0.5   # % of one core, the hogwatch process
 readonly AIM_MEM_MB=20     # MiB of peak RSS (VmHWM), the hogwatch process
@@ -134,67 +136,6 @@ packets() {
       if (index(devs, " " name " ")) { split(substr($0, i + 1), a, " "); n += a[2] + a[10] }
     }
     END { print n + 0 }' "/proc/$HW_PID/net/dev" 2>/dev/null || echo "?"
-}
-
-# ----------------------------------------------------------------------------- namespaces
-cleanup_stale_namespaces() { # left by runs of this script that were SIGKILLed
-  local ns pid pids
-  while read -r ns _; do
-    [[ $ns =~ ^hwb([0-9a-f]+)-[hp]$ ]] || continue
-    pid=$((16#${BASH_REMATCH[1]}))
-    if ((pid == $$)) || kill -0 "$pid" 2>/dev/null; then continue; fi
-    pids=$(timeout "$CMD_TIMEOUT" ip netns pids "$ns" 2>/dev/null | tr '\n' ' ') || true
-    if [[ -n ${pids// /} ]]; then
-      say "stale namespace $ns still holds processes $pids: not deleted (kill them, then: ip netns del $ns)"
-    else
-      say "deleting stale namespace $ns (pid $pid is gone)"
-      timeout "$CMD_TIMEOUT" ip netns del "$ns" || true
-    fi
-  done < <(timeout "$CMD_TIMEOUT" ip netns list 2>/dev/null || true)
-}
-
-nsip() { timeout "$CMD_TIMEOUT" ip "$@" || die "failed: ip $*"; }
-
-no_ipv6() { # in namespace $1, before its devices exist, so they start without IPv6
-  [[ -d /proc/sys/net/ipv6 ]] || return 0 # kernel without IPv6
-  timeout "$CMD_TIMEOUT" ip netns exec "$1" sysctl -q -w \
-    net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 ||
-    die "cannot disable IPv6 in namespace $1"
-}
-
-# NS_H (hogwatch, device DEV) ── veth ── NS_P (device PEER_DEV)
-setup_namespaces() {
-  local base ns dev addr other_ip other_mac
-  base=hwb$(printf %x $$)
-  NS_H=$base-h NS_P=$base-p DEV=${base}a PEER_DEV=${base}p # ≤ 3+6+1 = 10 characters
-  cleanup_stale_namespaces
-  local mac=02:68:77:4d:00:01 peer_mac=02:68:77:4d:00:02
-  for ns in "$NS_H" "$NS_P"; do
-    nsip netns add "$ns"
-    NS_CREATED+=("$ns")
-    no_ipv6 "$ns"
-  done
-  nsip link add "$DEV" netns "$NS_H" address "$mac" type veth \
-    peer name "$PEER_DEV" netns "$NS_P" address "$peer_mac"
-  for ns in "$NS_H" "$NS_P"; do
-    if [[ $ns == "$NS_H" ]]; then
-      dev=$DEV addr=169.254.77.1 other_ip=169.254.77.2 other_mac=$peer_mac
-    else
-      dev=$PEER_DEV addr=169.254.77.2 other_ip=169.254.77.1 other_mac=$mac
-    fi
-    nsip -n "$ns" addr add "$addr/30" dev "$dev"
-    nsip -n "$ns" neigh replace "$other_ip" lladdr "$other_mac" dev "$dev" nud permanent
-    nsip -n "$ns" link set "$dev" up
-    [[ -z $(nsip -n "$ns" -6 addr show dev "$dev") ]] || die "IPv6 is still on for $dev in $ns"
-  done
-}
-
-delete_namespaces() {
-  local ns
-  for ns in "${NS_CREATED[@]}"; do
-    timeout "$CMD_TIMEOUT" ip netns del "$ns" 2>/dev/null || say "cannot delete namespace $ns"
-  done
-  NS_CREATED=()
 }
 
 # ----------------------------------------------------------------------------- start/stop

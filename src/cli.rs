@@ -48,6 +48,10 @@ pub struct Global {
     /// Refresh interval in whole seconds (1–60) [config: monitor.interval, default 1].
     #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=60))]
     pub interval: Option<u64>,
+    /// Refresh interval on battery, in whole seconds (1–60; never below --interval)
+    /// [config: monitor.battery_interval, default 2].
+    #[arg(long, global = true, value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub battery_interval: Option<u64>,
     /// Replay speed factor for `--source replay:` (0 = as fast as possible).
     #[arg(long, global = true, default_value_t = 1.0, value_parser = parse_speed, allow_negative_numbers = true)]
     pub replay_speed: f64,

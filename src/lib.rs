@@ -9,6 +9,8 @@
 //!   notifications), `web` (the dashboard's HTTP API, WebSocket and /metrics);
 //! - `collect` — the collection seam and its backends (`collect/nethogs/`, replay):
 //!   counts → accountant (where bytes become rates) → `Refresh` (snapshot + what moved);
+//! - `power` — on battery or not, and sleeps (UPower and logind on the system bus,
+//!   /sys/class/power_supply), read by the collector and the history writer;
 //! - pure parts — `model` (snapshot, what moved, period totals), `units` (sizes, rates,
 //!   durations; down before up), `text` (untrusted names made safe), `clock` (injected
 //!   time), `config` (the file), `cli` (the command line), `notify` (notifications),

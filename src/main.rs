@@ -16,8 +16,12 @@ fn main() -> ExitCode {
     // Front ends that collect write the default config on first run; the others only read.
     let collects = matches!(command, Cmd::Top(_) | Cmd::Server(_));
     hogwatch::startup::load_config_or_say(&mut cli.global, collects);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+    // One thread runs every task: a refresh wakes it once and it hands the refresh on to
+    // the writer, the totals, the dashboard and the front end in the same turn, where
+    // worker threads woke one another for each hand-over (issue 14: an idle server woke
+    // ~10 times a second). Blocking work (SQLite, files) goes to spawn_blocking threads,
+    // which exit after 10 s idle.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -15,6 +15,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::collect::collector::{Collector, Command};
 use crate::collect::sample::Elevate;
 use crate::model::{PeriodTotals, Refresh};
+use crate::power::{Power, PowerState};
 use crate::store::tiers::Zone;
 use crate::web::server::Feed;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,10 +50,19 @@ pub async fn start(
             .map_err(anyhow::Error::from)?;
 
     let mut collector = Collector::new(settings.collector.clone())?;
+    // Live collection follows the machine's power (the refresh stretches on battery, the
+    // history writer flushes before a sleep); a replay is not this machine's.
+    let power = match settings.live() {
+        true => Power::start(),
+        false => Power::fixed(PowerState::default()),
+    };
+    let power_watch = power.watch();
+    collector.follow_power(power);
     let refreshes = collector.subscribe();
-    let writer = settings
-        .writer()
-        .map(|w| crate::store::writer::spawn(collector.subscribe(), w));
+    let writer = settings.writer().map(|mut w| {
+        w.power = Some(power_watch);
+        crate::store::writer::spawn(collector.subscribe(), w)
+    });
     let (alerts_tx, alerts_rx) = watch::channel(Vec::new());
     let mut server = None;
     if let Some(so) = &opts.server {

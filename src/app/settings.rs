@@ -54,6 +54,7 @@ impl Settings {
             devices,
             include_loopback: g.include_loopback || file.include_loopback,
             interval_s: g.interval.unwrap_or(file.interval),
+            battery_interval_s: g.battery_interval.unwrap_or(file.battery_interval),
             elevate: g.elevate,
             record: None,
             replay_speed: g.replay_speed,

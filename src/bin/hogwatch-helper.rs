@@ -117,6 +117,10 @@ const IFF_LOOPBACK: u32 = 0x8;
 const HOURLY: Duration = Duration::from_secs(3600);
 /// At most one restart asked for on stdin per this long.
 const RESTART_GAP: Duration = Duration::from_secs(5);
+/// The longest the supervision loop sleeps: a nethogs that exits on its own, or a signal,
+/// is noticed within it (stdin closing, how hogwatch stops the helper, at once). It was
+/// 100 ms, ten wakeups a second of an idle machine.
+const POLL: Duration = Duration::from_secs(1);
 
 /// Set by SIGTERM/SIGINT/SIGHUP, or when stdout fails.
 static STOP: AtomicBool = AtomicBool::new(false);
@@ -184,7 +188,7 @@ fn run() -> u8 {
             }
         }
         let wait = asked.map_or(Duration::ZERO, |t| RESTART_GAP.saturating_sub(t.elapsed()));
-        let (reason, devs) = match rx.recv_timeout(Duration::from_millis(100)) {
+        let (reason, devs) = match rx.recv_timeout(next_wake(&mons, wait, pending.is_some())) {
             _ if STOP.load(SeqCst) => return stop_all(&mut mons, 0),
             Err(Disconnected) => return stop_all(&mut mons, 0),
             Ok(Err(msg)) => return stop_all(&mut mons, fail(4, &msg)),
@@ -375,6 +379,18 @@ fn emit(head: &str, raw: &[u8]) -> u8 {
         STOP.store(true, SeqCst);
     }
     0
+}
+
+/// How long the supervision loop may wait for a command: until the next nethogs is due to
+/// start, a deferred device set may go (`wait`), or `POLL` at the most.
+fn next_wake(mons: &[Mon], wait: Duration, pending: bool) -> Duration {
+    let now = Instant::now();
+    let due = mons
+        .iter()
+        .filter(|m| m.child.is_none())
+        .map(|m| m.due.saturating_duration_since(now));
+    let deferred = pending.then_some(wait);
+    due.chain(deferred).fold(POLL, Duration::min)
 }
 
 /// Prints a message on stderr; never panics, unlike `eprintln!`.

@@ -49,7 +49,15 @@ pub fn render(s: &Snapshot, origin: &str, sort: SortBy, rows: usize, width: usiz
         rates(s.total.down_rate, s.total.up_rate),
         sizes(s.total.down_bytes, s.total.up_bytes),
     );
-    let _ = writeln!(out, "{}", truncate(origin, width.max(20)));
+    match s.battery_refresh_s {
+        Some(every) => {
+            let line = format!("{origin} · on battery: refreshing every {every} s");
+            let _ = writeln!(out, "{}", truncate(&line, width.max(20)));
+        }
+        None => {
+            let _ = writeln!(out, "{}", truncate(origin, width.max(20)));
+        }
+    }
     if !s.status.is_empty() {
         let _ = writeln!(
             out,

@@ -584,6 +584,7 @@ impl Accountant {
             interval_ms,
             mode: Mode::PerProcess,
             status: String::new(),
+            battery_refresh_s: None,
             total,
             unattributed,
             devices,

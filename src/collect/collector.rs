@@ -10,14 +10,16 @@
 //!   at any time and skip refreshes when they fall behind.
 
 use super::accountant::AccountantConfig;
+use super::cadence::Cadence;
 use super::pipeline::{Counters, Pipeline};
 use super::procfs;
 use super::replay::format::Recorder;
 use super::sample::Elevate;
 use super::sample::{Event, SourceCommand, SourceStatus};
 use super::source::{Source, SourceOptions, SourceSpec};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::{Clock, Mono, SystemClock};
 use crate::model::{Mode, Moved, Refresh, Snapshot};
+use crate::power::Power;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -32,6 +34,8 @@ pub struct Options {
     pub devices: Option<Vec<String>>,
     pub include_loopback: bool,
     pub interval_s: u64,
+    /// On battery the refresh stretches to this many seconds (`monitor.battery_interval`).
+    pub battery_interval_s: u64,
     pub elevate: Elevate,
     pub record: Option<PathBuf>,
     /// Replay speed factor; 0 replays as fast as the consumers take it.
@@ -62,6 +66,7 @@ pub struct Collector {
     source: Source,
     recorder: Option<Recorder>,
     out: Outputs,
+    power: Option<Power>,
 }
 
 /// Where refreshes go.
@@ -111,7 +116,14 @@ impl Collector {
                 latest,
                 updates,
             },
+            power: None,
         })
+    }
+
+    /// Live refreshes follow this power state: on battery they stretch to
+    /// `battery_interval_s` (without it, the machine counts as on mains).
+    pub fn follow_power(&mut self, power: Power) {
+        self.power = Some(power);
     }
 
     /// Every refresh from the first to the last, none skipped: the collector waits when
@@ -228,12 +240,41 @@ fn event_time(e: &Event) -> Option<crate::clock::Mono> {
     }
 }
 
+/// A live refresh now: the device counters read, the power asked, the refresh published,
+/// and the cadence told (on battery the next one comes later).
+async fn refresh_live(
+    p: &mut Pipeline,
+    out: &mut Outputs,
+    cadence: &mut Cadence,
+    clock: &SystemClock,
+    power: Option<&Power>,
+    status: Option<&SourceStatus>,
+) {
+    let now = clock.mono();
+    p.read_counters(now);
+    let state = power.map(Power::read).unwrap_or_default();
+    cadence.refreshed(now, state);
+    let mut r = p.refresh(now, clock.wall_ms(), status.unwrap_or(&STARTING));
+    r.snapshot.battery_refresh_s = cadence.battery_refresh_s();
+    out.publish(r).await;
+}
+
+/// True (and the time noted) when `RESCAN` has passed since the last rescan.
+fn rescan_due(last: &mut Mono, now: Mono) -> bool {
+    if now.since(*last) < RESCAN.as_millis() as u64 {
+        return false;
+    }
+    *last = now;
+    true
+}
+
 async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
     let Collector {
         opts,
         source,
         recorder,
         mut out,
+        power,
     } = c;
     let clock = SystemClock::default();
     let live = source.is_live();
@@ -256,14 +297,26 @@ async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
     // one already carries the mode (e.g. totals-only and why).
     let mut status: Option<SourceStatus> = None;
     let follow_devices = live && opts.devices.is_none();
-    let mut tick = tokio::time::interval(Duration::from_secs(opts.interval_s.max(1)));
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut rescan = tokio::time::interval(RESCAN);
-    rescan.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut cadence = Cadence::new(opts.interval_s, opts.battery_interval_s);
+    // A sample applied since the last live refresh.
+    let mut fresh = false;
+    // The device list is rescanned when the loop wakes anyway and RESCAN has passed, not on
+    // a timer of its own.
+    let mut rescanned = clock.mono();
     loop {
+        let fallback = tokio::time::Instant::from_std(clock.instant(cadence.fallback()));
         tokio::select! {
             e = events.recv() => match e {
-                Some(Event::Status(s)) => status = Some(s),
+                Some(Event::Status(s)) => {
+                    // A new status shows at once (a helper restarting may be back before
+                    // the next refresh would have said so).
+                    let changed = status.as_ref().is_some_and(|old| *old != s);
+                    status = Some(s);
+                    if live && changed {
+                        fresh = false;
+                        refresh_live(&mut p, &mut out, &mut cadence, &clock, power.as_ref(), status.as_ref()).await;
+                    }
+                }
                 Some(Event::Tick { at }) => {
                     let r = p.refresh(at, clock.wall_ms(), status.as_ref().unwrap_or(&STARTING));
                     out.publish(r).await;
@@ -274,23 +327,24 @@ async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
                         Some(t) if !live => t,
                         _ => clock.mono(),
                     };
+                    if live && matches!(e, Event::Sample(_)) {
+                        fresh = true;
+                        cadence.data(now);
+                    }
                     p.apply(e, now);
+                    // The refresh rides the block just applied, once the rest of its
+                    // burst (other devices' samples) is in.
+                    if fresh && status.is_some() && events.is_empty() && cadence.due_with_data(now) {
+                        fresh = false;
+                        refresh_live(&mut p, &mut out, &mut cadence, &clock, power.as_ref(), status.as_ref()).await;
+                    }
                 }
                 // The source has nothing more to say (a replay is over).
                 None => break,
             },
-            _ = tick.tick(), if live && status.is_some() => {
-                let now = clock.mono();
-                p.read_counters(now);
-                let r = p.refresh(now, clock.wall_ms(), status.as_ref().unwrap_or(&STARTING));
-                out.publish(r).await;
-            }
-            _ = rescan.tick(), if follow_devices => {
-                let now_devices = live_devices(&opts);
-                if now_devices != p.devices() {
-                    p.set_devices(now_devices.clone());
-                    let _ = to_source.send(SourceCommand::Devices(now_devices)).await;
-                }
+            _ = tokio::time::sleep_until(fallback), if live && status.is_some() => {
+                fresh = false;
+                refresh_live(&mut p, &mut out, &mut cadence, &clock, power.as_ref(), status.as_ref()).await;
             }
             cmd = commands.recv() => match cmd {
                 Some(Command::Retry(elevate)) => {
@@ -298,6 +352,13 @@ async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
                 }
                 Some(Command::Stop) | None => break,
             },
+        }
+        if follow_devices && rescan_due(&mut rescanned, clock.mono()) {
+            let now_devices = live_devices(&opts);
+            if now_devices != p.devices() {
+                p.set_devices(now_devices.clone());
+                let _ = to_source.send(SourceCommand::Devices(now_devices)).await;
+            }
         }
     }
     let _ = to_source.send(SourceCommand::Stop).await;

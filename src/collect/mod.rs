@@ -8,11 +8,13 @@
 //! Backend-neutral: `pipeline` applies events, `accountant` turns counts into deltas,
 //! rates and what moved (where bytes become rates), `cap` keeps processes within what
 //! their device moved, `rate` keeps the windows, `app`
-//! groups processes into apps, `lookup` + `procfs` ask /proc and /sys, and `collector`
-//! runs it all on tokio and publishes each refresh to every consumer.
+//! groups processes into apps, `lookup` + `procfs` ask /proc and /sys, `cadence` says
+//! when a live refresh falls due, and `collector` runs it all on tokio and publishes each
+//! refresh to every consumer.
 
 pub mod accountant;
 pub mod app;
+pub mod cadence;
 pub mod cap;
 pub mod collector;
 pub mod ebpf;

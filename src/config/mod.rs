@@ -19,6 +19,8 @@ pub enum Sort {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     pub interval: u64,
+    /// Seconds between refreshes on battery (`monitor.battery_interval`).
+    pub battery_interval: u64,
     /// Where per-process data comes from (`monitor.backend`): nethogs or ebpf.
     pub backend: crate::collect::source::SourceSpec,
     /// Empty: every up, non-loopback device.
@@ -41,6 +43,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             interval: 1,
+            battery_interval: 2,
             backend: crate::collect::source::SourceSpec::Nethogs,
             devices: Vec::new(),
             include_loopback: false,
@@ -62,6 +65,7 @@ pub const DEFAULT_FILE: &str = r#"# hogwatch configuration. Delete a line to get
 
 [monitor]
 interval = 1              # seconds between refreshes, 1-60
+battery_interval = 2      # seconds between refreshes on battery, 1-60 (never below interval)
 backend = "nethogs"       # "nethogs", or "ebpf" (a kernel program; `hogwatch doctor` says if it works)
 devices = []              # e.g. ["eth0", "wlan0"]; empty = every up, non-loopback device
 include_loopback = false  # nethogs counts loopback traffic only as sent
@@ -218,6 +222,9 @@ pub fn parse(text: &str, origin: &str) -> (Config, Vec<String>) {
     if let Some(v) = r.int("monitor", "interval", 1, 60) {
         c.interval = v as u64;
     }
+    if let Some(v) = r.int("monitor", "battery_interval", 1, 60) {
+        c.battery_interval = v as u64;
+    }
     if let Some(v) = r.choice("monitor", "backend", &["nethogs", "ebpf"]) {
         c.backend = match v {
             "ebpf" => crate::collect::source::SourceSpec::Ebpf,
@@ -258,7 +265,13 @@ pub fn parse(text: &str, origin: &str) -> (Config, Vec<String>) {
     r.unknown_keys(&[
         (
             "monitor",
-            &["interval", "backend", "devices", "include_loopback"],
+            &[
+                "interval",
+                "battery_interval",
+                "backend",
+                "devices",
+                "include_loopback",
+            ],
         ),
         ("tray", &["top_n", "sort", "group"]),
         (

@@ -110,6 +110,10 @@ pub struct Snapshot {
     pub mode: Mode,
     /// One line a person can act on (why totals-only, helper restarting …); empty when all is well.
     pub status: String,
+    /// On battery: the refresh interval, in seconds, it stretched to (`monitor.
+    /// battery_interval`); absent on mains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub battery_refresh_s: Option<u64>,
     pub total: Usage,
     pub unattributed: Usage,
     pub devices: Vec<DeviceUsage>,
@@ -124,6 +128,7 @@ impl Snapshot {
             interval_ms: 0,
             mode,
             status: status.into(),
+            battery_refresh_s: None,
             total: Usage::default(),
             unattributed: Usage::default(),
             devices: Vec::new(),

@@ -28,6 +28,7 @@ pub enum Action {
 // "dev:*" for all (`*` is not a valid device name, see `procfs::valid_device_name`).
 pub const ID_HEADER: &str = "header";
 pub const ID_STATUS: &str = "status";
+pub const ID_POWER: &str = "power";
 pub const ID_ENABLE: &str = "enable";
 pub const ID_PLACEHOLDER: &str = "placeholder";
 pub const ID_UNATTRIBUTED: &str = "unattributed";
@@ -170,6 +171,7 @@ mod tests {
         for id in [
             ID_HEADER,
             ID_STATUS,
+            ID_POWER,
             ID_UNATTRIBUTED,
             ID_PLACEHOLDER,
             "row:0",

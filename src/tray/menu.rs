@@ -20,6 +20,7 @@ const MAX_DETAILS: usize = 10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Slot {
     Status,
+    Power,
     Enable,
     Row(usize),
     Placeholder,
@@ -38,6 +39,7 @@ pub struct MenuView {
     pub menu: Menu,
     header: MenuItem,
     status: MenuItem,
+    power: MenuItem,
     enable: MenuItem,
     rows: Vec<RowSlot>,
     placeholder: MenuItem,
@@ -121,6 +123,7 @@ impl MenuView {
         let menu = Menu::new();
         let header = info(actions::ID_HEADER.into(), "hogwatch: starting…");
         let status = info(actions::ID_STATUS.into(), "");
+        let power = info(actions::ID_POWER.into(), "");
         let enable = MenuItem::with_id(
             actions::ID_ENABLE,
             "Enable per-process monitoring…",
@@ -209,6 +212,7 @@ impl MenuView {
             menu,
             header,
             status,
+            power,
             enable,
             rows,
             placeholder,
@@ -238,6 +242,7 @@ impl MenuView {
     fn item(&self, slot: Slot) -> &dyn IsMenuItem {
         match slot {
             Slot::Status => &self.status,
+            Slot::Power => &self.power,
             Slot::Enable => &self.enable,
             Slot::Row(i) => &self.rows[i].sub,
             Slot::Placeholder => &self.placeholder,
@@ -253,6 +258,10 @@ impl MenuView {
         if let Some(s) = &m.status {
             set_text(&self.status, s);
             want.push(Slot::Status);
+        }
+        if let Some(p) = &m.power {
+            set_text(&self.power, p);
+            want.push(Slot::Power);
         }
         if m.offer_enable_per_process {
             want.push(Slot::Enable);

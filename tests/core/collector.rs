@@ -23,6 +23,7 @@ fn replay_options(fixture: &str, speed: f64) -> Options {
         devices: Some(vec!["eth0".into()]),
         include_loopback: false,
         interval_s: 1,
+        battery_interval_s: 2,
         elevate: Elevate::None,
         record: None,
         replay_speed: speed,

@@ -19,7 +19,7 @@
 use crate::support;
 
 use std::time::Duration;
-use support::cli::{hog_argv, refs, HIDE_NETHOGS};
+use support::cli::{hog_argv, refs, WITHOUT_NETHOGS};
 use support::desktop::{artifacts_dir, Desktop, MenuNode};
 use support::home::Home;
 use support::netns::Pair;
@@ -229,22 +229,11 @@ fn totals_only_says_so_and_offers_the_retry() -> Result<()> {
         &desktop,
         "tray-totals",
         &[
-            "ip",
-            "netns",
-            "exec",
-            pair.h.name(),
-            "unshare",
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            HIDE_NETHOGS,
-            HOGWATCH,
-            "--devices",
-            &dev,
-            "--no-history",
-        ],
+            &["ip", "netns", "exec", pair.h.name()][..],
+            &WITHOUT_NETHOGS,
+            &[HOGWATCH, "--devices", &dev, "--no-history"],
+        ]
+        .concat(),
     )?;
     let off = |m: &MenuNode| {
         m.find(|n| n.text().contains("per-process monitoring is off"))

@@ -25,6 +25,19 @@ pub const HIDE_NETHOGS: &str =
      do if [ -e \"$p\" ]; then mount --bind /dev/null \"$p\" || exit 97; fi; done; \
      exec \"$0\" \"$@\"";
 
+/// A command line's prefix that runs the rest with nethogs hidden (`HIDE_NETHOGS` in a
+/// private mount namespace): hogwatch then collects totals only, refreshed by its own
+/// deadline.
+pub const WITHOUT_NETHOGS: [&str; 7] = [
+    "unshare",
+    "-m",
+    "--propagation",
+    "private",
+    "sh",
+    "-c",
+    HIDE_NETHOGS,
+];
+
 /// The nethogs trace fixtures (`tests/fixtures/nethogs`), sources for `--source replay:`.
 pub fn fixture_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/nethogs")

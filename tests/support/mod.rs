@@ -48,6 +48,7 @@ pub mod home;
 pub mod lines;
 pub mod netns;
 pub mod notifications;
+pub mod power;
 pub mod process;
 pub mod procfs;
 pub mod replay;

@@ -41,6 +41,9 @@ pub struct Snapshot {
     pub interval_ms: u64,
     pub mode: String,
     pub status: String,
+    /// On battery: the refresh interval it stretched to, in seconds.
+    #[serde(default)]
+    pub battery_refresh_s: Option<u64>,
     pub total: Usage,
     pub unattributed: Usage,
     pub devices: Vec<DevUsage>,

@@ -18,8 +18,12 @@
 use super::trace::{parse_line, parse_record, Record, TraceLine, NOISE_PREFIXES};
 use crate::clock::Mono;
 
-/// Silence after which an open block counts as complete (nethogs writes a block in one burst).
-pub const BLOCK_SILENCE_MS: u64 = 200;
+/// Silence after which an open block counts as complete (nethogs writes a block in one
+/// burst, its records microseconds apart). Under 64 ms on purpose: tokio's timer wheel
+/// wakes once for a deadline that close and twice (its 64 ms slot, then the millisecond)
+/// for one further out — 200 ms cost an idle hogwatch an extra wakeup per block. A burst
+/// cut short only delays its last records to the next block (counts are cumulative).
+pub const BLOCK_SILENCE_MS: u64 = 60;
 
 /// Silence before a message that a marker at its front needs to start a block: far less
 /// than nethogs' refresh interval (≥ 1 s), far more than a gap within one burst.
@@ -171,8 +175,13 @@ mod tests {
         assert!(a.feed("Refreshing:", Mono(1000)).is_none());
         assert!(a.feed("/bin/x/5/0\t10\t20", Mono(1001)).is_none());
         assert!(a.feed("unknown TCP/0/0\t0\t0", Mono(1002)).is_none());
-        assert!(a.poll(Mono(1100)).is_none(), "too early");
-        let b = a.poll(Mono(1202)).expect("silence completes the block");
+        assert!(
+            a.poll(Mono(1002 + BLOCK_SILENCE_MS - 1)).is_none(),
+            "too early"
+        );
+        let b = a
+            .poll(Mono(1002 + BLOCK_SILENCE_MS))
+            .expect("silence completes the block");
         assert_eq!(b.at, Mono(1000));
         assert_eq!(b.processes.len(), 1);
         assert_eq!(b.unattributed.len(), 1);

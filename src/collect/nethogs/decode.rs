@@ -241,7 +241,10 @@ mod tests {
         assert!(d
             .line("line eth0 unknown TCP/0/0\t7\t0", Mono(1002))
             .is_empty());
-        assert_eq!(d.next_deadline(), Some(Mono(1202)));
+        assert_eq!(
+            d.next_deadline(),
+            Some(Mono(1002 + super::super::blocks::BLOCK_SILENCE_MS))
+        );
         let done = d.poll(Mono(1300));
         let s = samples(&done);
         assert_eq!(s.len(), 1);

@@ -115,6 +115,11 @@ pub(super) fn status_line(s: &Snapshot) -> Option<String> {
     }
 }
 
+pub(super) fn power_line(s: &Snapshot) -> Option<String> {
+    s.battery_refresh_s
+        .map(|every| format!("On battery: refreshing every {every} s"))
+}
+
 pub(super) fn placeholder(s: &Snapshot, device: Option<&str>) -> String {
     match s.mode {
         Mode::TotalsOnly => "No per-process data".to_string(),

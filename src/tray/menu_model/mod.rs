@@ -121,6 +121,8 @@ pub struct MenuModel {
     pub devices: Vec<DeviceChoice>,
     /// What the user should know about the collector (totals only, starting, restarting …).
     pub status: Option<String>,
+    /// "On battery: refreshing every 2 s" while the refresh is stretched for the battery.
+    pub power: Option<String>,
     /// Show "Enable per-process monitoring…" (totals-only mode).
     pub offer_enable_per_process: bool,
     /// "Pause" or "Resume".
@@ -185,6 +187,7 @@ pub fn build(
         unattributed: lines::unattributed_line(s, settings),
         devices: lines::device_choices(s, settings.device.as_deref()),
         status: lines::status_line(s),
+        power: lines::power_line(s),
         offer_enable_per_process: s.mode == Mode::TotalsOnly,
         pause_label: if settings.paused { "Resume" } else { "Pause" },
         alerts: lines::alert_lines(&settings.alerts),

@@ -8,7 +8,7 @@ use super::common::{
 use crate::support;
 use std::path::Path;
 use std::time::Duration;
-use support::cli::{hog_argv, nobody_bins, refs, AS_NOBODY, HIDE_NETHOGS};
+use support::cli::{hog_argv, nobody_bins, refs, AS_NOBODY, WITHOUT_NETHOGS};
 use support::home::Home;
 use support::netns::Pair;
 use support::{err, require_root_and_nethogs, Child, Deadline, Result};
@@ -21,15 +21,7 @@ fn totals_only_without_nethogs() -> Result<()> {
     let deadline = Deadline::after(Duration::from_secs(28));
     let pair = Pair::new("nonh")?;
     let dev = pair.link.dev.clone();
-    let hide: [&str; 7] = [
-        "unshare",
-        "-m",
-        "--propagation",
-        "private",
-        "sh",
-        "-c",
-        HIDE_NETHOGS,
-    ];
+    let hide = WITHOUT_NETHOGS;
 
     // top --json: totals from /proc/net/dev, and a status that says what to install.
     let home = Home::new(HOME_PREFIX)?;

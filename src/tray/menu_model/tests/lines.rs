@@ -160,3 +160,20 @@ fn paused_shows_in_header_and_item() {
     );
     assert_eq!(m.pause_label, "Resume");
 }
+
+#[test]
+fn on_battery_the_menu_says_the_stretched_refresh_and_on_mains_nothing() {
+    let menu = |s: &Snapshot| {
+        let settings = MenuSettings::default();
+        build(s, &settings, None, &mut Ordering::new(), Mono(0))
+    };
+    let mut s = snapshot(Vec::new(), Usage::default());
+    assert_eq!(menu(&s).power, None);
+    s.battery_refresh_s = Some(2);
+    let on = menu(&s).power;
+    assert_eq!(on.as_deref(), Some("On battery: refreshing every 2 s"));
+    // Beside a status of the collector's, not instead of it.
+    s.mode = Mode::TotalsOnly;
+    let m = menu(&s);
+    assert!(m.status.is_some() && m.power.is_some(), "{m:?}");
+}
