@@ -31,16 +31,21 @@ lint:
 unit:
 	$(CARGO) test --locked
 
-## Figures for the README: criterion benches, the whole-process cost of `hogwatch top`
-## (idle, real nethogs) and of the tray applet (5 min, 200 replayed processes, xfce4-panel),
-## and the wakeups of `hogwatch server` idle and at 2 MB/s on both backends.
+## Figures for the README: criterion benches, the history (disk writes a simulated day,
+## queries over two years), the whole-process cost of `hogwatch top` and `server` (idle,
+## real nethogs: CPU, peak RSS), of the tray applet (5 min, 200 replayed processes,
+## xfce4-panel; RSS before and after opening the window 5 times), the wakeups of `hogwatch
+## server` idle and at 2 MB/s on both backends, and the history's write_bytes of a
+## replaying server (disk_writes.sh); each beside the figures before issue 14.
 bench: deps
 	$(CARGO) bench --locked --bench core
 	$(CARGO) bench --locked --bench history
 	$(CARGO) bench --locked --bench ws_load
 	benches/idle_cost.sh
+	IDLE_CMD=server benches/idle_cost.sh
 	benches/tray_cost.sh
 	benches/wakeups.sh
+	benches/disk_writes.sh
 
 ## BENCHMARKS.md: hogwatch (nethogs and eBPF backends), nethogs alone and bandwhich on the
 ## same real traffic in network namespaces, 8 scenarios × 3 runs (about 40 min, as root).

@@ -12,7 +12,7 @@
 
 use crate::support;
 use std::time::Duration;
-use support::cli::{hog_argv, refs};
+use support::cli::{hog_argv, refs, replay_top};
 use support::dashboard::Server;
 use support::home::Home;
 use support::tray_app::{write_replay, HOGWATCH};
@@ -117,15 +117,7 @@ fn top_and_server_map_no_gui_library() -> Result<()> {
         &[],
         HOGWATCH,
         &home,
-        &[
-            "top",
-            "--json",
-            "--source",
-            &source,
-            "--replay-speed",
-            "1",
-            "--no-history",
-        ],
+        &[&replay_top(&source, "1")[..], &["--no-history"]].concat(),
     );
     let mut top = Child::spawn("gui-free-top", None, &refs(&argv))?;
     top.lines()

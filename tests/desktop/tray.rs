@@ -442,24 +442,16 @@ fn without_libayatana_it_says_what_to_install() -> Result<()> {
         "mount --bind /dev/null '{}' || exit 97; exec \"$0\" \"$@\"",
         lib.display()
     );
-    let out = desktop.run(
-        &[
-            "unshare",
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            &hide,
-            HOGWATCH,
-            "--source",
-            &source,
-            "--replay-speed",
-            "0",
-            "--no-history",
-        ],
-        Duration::from_secs(30),
-    )?;
+    let mut argv = support::cli::private_mounts(&hide).to_vec();
+    argv.extend([
+        HOGWATCH,
+        "--source",
+        &source,
+        "--replay-speed",
+        "0",
+        "--no-history",
+    ]);
+    let out = desktop.run(&argv, Duration::from_secs(30))?;
     assert!(out.status.success(), "exit {}: {}", out.status, out.stderr);
     assert!(
         out.stderr

@@ -28,15 +28,27 @@ pub const HIDE_NETHOGS: &str =
 /// A command line's prefix that runs the rest with nethogs hidden (`HIDE_NETHOGS` in a
 /// private mount namespace): hogwatch then collects totals only, refreshed by its own
 /// deadline.
-pub const WITHOUT_NETHOGS: [&str; 7] = [
-    "unshare",
-    "-m",
-    "--propagation",
-    "private",
-    "sh",
-    "-c",
-    HIDE_NETHOGS,
-];
+pub const WITHOUT_NETHOGS: [&str; 7] = private_mounts(HIDE_NETHOGS);
+
+/// `top --json` replaying `source` (`replay:FILE`) at `speed`: the arguments most tests
+/// of a replaying run start with.
+pub const fn replay_top<'a>(source: &'a str, speed: &'a str) -> [&'a str; 6] {
+    ["top", "--json", "--source", source, "--replay-speed", speed]
+}
+
+/// A command line's prefix that runs `script` (a shell prologue that mounts over files,
+/// then execs its arguments) in a private mount namespace.
+pub const fn private_mounts(script: &str) -> [&str; 7] {
+    [
+        "unshare",
+        "-m",
+        "--propagation",
+        "private",
+        "sh",
+        "-c",
+        script,
+    ]
+}
 
 /// The nethogs trace fixtures (`tests/fixtures/nethogs`), sources for `--source replay:`.
 pub fn fixture_dir() -> PathBuf {

@@ -12,7 +12,7 @@ use hogwatch::store::Store;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use support::cli::{hog_argv, refs, AS_NOBODY};
+use support::cli::{hog_argv, private_mounts, refs, replay_top, AS_NOBODY};
 use support::home::Home;
 use support::{err, pid_alive, run, wait_until, Child, Deadline, Result};
 
@@ -137,16 +137,7 @@ fn unwritable_directory_warns_and_the_run_goes_on() -> Result<()> {
         &AS_NOBODY,
         &exe.to_string_lossy(),
         &home,
-        &[
-            "top",
-            "--json",
-            "--source",
-            &source,
-            "--replay-speed",
-            "0",
-            "--data-dir",
-            &d,
-        ],
+        &[&replay_top(&source, "0")[..], &["--data-dir", &d]].concat(),
     );
     let out = run(&refs(&argv), Duration::from_secs(30))?;
     expect_success(&out, "replay as nobody into a root-owned directory")?;
@@ -222,24 +213,13 @@ exit "$rc"
     let f2 = tmp.path().join("long.txt");
     long_trace(&f2, 32)?;
     let (f1, f2) = (f1.to_string_lossy(), f2.to_string_lossy());
+    // `unshare … sh -c SCRIPT sh MNT OUT HOGWATCH FIX1 FIX2`, in HOME's environment.
+    let [unshare, rest @ ..] = private_mounts(script);
     let argv = hog_argv(
         &[],
-        "unshare",
+        unshare,
         &home,
-        &[
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            script,
-            "sh",
-            &m,
-            &o,
-            HOGWATCH,
-            &f1,
-            &f2,
-        ],
+        &[&rest[..], &["sh", &m, &o, HOGWATCH, &f1, &f2]].concat(),
     );
     let mut child = Child::spawn("full", None, &refs(&argv))?;
     // The long run's pid, stopped by pid on drop (the shell forwards SIGTERM too).

@@ -11,7 +11,7 @@ use hogwatch::store::Store;
 use serde_json::Value;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use support::cli::{hog_argv, refs};
+use support::cli::{hog_argv, refs, replay_top};
 use support::home::Home;
 use support::{err, wait_until, Child, Deadline, Result};
 
@@ -24,18 +24,11 @@ pub(super) fn spawn_top(home: &Home, tag: &str, fix: &Path, dir: &Path) -> Resul
         HOGWATCH,
         home,
         &[
-            "top",
-            "--json",
-            "--source",
-            &source,
-            "--replay-speed",
-            "1",
-            "--data-dir",
-            &d,
+            &replay_top(&source, "1")[..],
             // Writes every 5 s (not every minute): readers see the writes while it runs.
-            "--history-write-every",
-            "5",
-        ],
+            &["--data-dir", &d, "--history-write-every", "5"],
+        ]
+        .concat(),
     );
     Child::spawn(tag, None, &refs(&argv))
 }
