@@ -336,7 +336,7 @@ print_stop_lines() {
   errlines=$(grep -c '' -- "$1" || true)
   echo "  stop: $STOP_NOTE"
   if ((errlines)); then
-    echo "  hogwatch wrote $errlines line(s) on stderr, the last: $(tail -n 1 -- "$1" | cut -c1-200)"
+    echo "  hogwatch wrote $errlines line(s) on stderr, the last: $(tail -n 1 -- "$1" | sed -E 's/#key=[0-9a-f]+/#key=(hidden)/' | cut -c1-200)"
   fi
 }
 
