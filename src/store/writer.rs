@@ -59,11 +59,17 @@ impl Writer {
 /// The writer's next problem report ("" when it recovered); never resolves without a
 /// writer, or once the writer is gone (for a `select!` arm).
 pub async fn next_problem(status: &mut Option<watch::Receiver<HistoryStatus>>) -> Option<String> {
-    match status {
+    next_change(status).await.map(|s| s.problem)
+}
+
+/// The next value of a watch; never resolves without one, or once its sender is gone
+/// (then `None` once, and the watch is dropped).
+async fn next_change<T: Clone>(watch: &mut Option<watch::Receiver<T>>) -> Option<T> {
+    match watch {
         Some(rx) => match rx.changed().await {
-            Ok(()) => Some(rx.borrow_and_update().problem.clone()),
+            Ok(()) => Some(rx.borrow_and_update().clone()),
             Err(_) => {
-                *status = None;
+                *watch = None;
                 None
             }
         },
@@ -101,26 +107,19 @@ fn write_interval(flush_every: Duration, on_battery: bool) -> Duration {
     }
 }
 
+/// When to write next after a write: only while something waits (cells, or a file not
+/// open yet), one interval on, or at the retry time if a failure set a later one.
+fn next_due(st: &State, every: Duration) -> Option<tokio::time::Instant> {
+    (st.pending.cells() > 0 || st.store.is_none()).then(|| {
+        let now = tokio::time::Instant::now();
+        st.retry_at.unwrap_or(now).max(now + every)
+    })
+}
+
 /// Waits until `at`; never, without a deadline (for a `select!` arm).
 async fn sleep_until(at: Option<tokio::time::Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// The next power state; never resolves without a watch, or once it is gone.
-async fn next_power(
-    power: &mut Option<crate::power::PowerWatch>,
-) -> Option<crate::power::PowerState> {
-    match power {
-        Some(rx) => match rx.changed().await {
-            Ok(()) => Some(*rx.borrow_and_update()),
-            Err(_) => {
-                *power = None;
-                None
-            }
-        },
         None => std::future::pending().await,
     }
 }
@@ -167,19 +166,16 @@ async fn run(
             },
             _ = sleep_until(deadline) => {
                 flush(&mut st, &opts, &status, last_now).await;
-                due = (st.pending.cells() > 0 || st.store.is_none()).then(|| {
-                    let retry = st.retry_at.unwrap_or_else(tokio::time::Instant::now);
-                    retry.max(tokio::time::Instant::now() + every(on_battery))
-                });
+                due = next_due(&st, every(on_battery));
             }
-            Some(p) = next_power(&mut power) => {
+            Some(p) = next_change(&mut power) => {
                 if p.sleeps != st.sleeps {
                     // About to sleep: write now (the machine may not wake, or wake
                     // somewhere the disk is gone).
                     st.sleeps = p.sleeps;
                     st.retry_at = None;
                     flush(&mut st, &opts, &status, last_now).await;
-                    due = None;
+                    due = next_due(&st, every(on_battery));
                 }
                 if p.on_battery != on_battery {
                     on_battery = p.on_battery;
