@@ -14,7 +14,7 @@
 
 use super::batch::Batch;
 use super::rollup::TierState;
-use super::tiers::{Tier, Zone, TIERS};
+use super::tiers::{Tier, TierMarks, Zone, TIERS};
 use rusqlite::{params, OptionalExtension, Transaction};
 use std::collections::{btree_map, BTreeMap, HashMap, HashSet};
 

@@ -10,7 +10,7 @@
 
 use super::db::Store;
 use super::fold::{OTHER_ID, OTHER_NAME};
-use super::tiers::{billing_month_start, decompose, next_billing_month, Tier, TierView, TIERS};
+use super::tiers::{billing_month_start, decompose, next_billing_month, Tier, TierMarks, TIERS};
 use crate::model::OTHER_APPS;
 use chrono::NaiveDate;
 use rusqlite::params;
@@ -286,7 +286,6 @@ impl Store {
     ) -> rusqlite::Result<Series> {
         let zone = self.zone().clone();
         let marks = self.marks()?;
-        let reaches = |t: Tier, at: i64| marks.reaches(t, at);
         let (from, to) = clamp(from, to);
         let from = from.max(to - MAX_SERIES_SPAN);
         let span = (to - from).max(1);
@@ -299,19 +298,18 @@ impl Store {
             .iter()
             .copied()
             .filter(usable)
-            .find(|t| t.secs() * max_points >= span && reaches(*t, from))
+            .find(|t| t.secs() * max_points >= span && marks.reaches(*t, from))
             .or_else(|| {
                 TIERS
                     .iter()
                     .copied()
                     .filter(usable)
                     .rev()
-                    .find(|t| reaches(*t, from))
+                    .find(|t| marks.reaches(*t, from))
             })
             .unwrap_or(Tier::Day);
         let points_secs = tier.secs() * max_points;
         let k = (span / points_secs + i64::from(span % points_secs != 0)).max(1);
-        // ?3 and ?4: the app's or device's id (-1 when unknown: no rows), or NULL.
         // ?3 and ?4: the app's or device's id (-1 when unknown: no rows), or NULL.
         let (key, device) = match subject {
             Subject::Total => (None, None),
@@ -341,16 +339,10 @@ impl Store {
         add(tier, None, start, open.min(to))?;
         // Buckets of this tier not written yet (the current hour, today…): their bytes
         // are in the finer tiers (`rollup`), read there bucket by bucket.
-        let reaches = |t: Tier, at: i64| marks.reaches(t, at);
-        let closed = |t: Tier| marks.closed(t);
-        let view = TierView {
-            reaches: &reaches,
-            closed: &closed,
-        };
         let mut b = tier.floor(open, &zone);
         while b < to {
             let next = tier.next(b, &zone);
-            for (t, x, y) in decompose(b.max(start), next.min(to), &zone, &view) {
+            for (t, x, y) in decompose(b.max(start), next.min(to), &zone, &marks) {
                 add(t, Some(b), x, y)?;
             }
             b = next;

@@ -5,7 +5,7 @@
 use super::db::Store;
 use super::query::{clamp, FIRST_TS, LAST_TS};
 use super::rollup::{finer, TierState};
-use super::tiers::{decompose, Tier, TierView};
+use super::tiers::{decompose, Tier, TierMarks};
 use rusqlite::params;
 use std::collections::HashMap;
 
@@ -13,14 +13,7 @@ impl Store {
     /// The segments `(tier, a, b)` a total over `[from, to)` reads (for tests' messages).
     pub fn segments(&self, from: i64, to: i64) -> rusqlite::Result<Vec<(Tier, i64, i64)>> {
         let (from, to) = clamp(from, to);
-        let marks = self.marks()?;
-        let reaches = |t: Tier, at: i64| marks.reaches(t, at);
-        let closed = |t: Tier| marks.closed(t);
-        let view = TierView {
-            reaches: &reaches,
-            closed: &closed,
-        };
-        Ok(decompose(from, to, self.zone(), &view))
+        Ok(decompose(from, to, self.zone(), &self.marks()?))
     }
 
     pub(super) fn sum_segments(
@@ -31,14 +24,8 @@ impl Store {
         extra: Option<i64>,
         sql: &dyn Fn(Tier) -> String,
     ) -> rusqlite::Result<HashMap<i64, (i64, i64)>> {
-        let reaches = |t: Tier, at: i64| marks.reaches(t, at);
-        let closed = |t: Tier| marks.closed(t);
-        let view = TierView {
-            reaches: &reaches,
-            closed: &closed,
-        };
         let mut sums: HashMap<i64, (i64, i64)> = HashMap::new();
-        for (t, a, b) in decompose(from, to, self.zone(), &view) {
+        for (t, a, b) in decompose(from, to, self.zone(), marks) {
             let mut stmt = self.conn.prepare_cached(&sql(t))?;
             let rows = stmt.query_map(params![a, b, extra], |r| {
                 Ok((

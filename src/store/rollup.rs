@@ -14,7 +14,7 @@
 //! time before which retention or the size cap has cut it (a query does not read the
 //! tier before that).
 
-use super::tiers::{Tier, Zone, TIERS};
+use super::tiers::{Tier, TierMarks, Zone, TIERS};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::HashMap;
 
@@ -67,21 +67,23 @@ impl Default for TierState {
     }
 }
 
-impl TierState {
-    /// Start of the tier's first bucket that is not written yet (10-second buckets are
-    /// always written: `i64::MAX`).
-    pub fn closed(&self, t: Tier) -> i64 {
-        self.closed[idx(t)]
+impl TierMarks for TierState {
+    /// Whether the tier holds its data at `at` (not cut there).
+    fn reaches(&self, t: Tier, at: i64) -> bool {
+        at >= self.horizon(t)
     }
 
+    /// Start of the tier's first bucket that is not written yet (10-second buckets are
+    /// always written: `i64::MAX`).
+    fn closed(&self, t: Tier) -> i64 {
+        self.closed[idx(t)]
+    }
+}
+
+impl TierState {
     /// Before this time the tier's data was cut (retention, size cap).
     pub fn horizon(&self, t: Tier) -> i64 {
         self.horizon[idx(t)]
-    }
-
-    /// Whether the tier holds its data at `at` (not cut there).
-    pub fn reaches(&self, t: Tier, at: i64) -> bool {
-        at >= self.horizon(t)
     }
 
     /// Retention or the cap cut tier `t` before `before`.
@@ -180,9 +182,8 @@ impl TierState {
     }
 
     /// Writes every tier's buckets that closed by `now`: from the minute up, each from
-    /// the tier below, up to where that one is complete. Returns the cells written.
-    pub fn roll_up(&mut self, tx: &Connection, now: i64, zone: &Zone) -> rusqlite::Result<usize> {
-        let mut written = 0;
+    /// the tier below, up to where that one is complete.
+    pub fn roll_up(&mut self, tx: &Connection, now: i64, zone: &Zone) -> rusqlite::Result<()> {
         for t in [Tier::Minute, Tier::Hour, Tier::Day, Tier::Month] {
             let Some(f) = finer(t) else { continue };
             let lo = self.closed(t);
@@ -191,68 +192,77 @@ impl TierState {
             if hi <= lo {
                 continue;
             }
-            written += sum_into(tx, t, f, lo, hi, zone, "app", "app, device")?;
-            written += sum_into(tx, t, f, lo, hi, zone, "dev", "device")?;
+            for table in [Table::App, Table::Dev] {
+                sum_into(tx, table, (t, f), (lo, hi), zone)?;
+            }
             self.closed[idx(t)] = hi;
         }
-        Ok(written)
+        Ok(())
     }
 }
 
-/// Adds the rows of `{table}_{f}` in `[lo, hi)` into `{table}_{t}`, by `t`'s buckets.
-#[allow(clippy::too_many_arguments)]
-fn sum_into(
-    tx: &Connection,
-    t: Tier,
-    f: Tier,
-    lo: i64,
-    hi: i64,
-    zone: &Zone,
-    table: &str,
-    keys: &str,
-) -> rusqlite::Result<usize> {
-    let two = keys.contains(',');
-    let mut sums: HashMap<(i64, i64, i64), (i64, i64)> = HashMap::new();
-    {
-        let mut stmt = tx.prepare_cached(&format!(
+/// The two kinds of tier tables: bytes per app × device (`app_*`) and per device
+/// (`dev_*`). Rows are read as (ts, key, key, up, down); a device row's second key is 0.
+#[derive(Debug, Clone, Copy)]
+enum Table {
+    App,
+    Dev,
+}
+
+impl Table {
+    fn select(self, f: Tier) -> String {
+        let (table, keys) = match self {
+            Table::App => ("app", "app, device"),
+            Table::Dev => ("dev", "device, 0"),
+        };
+        format!(
             "SELECT ts, {keys}, up, down FROM {table}_{} WHERE ts >= ?1 AND ts < ?2",
             f.name()
-        ))?;
+        )
+    }
+
+    /// Adds a row (`?1` ts, `?2` and `?3` the keys, `?4` up, `?5` down; a device row
+    /// leaves `?3` unused).
+    fn upsert(self, t: Tier) -> String {
+        let t = t.name();
+        match self {
+            Table::App => format!(
+                "INSERT INTO app_{t}(ts, app, device, up, down) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(ts, app, device) DO UPDATE SET up = up + excluded.up, down = down + excluded.down"
+            ),
+            Table::Dev => format!(
+                "INSERT INTO dev_{t}(ts, device, up, down) VALUES (?1, ?2, ?4, ?5)
+                 ON CONFLICT(ts, device) DO UPDATE SET up = up + excluded.up, down = down + excluded.down"
+            ),
+        }
+    }
+}
+
+/// Adds the rows of tier `f` in `[lo, hi)` into tier `t`, by `t`'s buckets.
+fn sum_into(
+    tx: &Connection,
+    table: Table,
+    (t, f): (Tier, Tier),
+    (lo, hi): (i64, i64),
+    zone: &Zone,
+) -> rusqlite::Result<()> {
+    let mut sums: HashMap<(i64, i64, i64), (i64, i64)> = HashMap::new();
+    {
+        let mut stmt = tx.prepare_cached(&table.select(f))?;
         let mut rows = stmt.query(params![lo, hi])?;
         while let Some(r) = rows.next()? {
-            let ts: i64 = r.get(0)?;
-            let (k1, k2, up, down): (i64, i64, i64, i64) = if two {
-                (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)
-            } else {
-                (r.get(1)?, 0, r.get(2)?, r.get(3)?)
-            };
+            let (ts, k1, k2, up, down): (i64, i64, i64, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
             let e = sums.entry((t.floor(ts, zone), k1, k2)).or_default();
             *e = (e.0.saturating_add(up), e.1.saturating_add(down));
         }
     }
-    let sql = if two {
-        format!(
-            "INSERT INTO {table}_{0}(ts, app, device, up, down) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(ts, app, device) DO UPDATE SET up = up + excluded.up, down = down + excluded.down",
-            t.name()
-        )
-    } else {
-        format!(
-            "INSERT INTO {table}_{0}(ts, device, up, down) VALUES (?1, ?2, ?4, ?5)
-             ON CONFLICT(ts, device) DO UPDATE SET up = up + excluded.up, down = down + excluded.down",
-            t.name()
-        )
-    };
     // In key order: the rows of a bucket land on neighbouring pages.
     let mut cells: Vec<_> = sums.into_iter().collect();
     cells.sort_unstable();
-    let mut stmt = tx.prepare_cached(&sql)?;
+    let mut stmt = tx.prepare_cached(&table.upsert(t))?;
     for ((ts, k1, k2), (up, down)) in &cells {
-        if two {
-            stmt.execute(params![ts, k1, k2, up, down])?;
-        } else {
-            stmt.execute(params![ts, k1, rusqlite::types::Null, up, down])?;
-        }
+        stmt.execute(params![ts, k1, k2, up, down])?;
     }
-    Ok(cells.len())
+    Ok(())
 }

@@ -176,20 +176,20 @@ pub fn next_billing_month(start: NaiveDate) -> NaiveDate {
 /// What a query needs to know of the file's tiers: whether a tier's data still reaches
 /// back to a time (retention and the size cap drop old fine data first), and where its
 /// buckets not written yet start (coarse buckets are written when they close: before
-/// that, their bytes are in the finer tiers).
-pub struct TierView<'a> {
-    pub reaches: &'a dyn Fn(Tier, i64) -> bool,
-    pub closed: &'a dyn Fn(Tier) -> i64,
+/// that, their bytes are in the finer tiers). The file's marks (`rollup::TierState`).
+pub trait TierMarks {
+    fn reaches(&self, t: Tier, at: i64) -> bool;
+    fn closed(&self, t: Tier) -> i64;
 }
 
 /// Cuts `[from, to)` into segments `(tier, a, b)` meaning "buckets of `tier` whose start
 /// lies in `[a, b)`", using the coarsest written tier that fits each part exactly. Where
 /// a finer tier does not reach back far enough, the coarser bucket is used whole; where
 /// a coarse tier's buckets are not written yet, the finer tiers are read.
-pub fn decompose(from: i64, to: i64, zone: &Zone, view: &TierView) -> Vec<(Tier, i64, i64)> {
+pub fn decompose(from: i64, to: i64, zone: &Zone, marks: &dyn TierMarks) -> Vec<(Tier, i64, i64)> {
     let mut out = Vec::new();
     if from < to {
-        split(from, to, TIERS.len() - 1, zone, view, &mut out);
+        split(from, to, TIERS.len() - 1, zone, marks, &mut out);
     }
     out
 }
@@ -199,34 +199,33 @@ fn split(
     to: i64,
     level: usize,
     zone: &Zone,
-    view: &TierView,
+    marks: &dyn TierMarks,
     out: &mut Vec<(Tier, i64, i64)>,
 ) {
     let t = TIERS[level];
     let finer = level.checked_sub(1).map(|l| TIERS[l]);
-    let reaches = view.reaches;
-    let refine = |at: i64| finer.filter(|f| reaches(*f, at));
+    let refine = |at: i64| finer.filter(|f| marks.reaches(*f, at));
     let a = t.ceil(from, zone);
     // Whole buckets only as far as the tier is written; after that the finer tiers.
-    let b = t.floor(to, zone).min((view.closed)(t)).max(a.min(to));
+    let b = t.floor(to, zone).min(marks.closed(t)).max(a.min(to));
     if a >= b {
         // No whole bucket of `t` inside: a finer tier, or the containing bucket(s).
         match refine(from) {
-            Some(_) => split(from, to, level - 1, zone, view, out),
+            Some(_) => split(from, to, level - 1, zone, marks, out),
             None => out.push((t, t.floor(from, zone), to)),
         }
         return;
     }
     if from < a {
         match refine(from) {
-            Some(_) => split(from, a, level - 1, zone, view, out),
+            Some(_) => split(from, a, level - 1, zone, marks, out),
             None => out.push((t, t.floor(from, zone), a)),
         }
     }
     out.push((t, a, b));
     if b < to {
         match refine(b) {
-            Some(_) => split(b, to, level - 1, zone, view, out),
+            Some(_) => split(b, to, level - 1, zone, marks, out),
             None => out.push((t, b, to)),
         }
     }
@@ -268,19 +267,27 @@ mod tests {
         assert_eq!(next_billing_month(d(2025, 12, 15)), d(2026, 1, 15));
     }
 
+    /// Every tier written; tiers from `from` up reach back to any time.
+    struct Kept {
+        from: Tier,
+    }
+
+    impl TierMarks for Kept {
+        fn reaches(&self, t: Tier, _: i64) -> bool {
+            t >= self.from
+        }
+        fn closed(&self, _: Tier) -> i64 {
+            i64::MAX
+        }
+    }
+
     #[test]
     fn decomposition_uses_coarsest_exact_buckets() {
         let utc = Zone::utc();
-        let all = |_: Tier, _: i64| true;
         let day = 1_795_564_800;
         let from = day - 3 * 3600 - 125; // 20:57:55 the day before
         let to = day + 2 * 86_400 + 3600 + 70; // 01:01:10 two days later
-        let written = |_: Tier| i64::MAX;
-        let view = |reaches| TierView {
-            reaches,
-            closed: &written,
-        };
-        let segs = decompose(from, to, &utc, &view(&all));
+        let segs = decompose(from, to, &utc, &Kept { from: Tier::Fine });
         let total: i64 = segs.iter().map(|(_, a, b)| b - a).sum();
         assert_eq!(segs.first().map(|s| s.0), Some(Tier::Fine));
         assert!(segs.contains(&(Tier::Day, day, day + 2 * 86_400)));
@@ -292,8 +299,7 @@ mod tests {
             assert_eq!(w[0].2, w[1].1, "{segs:?}");
         }
         // Without fine or minute data for old times, whole hours are used.
-        let coarse = |t: Tier, _: i64| t >= Tier::Hour;
-        let segs = decompose(from, to, &utc, &view(&coarse));
+        let segs = decompose(from, to, &utc, &Kept { from: Tier::Hour });
         assert_eq!(
             segs.first(),
             Some(&(Tier::Hour, day - 4 * 3600, day - 3 * 3600))

@@ -14,7 +14,7 @@ use super::common::{
 use super::second_writer::{spawn_top, wait_for_lock};
 use crate::support;
 use hogwatch::store::batch::Batch;
-use hogwatch::store::tiers::{Tier, Zone, TIERS};
+use hogwatch::store::tiers::{Tier, TierMarks, Zone, TIERS};
 use hogwatch::store::{Retention, Store};
 use std::collections::BTreeMap;
 use std::path::Path;
