@@ -1,17 +1,19 @@
 //! History that survives restarts: per app × device, per device and unattributed bytes
 //! in tiered SQLite buckets (10 s for a day, minutes for 30 days, hours for a year, local
-//! days until the size cap).
+//! days and local months until the size cap).
 //!
-//! `batch` puts what each refresh moved into buckets (pure), `tiers` holds bucket and calendar maths
-//! (pure), `schema` the tables and migrations, `db` opening/writing/limits, `rollup` the
-//! coarse buckets written once when they close, `fold` which apps a day keeps apart (at
-//! most 500; the rest are "other apps"), `query` the reads (through `reading`: where a
-//! range's bytes are, written or not yet), `writer` the task that batches
-//! a collector's refreshes in memory and writes them at each crash-safety point.
+//! `batch` puts what each refresh moved into buckets (pure), `tiers` holds bucket and
+//! calendar maths (pure), `schema` the tables and migrations, `db` opening and writing,
+//! `limits` retention and the size cap, `rollup` the coarse buckets written once when
+//! they close, `fold` which apps a day keeps apart (at most 500; the rest are "other
+//! apps"), `query` the reads (through `reading`: where a range's bytes are, written or not
+//! yet), `writer` the task that batches a collector's refreshes in memory and writes them
+//! at each crash-safety point.
 
 pub mod batch;
 pub mod db;
 pub mod fold;
+pub mod limits;
 pub mod query;
 pub mod reading;
 pub mod rollup;

@@ -242,7 +242,7 @@ fn retention_drops_each_tier_by_age_and_keeps_the_rest() {
 /// newest data and this billing month's totals are never deleted, however big the file.
 #[test]
 fn a_cap_too_small_for_anything_keeps_the_newest_data() {
-    use hogwatch::store::db::CAP_KEEPS;
+    use hogwatch::store::limits::CAP_KEEPS;
     let tmp = tempfile::tempdir().unwrap();
     let zone = Zone::utc();
     let mut store = Store::open_writer(
