@@ -1,7 +1,8 @@
 //! The helper's eBPF backend (`--backend ebpf`, only with `--features ebpf`; issue 13, a
 //! spike) against real traffic in network namespaces of the test's own: every process's
 //! bytes, from the `ebpf` records, against what the generator sent (the payload; the
-//! records count IP packets, so headers come on top: ≤ 6%).
+//! records count IP packets, so headers come on top: ≤ 6% on a veth), and every device
+//! byte against the device counters.
 //!
 //! Covered: a TCP client's upload and download (the connecting side), the servers that
 //! accepted them (the accepting side: sockets cloned in softirq, whose owner is only known
@@ -28,6 +29,8 @@ use std::time::Duration;
 /// Headers on top of the payload: IPv4 + TCP with timestamps is 52 B per segment of at
 /// most 1448 B on the veth (3.6%), plus the handshake and FIN; UDP 28 B per 1000 B.
 const SLACK: f64 = 0.06;
+/// Headers on loopback, whose segment sizes vary with load (see the loopback check).
+const LO_SLACK: f64 = 0.5;
 /// An upper bound for one client's transfer (they are unpaced, a few MB).
 const CLIENT: Duration = Duration::from_secs(30);
 
@@ -84,9 +87,9 @@ fn on_device(lines: &[String], netns: u64, ifindex: u32) -> (u64, u64) {
     (sent, recv)
 }
 
-/// IP bytes a veth sent and received so far: its counters less 14 B of Ethernet header per
+/// IP bytes a device (veth or lo) sent and received so far: its counters less 14 B of Ethernet header per
 /// packet (a GSO packet counts once there, as in the kernel program).
-fn veth_ip_bytes(ns: &str, dev: &str) -> Result<(u64, u64)> {
+fn device_ip_bytes(ns: &str, dev: &str) -> Result<(u64, u64)> {
     let stat = |name: &str| format!("/sys/class/net/{dev}/statistics/{name}");
     let names = ["tx_bytes", "tx_packets", "rx_bytes", "rx_packets"].map(stat);
     let mut argv = vec!["ip", "netns", "exec", ns, "cat"];
@@ -159,9 +162,33 @@ fn ifindex(ns: &str, dev: &str) -> Result<u32> {
         .map_err(|_| err(format!("ifindex of {dev} in {ns}: {text:?}")))
 }
 
+/// The bytes a device counted (IP bytes, sent and received) are in processes' records, as a
+/// share of the device's count in `share_range` (percent).
+fn all_attributed(
+    device: &str,
+    ours: (u64, u64),
+    dev: (u64, u64),
+    share_range: std::ops::RangeInclusive<f64>,
+) -> Result<()> {
+    for (what, ours, dev) in [("sent", ours.0, dev.0), ("received", ours.1, dev.1)] {
+        let share = ours as f64 / dev as f64 * 100.0;
+        eprintln!("{device} {what}: {dev} IP bytes, {ours} attributed ({share:.3}%)");
+        if !share_range.contains(&share) {
+            return Err(err(format!(
+                "{device} {what}: {ours} of {dev} B attributed"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// `got` is the payload plus at most SLACK of headers.
 fn within(what: &str, got: u64, payload: u64) -> Result<()> {
-    let max = payload + (payload as f64 * SLACK) as u64;
+    within_slack(what, got, payload, SLACK)
+}
+
+fn within_slack(what: &str, got: u64, payload: u64, slack: f64) -> Result<()> {
+    let max = payload + (payload as f64 * slack) as u64;
     let off = (got as f64 / payload as f64 - 1.0) * 100.0;
     eprintln!("{what}: {got} B for {payload} B of payload ({off:+.2}%)");
     if (payload..=max).contains(&got) {
@@ -270,7 +297,8 @@ fn counts_everything(tag: &str, hooks: &[&str]) -> Result<()> {
 
     let to = |port: u16| format!("{peer}:{port}");
     let send = |n: u64| args(&["--send-bytes", &n.to_string()]);
-    let dev_before = veth_ip_bytes(h_ns, &pair.link.dev)?;
+    let dev_before = device_ip_bytes(h_ns, &pair.link.dev)?;
+    let lo_before = device_ip_bytes(h_ns, "lo")?;
     let up_pid = client("ebpf-up", h_ns, &to(up_srv.port), &send(up))?;
     let recv = args(&["--recv-bytes", &down.to_string()]);
     let down_pid = client("ebpf-down", h_ns, &to(down_srv.port), &recv)?;
@@ -296,21 +324,21 @@ fn counts_everything(tag: &str, hooks: &[&str]) -> Result<()> {
     })?;
     settle(&mut h);
     let all = tally(&h.seen);
-    let dev_after = veth_ip_bytes(h_ns, &pair.link.dev)?;
+    let dev_after = device_ip_bytes(h_ns, &pair.link.dev)?;
 
     // H's veth carries only this test's traffic (static ARP, no IPv6): processes must
     // account for all of it, as the device counts it (IP bytes).
-    let (sent, recv) = on_device(&h.seen, h_cookie, h_if);
-    let (dev_sent, dev_recv) = (dev_after.0 - dev_before.0, dev_after.1 - dev_before.1);
-    for (what, ours, dev) in [("sent", sent, dev_sent), ("received", recv, dev_recv)] {
-        let share = ours as f64 / dev as f64 * 100.0;
-        eprintln!("H's veth {what}: {dev} IP bytes, {ours} attributed ({share:.3}%)");
-        if !(99.0..=100.0).contains(&share) {
-            return Err(err(format!(
-                "H's veth {what}: {ours} of {dev} B attributed"
-            )));
-        }
-    }
+    let on_veth = on_device(&h.seen, h_cookie, h_if);
+    let veth = (dev_after.0 - dev_before.0, dev_after.1 - dev_before.1);
+    all_attributed("H's veth", on_veth, veth, 99.0..=100.0)?;
+    // So does H's loopback, which only the loopback pair below uses, within a hair: there
+    // the hooks counted up to ~350 B per MB more than lo's own counters (mostly the received
+    // side, varying from run to run; not understood yet, left as measured).
+    let lo_if = ifindex(h_ns, "lo")?;
+    let lo_after = device_ip_bytes(h_ns, "lo")?;
+    let lo_dev = (lo_after.0 - lo_before.0, lo_after.1 - lo_before.1);
+    let on_lo = on_device(&h.seen, h_cookie, lo_if);
+    all_attributed("H's lo", on_lo, lo_dev, 99.9..=100.1)?;
 
     // The connecting side, on H's veth, in H's namespace, and gone once done.
     let up_seen = seen(&all, "the uploading client", up_pid)?;
@@ -341,12 +369,14 @@ fn counts_everything(tag: &str, hooks: &[&str]) -> Result<()> {
     }
     let srv = seen(&all, "the download server", down_srv.child.pid())?;
     within("download, server sent", srv.sent, down)?;
-    // Loopback: the client's bytes leave, the server's arrive, both on lo.
+    // Loopback: the client's bytes leave, the server's arrive, both on lo. Segments there
+    // are as large as the receiver drains them (64 KiB MTU), so headers are no fixed share:
+    // under a loaded CI run they came to 11% (segments of ~470 B). lo's own counters,
+    // checked above, are the exact account; here each side must own its payload.
     let lo_seen = seen(&all, "the loopback client", lo_pid)?;
-    within("loopback, client sent", lo_seen.sent, lo)?;
+    within_slack("loopback, client sent", lo_seen.sent, lo, LO_SLACK)?;
     let lo_srv_seen = seen(&all, "the loopback server", lo_srv.child.pid())?;
-    within("loopback, server received", lo_srv_seen.recv, lo)?;
-    let lo_if = ifindex(h_ns, "lo")?;
+    within_slack("loopback, server received", lo_srv_seen.recv, lo, LO_SLACK)?;
     if lo_seen.places != BTreeSet::from([(h_cookie, lo_if)]) {
         return Err(err(format!(
             "loopback client: {lo_seen:?}, expected on lo ({lo_if})"

@@ -10,7 +10,8 @@
 //! H; a client in C and one in H upload to a server in P at the same time.
 
 use super::{
-    conns_done, ifindex, on_device, seen, settle, start_ebpf, tally, veth_ip_bytes, within, CLIENT,
+    conns_done, device_ip_bytes, ifindex, on_device, seen, settle, start_ebpf, tally, within,
+    CLIENT,
 };
 use crate::support::container::Container;
 use crate::support::{err, tcp_client, tcpgen_path, wait_client_done, GenServer, Result};
@@ -23,7 +24,7 @@ fn ebpf_a_containers_traffic_is_charged_in_its_own_namespace_never_on_the_hosts(
     let (h_if, c_if) = (ifindex(h_ns, dev)?, ifindex(c_ns, &boxed.link.dev)?);
     let mut srv = GenServer::in_peer("ebc-srv", &boxed.pair, &["--rate", "0"])?;
     let (mut h, h_cookie) = start_ebpf(Some(h_ns));
-    let before = veth_ip_bytes(h_ns, dev)?;
+    let before = device_ip_bytes(h_ns, dev)?;
 
     let (c_payload, h_payload) = (1_000_000u64, 500_000u64);
     let script = tcpgen_path().to_string_lossy().into_owned();
@@ -52,7 +53,7 @@ fn ebpf_a_containers_traffic_is_charged_in_its_own_namespace_never_on_the_hosts(
     conns_done(&mut srv, 2)?;
     settle(&mut h);
     let all = tally(&h.seen);
-    let after = veth_ip_bytes(h_ns, dev)?;
+    let after = device_ip_bytes(h_ns, dev)?;
 
     // The container's process: charged, in C's namespace, on C's device.
     let c_pid = contained.host_pid;

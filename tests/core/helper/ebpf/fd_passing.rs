@@ -15,7 +15,7 @@
 //! Either way nothing is charged twice: the processes on H's veth add up to what the
 //! device sent (IP bytes), not more.
 
-use super::{on_device, seen, settle, start_ebpf, tally, veth_ip_bytes, within, CLIENT, SLACK};
+use super::{device_ip_bytes, on_device, seen, settle, start_ebpf, tally, within, CLIENT, SLACK};
 use crate::support::netns::Pair;
 use crate::support::{err, Child, Result};
 
@@ -128,12 +128,12 @@ fn ebpf_a_socket_passed_to_another_process_is_charged_to_the_one_using_it() -> R
         .prefix("hogwatch-fdpass-")
         .tempdir()?;
     let (mut h, h_cookie) = start_ebpf(Some(h_ns));
-    let before = veth_ip_bytes(h_ns, dev)?;
+    let before = device_ip_bytes(h_ns, dev)?;
     let (a_recv, b_recv) = hand_over(&pair, dir.path(), "recv")?;
     let (a_send, b_send) = hand_over(&pair, dir.path(), "send")?;
     settle(&mut h);
     let all = tally(&h.seen);
-    let after = veth_ip_bytes(h_ns, dev)?;
+    let after = device_ip_bytes(h_ns, dev)?;
 
     // B reads first: each is charged exactly its own bytes.
     within(
