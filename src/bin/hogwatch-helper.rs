@@ -11,13 +11,16 @@
 //! duplicates, at most 32 of them, and `/sys/class/net/DEV` must exist.
 //!
 //! Stdout: one record per line, fields separated by one space, the first word is the kind.
-//! - `hello 2 <version>`: the first line (protocol 2).
+//! - `hello 3 <version>`: the first line (protocol 3).
 //! - `start <dev> <pid>`: a nethogs for dev started; its cumulative totals begin at zero.
 //! - `rec <dev> <escaped>`: one write(2) of that nethogs to its stdout, whole, escaped so
 //!   that it is one line of printable ASCII: bytes 0x20..=0x7e other than `\` as they are,
 //!   every other byte as `\xHH`. Only writes shorter than 1024 bytes are forwarded.
 //! - `long <dev> <len> <escaped>`: a write of `len` ≥ 1024 bytes, of which only the first
 //!   16 bytes are forwarded, escaped (enough to see a `Refreshing:` marker; see below).
+//! - `quiet <dev>` (protocol 3): that nethogs has written nothing for 50 ms since the `rec`
+//!   or `long` lines before it — its refresh is complete. A refresh's lines and its `quiet`
+//!   come in one write (at most 64 KiB, else in several).
 //! - `err <dev> <raw>`: one line of that nethogs' stderr, raw bytes (maybe not UTF-8)
 //!   without the `\n` and a trailing `\r`, cut at 4096 bytes.
 //! - `exit <dev> code:N|signal:N <retry_ms>`: a nethogs ended; it is started again after
@@ -56,7 +59,7 @@
 //! - SIGPIPE is reset to default (pkexec and Rust's runtime ignore it): if our reader goes
 //!   away, writing kills us, and `PR_SET_PDEATHSIG` then kills every nethogs (it works even
 //!   when we are SIGKILLed; the caller cannot signal a pkexec'd process itself).
-//! - Signal handlers only set a flag; the main loop looks at it every 100 ms.
+//! - Signal handlers only set a flag; the main loop looks at it at least every second (`POLL`).
 //! - Lines and commands are cut at fixed lengths, and the rest of a longer line is skipped
 //!   without being kept: memory stays bounded on any input, however long a line.
 //! - Restarts asked for on stdin are rate-limited (above): a caller cannot make us kill
@@ -103,6 +106,8 @@ const USAGE: &str = "usage: hogwatch-helper --interval N DEV [DEV ...] | --backe
                      --interval N [--traffic-entries M] [--without-sock-length] | --backend ebpf --check | --version | \
                      --help";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// The stdout protocol's version, in `hello` (3: `quiet` lines).
+const PROTOCOL: u32 = 3;
 const MAX_LINE: usize = 4096;
 /// Writes this long or longer may be pieces of one record (see the module comment).
 const MAX_RECORD: usize = 1024;
@@ -175,7 +180,7 @@ fn run() -> u8 {
     if stdin_thread.is_err() {
         return fail(5, "cannot start a thread");
     }
-    emit(&format!("hello 2 {VERSION}"), b"");
+    emit(&format!("hello {PROTOCOL} {VERSION}"), b"");
     let mut mons: Vec<Mon> = devs.into_iter().map(new_mon).collect();
     let mut since = Instant::now();
     // The last restart asked for on stdin, and a device set waiting for RESTART_GAP.
@@ -262,7 +267,7 @@ fn run_ebpf(n: &str, rest: &[&str]) -> u8 {
     let entries = entries.unwrap_or(16384);
     #[cfg(feature = "ebpf")]
     {
-        emit(&format!("hello 2 {VERSION}"), b"");
+        emit(&format!("hello {PROTOCOL} {VERSION}"), b"");
         ebpf::run(n, entries, old_hooks)
     }
     #[cfg(not(feature = "ebpf"))]
@@ -372,6 +377,18 @@ fn skip_line(r: &mut impl BufRead) -> io::Result<()> {
 
 /// Writes one whole record and flushes it; the lock keeps records from interleaving.
 /// Returns 0, the exit code of `--version` and `--help`.
+/// Writes `lines` (whole lines) to stdout in one go and empties it.
+fn emit_all(lines: &mut Vec<u8>) {
+    if lines.is_empty() {
+        return;
+    }
+    let mut out = io::stdout().lock();
+    if out.write_all(lines).and_then(|()| out.flush()).is_err() {
+        STOP.store(true, SeqCst);
+    }
+    lines.clear();
+}
+
 fn emit(head: &str, raw: &[u8]) -> u8 {
     let mut out = io::stdout().lock();
     let record = [head.as_bytes(), raw, b"\n"].concat();

@@ -206,7 +206,7 @@ impl Helper {
 
     fn in_ns(ns: &Netns, devs: &[&str]) -> Helper {
         let mut h = Helper::spawn(Some(ns), &[&["--interval", "1"], devs].concat());
-        h.wait_until("hello", |s| position(s, &format!("hello 2 {VERSION}")));
+        h.wait_until("hello", |s| position(s, &format!("hello 3 {VERSION}")));
         h
     }
 
@@ -367,6 +367,27 @@ fn starts_one_nethogs_per_device() {
     h.wait_until("a refresh from lo", |s| refreshed(s, "lo"));
     let starts = h.seen.iter().filter(|l| l.starts_with("start ")).count();
     assert_eq!(starts, 2, "one nethogs per device: {:?}", h.seen);
+    // Each refresh's records are followed by `quiet lo` (protocol 3) before the next one's
+    // marker: hogwatch knows a block is complete without a timer.
+    let first = refreshed(&h.seen, "lo").unwrap_or_default();
+    let quiet = h.wait_until("quiet after lo's refresh", |s| {
+        s[first..]
+            .iter()
+            .position(|l| l == "quiet lo")
+            .map(|i| first + i)
+    });
+    let lo_lines: Vec<&String> = h.seen[first..quiet]
+        .iter()
+        .filter(|l| l.contains(" lo "))
+        .collect();
+    assert!(
+        lo_lines.iter().all(|l| l.starts_with("rec lo ")),
+        "between a refresh and its quiet only records: {lo_lines:?}"
+    );
+    assert!(
+        refreshed(&h.seen[first + 1..quiet], "lo").is_none(),
+        "one refresh, then quiet: {lo_lines:?}"
+    );
 }
 
 /// Stops the helper with `stop`, then checks it exits 0 within 2 s leaving no nethogs.

@@ -4,7 +4,7 @@
 //! tracepoints, and every N seconds prints what it counted (ebpf_report.rs). M, the size of
 //! the traffic map (16384), is made smaller only by the test of a full map.
 //!
-//! Stdout, after `hello 2 <version>`:
+//! Stdout, after `hello 3 <version>`:
 //! - `prog <name> <id>`: a program loaded and attached (its kernel id, for tests and doctor).
 //! - `missing <name> <escaped reason>`: an optional program that this kernel refused
 //!   (`hw_send`/`hw_recv` need Linux ≥ 6.3: `hw_rcv_space` and `hw_closing` then stand

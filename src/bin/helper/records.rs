@@ -1,9 +1,10 @@
 //! nethogs' stdout as records: a `SOCK_SEQPACKET` socket, so that each write(2) of
 //! nethogs — one record, flushed by `std::endl` — arrives whole, and is forwarded as one
 //! escaped `rec` line (or, at 1 KiB and more, a `long` line with its length and first
-//! bytes). Why that makes records unforgeable: the module comment of the helper.
+//! bytes); a refresh's lines go out together, followed by `quiet`. Why that makes records
+//! unforgeable: the module comment of the helper.
 
-use super::{emit, LONG_HEAD, MAX_RECORD, RECORD_SNDBUF};
+use super::{emit_all, LONG_HEAD, MAX_RECORD, RECORD_SNDBUF};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::thread::{self, JoinHandle};
@@ -39,30 +40,71 @@ pub fn record_socket() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok((ours, theirs))
 }
 
-/// Forwards each message of nethogs' stdout as one `rec` (or `long`) line, from a new thread.
+/// After a message, nethogs has finished its refresh once this long passes without
+/// another: it writes a refresh as one burst of records microseconds apart, at most every
+/// second. The helper says so (`quiet`), so that hogwatch needs no timer of its own to
+/// know a block is complete — one wakeup per refresh instead of two or three.
+const QUIET_MS: libc::c_int = 50;
+/// Lines of a burst are written to stdout together once nethogs is quiet, or at this size.
+const BATCH: usize = 64 << 10;
+
+/// Forwards each message of nethogs' stdout as one `rec` (or `long`) line, from a new
+/// thread: a burst's lines in one write, followed by `quiet <dev>`.
 pub fn forward_records(dev: String, sock: OwnedFd) -> Option<JoinHandle<()>> {
     let body = move || {
         let mut buf = [0u8; MAX_RECORD];
-        let mut line = Vec::with_capacity(8 + dev.len() + 4 * MAX_RECORD);
+        let mut batch = Vec::with_capacity(BATCH + 8 + dev.len() + 4 * MAX_RECORD);
         loop {
+            if !batch.is_empty() {
+                match readable(&sock, QUIET_MS) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        batch.extend_from_slice(format!("quiet {dev}\n").as_bytes());
+                        emit_all(&mut batch);
+                        continue;
+                    }
+                    Err(_) => break,
+                }
+            }
             match recv_message(&sock, &mut buf) {
                 Ok(0) => break, // nethogs closed its stdout (exited)
                 Ok(n) if n >= MAX_RECORD => {
-                    line.clear();
-                    escape_into(&buf[..LONG_HEAD], &mut line);
-                    emit(&format!("long {dev} {n} "), &line)
+                    batch.extend_from_slice(format!("long {dev} {n} ").as_bytes());
+                    escape_into(&buf[..LONG_HEAD], &mut batch);
                 }
                 Ok(n) => {
-                    line.clear();
-                    escape_into(&buf[..n], &mut line);
-                    emit(&format!("rec {dev} "), &line)
+                    batch.extend_from_slice(format!("rec {dev} ").as_bytes());
+                    escape_into(&buf[..n], &mut batch);
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => break,
             };
+            batch.push(b'\n');
+            if batch.len() >= BATCH {
+                emit_all(&mut batch);
+            }
         }
+        emit_all(&mut batch); // what came before the end, so it precedes the `exit`
     };
     thread::Builder::new().spawn(body).ok()
+}
+
+/// Whether `sock` has a message (or its end) within `ms` milliseconds.
+#[allow(unsafe_code)]
+fn readable(sock: &OwnedFd, ms: libc::c_int) -> io::Result<bool> {
+    let mut fd = libc::pollfd {
+        fd: sock.as_raw_fd(),
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    loop {
+        // SAFETY: `fd` is one valid pollfd, and we pass a count of 1.
+        match unsafe { libc::poll(&mut fd, 1, ms) } {
+            -1 if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted => continue,
+            -1 => return Err(io::Error::last_os_error()),
+            n => return Ok(n > 0),
+        }
+    }
 }
 
 /// Receives one message into `buf`; returns its whole length (MSG_TRUNC), which may be more

@@ -1,7 +1,8 @@
 //! Frames one device's nethogs output into refresh blocks.
 //!
 //! nethogs prints `Refreshing:` then the records of that refresh in one burst, and no
-//! end marker: a block is complete at the next `Refreshing:` or after a short silence.
+//! end marker: a block is complete when the helper says nethogs fell quiet (`quiet`), at
+//! the next `Refreshing:`, or after a short silence of our own.
 //!
 //! Live output comes as messages, one per write(2) of nethogs (the helper's `rec`), and
 //! nethogs writes each record with one flush: so a message is at most one record, whose
@@ -141,7 +142,14 @@ impl BlockAssembler {
         }
     }
 
-    /// Completes the open block once nethogs has been silent long enough.
+    /// The helper saw nethogs fall silent after its last message (`quiet`): the open block
+    /// is complete, without waiting for a silence of our own.
+    pub fn quiet(&mut self) -> Option<Block> {
+        self.open.take()
+    }
+
+    /// Completes the open block once nethogs has been silent long enough (a helper older
+    /// than protocol 3, which says no `quiet`, and recordings made with one).
     pub fn poll(&mut self, now: Mono) -> Option<Block> {
         if self.open.is_some() && now.since(self.last_line) >= BLOCK_SILENCE_MS {
             return self.open.take();

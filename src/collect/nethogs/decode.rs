@@ -88,6 +88,11 @@ impl Decoder {
                     out.push(self.complete(&dev, block));
                 }
             }
+            HelperEvent::Quiet { dev } => {
+                if let Some(block) = self.assembler(&dev).quiet() {
+                    out.push(self.complete(&dev, block));
+                }
+            }
             // A device that just left the set may still report its end: not news.
             HelperEvent::Err { dev, .. } | HelperEvent::Exit { dev, .. }
                 if !self.devices.contains(&dev) => {}
@@ -261,6 +266,43 @@ mod tests {
         );
         assert_eq!(s[0].unattributed[0].label, "unknown TCP");
         assert_eq!(s[0].unattributed[0].sent, 7);
+    }
+
+    #[test]
+    fn quiet_completes_a_block_at_once_and_leaves_no_deadline() {
+        /// The kernel knows pid 9 as /bin/x of uid 1000.
+        struct Nine;
+        impl Kernel for Nine {
+            fn identity(&mut self, pid: u32, _: usize) -> Option<super::super::verify::Identity> {
+                (pid == 9).then(|| super::super::verify::Identity {
+                    uid: 1000,
+                    argv0: "/bin/x".into(),
+                })
+            }
+        }
+        let mut d = Decoder::live(Box::new(Nine));
+        d.set_devices(&["eth0".into()]);
+        d.line("hello 3 0.1.0", Mono(0));
+        d.line("start eth0 42", Mono(0));
+        // One write of the helper: a refresh's records, then `quiet`, all read at once.
+        let burst = [
+            "rec eth0 \\x0aRefreshing:\\x0a/bin/x/9/1000\\x091\\x092\\x0a",
+            "rec eth0 unknown TCP/0/0\\x093\\x090\\x0a",
+        ];
+        for line in burst {
+            assert!(d.line(line, Mono(1000)).is_empty());
+        }
+        assert!(d.next_deadline().is_some(), "open until the helper says");
+        let done = d.line("quiet eth0", Mono(1000));
+        let s = samples(&done);
+        assert_eq!(s.len(), 1);
+        assert_eq!((s[0].at, s[0].processes.len()), (Mono(1000), 1));
+        assert_eq!(s[0].unattributed[0].sent, 3);
+        assert_eq!(d.next_deadline(), None, "no timer for a complete block");
+        assert!(d.line("quiet eth0", Mono(1001)).is_empty(), "nothing open");
+        // The next refresh's marker, a second later, opens the next block.
+        d.line(burst[0], Mono(2000));
+        assert_eq!(samples(&d.line("quiet eth0", Mono(2000))).len(), 1);
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub enum HelperEvent {
         len: u64,
         head: Vec<u8>,
     },
+    /// `quiet <dev>` (protocol 3): that nethogs finished writing its refresh.
+    Quiet { dev: String },
     /// `err <dev> <nethogs stderr line>`.
     Err { dev: String, line: String },
     /// `exit <dev> <status> <retry_ms>`: a nethogs ended.
@@ -69,6 +71,9 @@ pub fn parse_helper_line(line: &str) -> HelperEvent {
                 _ => unknown(),
             }
         }
+        "quiet" if !rest.is_empty() && !rest.contains(' ') => HelperEvent::Quiet {
+            dev: rest.to_owned(),
+        },
         "start" => {
             let (dev, pid) = two();
             match pid.parse() {
@@ -169,6 +174,10 @@ mod tests {
             }
         );
         assert_eq!(
+            parse_helper_line("quiet eth0"),
+            HelperEvent::Quiet { dev: "eth0".into() }
+        );
+        assert_eq!(
             parse_helper_line("restart hourly"),
             HelperEvent::Restart {
                 reason: "hourly".into()
@@ -188,6 +197,8 @@ mod tests {
             "rec eth0 \u{e9}",
             "long eth0 -1 x",
             "long eth0 4096",
+            "quiet",
+            "quiet eth0 x",
         ] {
             assert!(
                 matches!(parse_helper_line(bad), HelperEvent::Unknown(_)),

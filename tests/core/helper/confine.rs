@@ -168,7 +168,7 @@ fn a_nethogs_behind_root_owned_symlinks_runs_from_where_they_lead() {
     let setup = "mkdir -p real/bin; cp /usr/sbin/nethogs real/bin/nethogs; ln -s real/bin link; \
                  ln -s link/nethogs nethogs";
     let (_stage, mut h) = staged(&ns, setup, &[], BIN);
-    h.wait_until("hello", |s| position(s, &format!("hello 2 {VERSION}")));
+    h.wait_until("hello", |s| position(s, &format!("hello 3 {VERSION}")));
     let pid = h.wait_until("start lo", |s| started(s, "lo"));
     h.wait_until("a refresh", |s| refreshed(s, "lo"));
     let argv0 = super::cmdline(pid);
