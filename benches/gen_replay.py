@@ -2,7 +2,7 @@
 """Writes a synthetic hogwatch recording (the JSON Lines of src/collect/record.rs) of a busy
 desktop-and-server machine, for `hogwatch --source replay:FILE` in benchmarks.
 
-Usage: benches/gen_replay.py [--procs N] [--seconds D] [--seed S] [OUT]
+Usage: benches/gen_replay.py [--procs N] [--seconds D] [--seed S] [--busy B] [OUT]
   OUT omitted or "-": standard output. Same arguments, same bytes (seeded, no clock, no
   hash-order dependence). Python 3.7+, standard library only.
 
@@ -288,8 +288,9 @@ def loguniform(rng, lo, hi):
 class Proc:
     """One process: identity, devices, traffic model, and nethogs' cumulative totals."""
 
-    def __init__(self, rng, tmpl, pid, start_time, born, worker=None):
+    def __init__(self, rng, tmpl, pid, start_time, born, worker=None, profile=None):
         self.tmpl = tmpl
+        self.forced = profile  # the profile --busy gave it (its replacement gets the same)
         self.multi = worker is not None
         worker = worker or 0
         self.pid = pid
@@ -307,7 +308,7 @@ class Proc:
         self.name = fill(tmpl["name"])
         self.exe = tmpl["exe"]
         self.argv = [fill(a) for a in tmpl["argv"]]
-        self.profile = tmpl["profile"]
+        self.profile = profile or tmpl["profile"]
         devs = tmpl["devs"]
         if devs == "any":
             r = rng.random()
@@ -391,7 +392,12 @@ def fmt(v):
 # --------------------------------------------------------------------------- generator
 
 
-def generate(procs, seconds, seed, out):
+def busy_profile(tmpl):
+    """With --busy: a busy process keeps a busy profile of its own, or streams medium."""
+    return tmpl["profile"] if tmpl["profile"] in ("heavy", "medium", "stream") else "medium"
+
+
+def generate(procs, seconds, seed, out, busy=None):
     rng = random.Random(seed)
     scale = procs / 200.0
 
@@ -420,7 +426,10 @@ def generate(procs, seconds, seed, out):
     live = []
     for slot, idx in enumerate(order):
         tmpl, worker = initial[idx]
-        live.append(Proc(rng, tmpl, pids[slot], starts[slot], 0, worker))
+        profile = None
+        if busy is not None:  # the first `busy` of the shuffled order move data; the rest idle
+            profile = busy_profile(tmpl) if slot < busy else "keepalive"
+        live.append(Proc(rng, tmpl, pids[slot], starts[slot], 0, worker, profile))
     next_pid = max(pids) + rng.randint(50, 400)
 
     # Churn: at these seconds one process exits and another starts (0–3 s later).
@@ -507,8 +516,10 @@ def generate(procs, seconds, seed, out):
             worker = rng.randint(0, 9) if victim.multi else None
             born = k + rng.randint(0, 3)
             next_pid += rng.randint(3, 120)
+            profile = victim.forced and (
+                "keepalive" if victim.forced == "keepalive" else busy_profile(tmpl))
             p = Proc(rng, tmpl, next_pid, boot_ticks + born * CLK_TCK - rng.randint(1, 30),
-                     born, worker)
+                     born, worker, profile)
             live.append(p)
             everyone.append(p)
 
@@ -615,17 +626,23 @@ def main():
     ap.add_argument("--seconds", "-d", type=int, default=330,
                     help="length in seconds, one refresh per second (default 330)")
     ap.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    ap.add_argument("--busy", type=int, default=None,
+                    help="only this many processes move data (heavy, medium or stream); "
+                         "the others only send keep-alives every 8-60 s (default: the "
+                         "busy desktop-and-server mix)")
     ap.add_argument("out", nargs="?", default="-", help="output file (default: stdout)")
     a = ap.parse_args()
     if not 1 <= a.procs <= 100000:
         ap.error("--procs must be 1..100000")
     if not 1 <= a.seconds <= 86400:
         ap.error("--seconds must be 1..86400")
+    if a.busy is not None and not 0 <= a.busy <= a.procs:
+        ap.error("--busy must be 0..--procs")
     if a.out == "-":
-        everyone = generate(a.procs, a.seconds, a.seed, sys.stdout)
+        everyone = generate(a.procs, a.seconds, a.seed, sys.stdout, a.busy)
     else:
         with open(a.out, "w", encoding="utf-8") as f:
-            everyone = generate(a.procs, a.seconds, a.seed, f)
+            everyone = generate(a.procs, a.seconds, a.seed, f, a.busy)
     pids = [p.pid for p in everyone]
     assert len(set(pids)) == len(pids), "pids must be distinct"
     print("gen_replay: %d processes (%d alive at any time, %d exited), %d s, seed %d"
