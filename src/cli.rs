@@ -74,7 +74,7 @@ pub struct Global {
     #[arg(long, global = true, value_parser = parse_retention)]
     pub history_retention: Option<Retention>,
     /// Seconds between history writes (the crash-safety point: a crash loses at most
-    /// this much; five times longer on battery) [config: history.write_every, default 60].
+    /// this much; five times longer on battery) [config: history.write_every, default 90].
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub history_write_every: Option<u64>,
     /// Day of the month (1–28) on which a billing month starts [config: history.billing_day].

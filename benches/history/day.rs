@@ -21,13 +21,13 @@ pub(crate) struct Shape {
 }
 
 /// A typical desktop (20 apps, 3 busy) and a crowded machine (200 apps, 20 busy), both
-/// with the writer's default safety point (60 s).
+/// with the writer's default safety point (90 s).
 pub(crate) const SHAPES: [Shape; 2] = [
     Shape {
         name: "typical desktop",
         apps: 20,
         busy: 3,
-        flush_secs: 60,
+        flush_secs: 90,
         before: (
             "~700 MiB",
             "issue 14: `hogwatch server` replaying such a desktop, /proc/PID/io",
@@ -37,7 +37,7 @@ pub(crate) const SHAPES: [Shape; 2] = [
         name: "200 apps",
         apps: 200,
         busy: 20,
-        flush_secs: 60,
+        flush_secs: 90,
         before: ("917 MiB", "this bench at commit 0b7866b, 5 s flushes"),
     },
 ];

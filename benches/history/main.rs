@@ -3,7 +3,7 @@
 //! `cargo bench --bench history`.
 //!
 //! 1. A simulated day of 1 Hz refreshes, for a typical desktop (20 apps, 3 busy) and for
-//!    200 apps, through `Batcher` into batches written every 60 s of simulated time
+//!    200 apps, through `Batcher` into batches written every 90 s of simulated time
 //!    (the writer's crash-safety point) with `Store::write`, and `enforce_limits` every
 //!    60 writes — the history writer's work, minus tokio.
 //! 2. Two synthetic years for 500 apps (batches built directly, one per simulated hour),

@@ -51,7 +51,7 @@ impl Default for Config {
             sort: Sort::Rate,
             group_apps: true,
             history_max_mb: 200,
-            history_write_every: 60,
+            history_write_every: 90,
             billing_day: 1,
             retention: (86_400, 30 * 86_400, 365 * 86_400),
             alerts: crate::alerts::rules::AlertConfig::default(),
@@ -78,7 +78,7 @@ group = "apps"            # "apps" (processes of one program together) or "proce
 [history]
 max_mb = 200              # size cap of the history file, MiB
 retention = "1d,30d,365d" # how long 10-second, minute and hour buckets are kept
-write_every = 60          # seconds between writes, 5-3600 (a crash loses at most this; x5 on battery)
+write_every = 90          # seconds between writes, 5-3600 (a crash loses at most this; x5 on battery)
 billing_day = 1           # day of the month (1-28) a billing month starts
 
 [alerts]

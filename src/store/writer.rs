@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 
 /// Cells kept in memory while the file is unavailable before they are coarsened to hours.
 const MAX_PENDING_CELLS: usize = 200_000;
-/// Flushes between retention/size-cap passes (with 60 s flushes: hourly).
+/// Flushes between retention/size-cap passes (with the default 90 s flushes: every 1.5 h).
 const LIMITS_EVERY: u32 = 60;
 /// How much longer batches grow on battery: fewer writes wake the disk less.
 const BATTERY_FACTOR: u32 = 5;
