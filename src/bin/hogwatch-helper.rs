@@ -21,6 +21,9 @@
 //! - `quiet <dev>` (protocol 3): that nethogs has written nothing for 50 ms since the `rec`
 //!   or `long` lines before it — its refresh is complete. A refresh's lines and its `quiet`
 //!   come in one write (at most 64 KiB, else in several).
+//! - `stall <dev> <ms>` (protocol 3): that nethogs, alive, wrote nothing for `ms` ms (five
+//!   of its refreshes, at least 6 s: stopped or stuck); it is killed, and its `exit`
+//!   follows, then a restart as for any exit.
 //! - `err <dev> <raw>`: one line of that nethogs' stderr, raw bytes (maybe not UTF-8)
 //!   without the `\n` and a trailing `\r`, cut at 4096 bytes.
 //! - `exit <dev> code:N|signal:N <retry_ms>`: a nethogs ended; it is started again after
@@ -80,8 +83,9 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::mpsc::{self, RecvTimeoutError::*, Sender};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -120,6 +124,10 @@ const MAX_CMD: usize = 1024;
 const MAX_DEVS: usize = 32;
 const IFF_LOOPBACK: u32 = 0x8;
 const HOURLY: Duration = Duration::from_secs(3600);
+/// A nethogs that writes nothing for this many refreshes (and `STALL_MIN`) is killed and
+/// restarted (`stall`).
+const STALL_REFRESHES: u64 = 5;
+const STALL_MIN: Duration = Duration::from_secs(6);
 /// At most one restart asked for on stdin per this long.
 const RESTART_GAP: Duration = Duration::from_secs(5);
 /// The longest the supervision loop sleeps: a nethogs that exits on its own, or a signal,
@@ -139,6 +147,8 @@ struct Mon {
     child: Option<Child>, // None: waiting until `due` to start one
     readers: Vec<JoinHandle<()>>,
     started: Instant,
+    /// When its nethogs last wrote, in ms after `started` (its reader thread sets it).
+    heard: Arc<AtomicU64>,
     due: Instant,
     backoff: u64, // seconds to wait after the next unexpected exit
 }
@@ -187,6 +197,7 @@ fn run() -> u8 {
     let (mut asked, mut pending): (Option<Instant>, Option<Vec<String>>) = (None, None);
     loop {
         for mon in &mut mons {
+            kill_if_silent(mon, u64::from(n));
             reap(mon);
             if mon.child.is_none() && mon.due <= Instant::now() {
                 start(nethogs, n, mon);
@@ -427,6 +438,7 @@ fn new_mon(dev: String) -> Mon {
         child: None,
         readers: Vec::new(),
         started: now,
+        heard: Arc::new(AtomicU64::new(0)),
         due: now,
         backoff: 1,
     }
@@ -477,7 +489,8 @@ fn start(nethogs: &str, interval: u32, mon: &mut Mon) {
     match spawned {
         Ok(mut child) => {
             emit(&format!("start {} {}", mon.dev, child.id()), b"");
-            let out = forward_records(mon.dev.clone(), ours);
+            mon.heard = Arc::new(AtomicU64::new(0)); // a detached old reader keeps its own
+            let out = forward_records(mon.dev.clone(), ours, mon.heard.clone(), mon.started);
             let err = pump(format!("err {} ", mon.dev), child.stderr.take());
             if out.is_none() || err.is_none() {
                 let _ = child.kill(); // an unread pipe would block it; it is reaped and retried
@@ -513,6 +526,24 @@ fn schedule(mon: &mut Mon) -> u64 {
     mon.backoff = (delay * 2).min(30);
     mon.due = Instant::now() + Duration::from_secs(delay);
     delay * 1000
+}
+
+/// Kills a nethogs that is alive but has written nothing for `STALL_REFRESHES` of its
+/// refreshes (at least `STALL_MIN`): stopped (SIGSTOP), or stuck. `reap` then reports its
+/// exit and restarts it with backoff. nethogs writes at least its `Refreshing:` marker
+/// every refresh, traffic or not; so silence means it is not refreshing.
+fn kill_if_silent(mon: &mut Mon, interval_s: u64) {
+    let Some(child) = mon.child.as_mut() else {
+        return;
+    };
+    let limit = STALL_MIN.max(Duration::from_secs(interval_s * STALL_REFRESHES));
+    let heard = Duration::from_millis(mon.heard.load(SeqCst));
+    let silent = mon.started.elapsed().saturating_sub(heard);
+    if silent >= limit {
+        emit(&format!("stall {} {}", mon.dev, silent.as_millis()), b"");
+        let _ = child.kill(); // SIGKILL ends a stopped process too
+        let _ = child.wait();
+    }
 }
 
 /// Reports a nethogs that exited on its own and schedules its restart.

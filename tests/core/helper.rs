@@ -15,6 +15,7 @@ mod confine;
 #[cfg(feature = "ebpf")]
 mod ebpf;
 mod limits;
+mod wedged;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;

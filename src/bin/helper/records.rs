@@ -7,7 +7,10 @@
 use super::{emit_all, LONG_HEAD, MAX_RECORD, RECORD_SNDBUF};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::thread::{self, JoinHandle};
+use std::time::Instant;
 
 /// A connected `SOCK_SEQPACKET` pair: ours (close-on-exec) and nethogs' stdout.
 #[allow(unsafe_code)]
@@ -50,7 +53,14 @@ const BATCH: usize = 64 << 10;
 
 /// Forwards each message of nethogs' stdout as one `rec` (or `long`) line, from a new
 /// thread: a burst's lines in one write, followed by `quiet <dev>`.
-pub fn forward_records(dev: String, sock: OwnedFd) -> Option<JoinHandle<()>> {
+/// Each message also sets `heard` to the ms since `since` (how the supervision loop sees a
+/// silent nethogs).
+pub fn forward_records(
+    dev: String,
+    sock: OwnedFd,
+    heard: Arc<AtomicU64>,
+    since: Instant,
+) -> Option<JoinHandle<()>> {
     let body = move || {
         let mut buf = [0u8; MAX_RECORD];
         let mut batch = Vec::with_capacity(BATCH + 8 + dev.len() + 4 * MAX_RECORD);
@@ -66,7 +76,10 @@ pub fn forward_records(dev: String, sock: OwnedFd) -> Option<JoinHandle<()>> {
                     Err(_) => break,
                 }
             }
-            match recv_message(&sock, &mut buf) {
+            let got = recv_message(&sock, &mut buf);
+            let ms = u64::try_from(since.elapsed().as_millis()).unwrap_or(u64::MAX);
+            heard.store(ms, Ordering::SeqCst);
+            match got {
                 Ok(0) => break, // nethogs closed its stdout (exited)
                 Ok(n) if n >= MAX_RECORD => {
                     batch.extend_from_slice(format!("long {dev} {n} ").as_bytes());

@@ -12,6 +12,9 @@ use crate::collect::helper::privilege::explain_nethogs_error;
 use crate::collect::sample::{DeviceSample, Event, ProcessCount, SourceStatus, UnattributedCount};
 use std::collections::BTreeMap;
 
+/// How long the status tells of a nethogs killed for silence (after it works again too).
+const STALL_NOTE_MS: u64 = 60_000;
+
 /// Decodes one helper's output, for every device it runs a nethogs on.
 #[derive(Default)]
 pub struct Decoder {
@@ -19,6 +22,9 @@ pub struct Decoder {
     devices: Vec<String>,
     /// Per device: the last thing nethogs complained about, until a block arrives.
     errors: BTreeMap<String, String>,
+    /// Per device: when its nethogs was last killed for silence, and what to say about it
+    /// (kept for `STALL_NOTE_MS`, so the status shows it after the restart too).
+    stalls: BTreeMap<String, (Mono, String)>,
     /// Helper lines of no known kind (diagnostics).
     pub unknown_lines: u64,
     /// Live: only protocol-2 records (`rec`) are believed; `line`s, whose framing a
@@ -45,6 +51,7 @@ impl Decoder {
         self.errors
             .retain(|d, _| d.is_empty() || devices.contains(d));
         self.assemblers.retain(|d, _| devices.contains(d));
+        self.stalls.retain(|d, _| devices.contains(d));
         self.devices = devices.to_vec();
     }
 
@@ -92,6 +99,15 @@ impl Decoder {
                 if let Some(block) = self.assembler(&dev).quiet() {
                     out.push(self.complete(&dev, block));
                 }
+            }
+            HelperEvent::Stall { dev, silent_ms } => {
+                let msg = format!(
+                    "nethogs on {dev} wrote nothing for {} s (stopped or stuck); the helper \
+                     killed and restarted it",
+                    silent_ms.div_ceil(1000)
+                );
+                tracing::warn!("{}", crate::text::printable(&msg));
+                self.stalls.insert(dev, (now, msg));
             }
             // A device that just left the set may still report its end: not news.
             HelperEvent::Err { dev, .. } | HelperEvent::Exit { dev, .. }
@@ -155,7 +171,8 @@ impl Decoder {
 
     /// What nethogs complains about now, one line per device; empty when nothing.
     pub fn errors(&self) -> impl Iterator<Item = &str> {
-        self.errors.values().map(String::as_str)
+        let stalls = self.stalls.values().map(|(_, msg)| msg.as_str());
+        stalls.chain(self.errors.values().map(String::as_str))
     }
 
     /// `base` (the source's own status) with nethogs' complaints added to its reason.
@@ -177,6 +194,8 @@ impl Decoder {
 
     fn complete(&mut self, dev: &str, mut block: Block) -> Event {
         self.errors.remove(dev);
+        self.stalls
+            .retain(|_, (at, _)| block.at.since(*at) < STALL_NOTE_MS);
         if let Some((verifier, kernel)) = self.verify.as_mut() {
             verifier.check(&mut block, kernel.as_mut());
         }
@@ -303,6 +322,40 @@ mod tests {
         // The next refresh's marker, a second later, opens the next block.
         d.line(burst[0], Mono(2000));
         assert_eq!(samples(&d.line("quiet eth0", Mono(2000))).len(), 1);
+    }
+
+    #[test]
+    fn a_stalled_nethogs_is_in_the_status_for_a_minute_after_its_restart() {
+        let mut d = Decoder::default();
+        d.set_devices(&["eth0".into()]);
+        let block = |d: &mut Decoder, at: u64| {
+            d.line("line eth0 Refreshing:", Mono(at));
+            d.line("line eth0 /bin/x/9/1000\t1\t2", Mono(at + 1));
+            samples(&d.poll(Mono(at + 1000))).len()
+        };
+        d.line("start eth0 42", Mono(0));
+        assert_eq!(block(&mut d, 1000), 1);
+        assert_eq!(d.errors().count(), 0);
+        d.line("stall eth0 6012", Mono(9000));
+        d.line("exit eth0 signal:9 1000", Mono(9001));
+        d.line("start eth0 43", Mono(10_000));
+        let said: Vec<&str> = d.errors().collect();
+        assert_eq!(said.len(), 2, "{said:?}");
+        assert!(
+            said[0].contains("nethogs on eth0 wrote nothing for 7 s (stopped or stuck)"),
+            "{said:?}"
+        );
+        assert_eq!(block(&mut d, 11_000), 1, "the new nethogs reports");
+        let said: Vec<&str> = d.errors().collect();
+        assert_eq!(
+            said.len(),
+            1,
+            "the exit is old news, the stall not yet: {said:?}"
+        );
+        assert_eq!(block(&mut d, 68_000), 1);
+        assert_eq!(d.errors().count(), 1, "59 s after");
+        assert_eq!(block(&mut d, 70_000), 1);
+        assert_eq!(d.errors().count(), 0, "a minute after the stall");
     }
 
     #[test]

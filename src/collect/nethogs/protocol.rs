@@ -21,6 +21,9 @@ pub enum HelperEvent {
     },
     /// `quiet <dev>` (protocol 3): that nethogs finished writing its refresh.
     Quiet { dev: String },
+    /// `stall <dev> <ms>` (protocol 3): that nethogs wrote nothing for `ms` ms while alive;
+    /// the helper killed it (its `exit` follows) and restarts it.
+    Stall { dev: String, silent_ms: u64 },
     /// `err <dev> <nethogs stderr line>`.
     Err { dev: String, line: String },
     /// `exit <dev> <status> <retry_ms>`: a nethogs ended.
@@ -73,6 +76,16 @@ pub fn parse_helper_line(line: &str) -> HelperEvent {
         }
         "quiet" if !rest.is_empty() && !rest.contains(' ') => HelperEvent::Quiet {
             dev: rest.to_owned(),
+        },
+        "stall" => match two() {
+            (dev, ms) if !dev.is_empty() => match ms.parse() {
+                Ok(silent_ms) => HelperEvent::Stall {
+                    dev: dev.to_owned(),
+                    silent_ms,
+                },
+                Err(_) => unknown(),
+            },
+            _ => unknown(),
         },
         "start" => {
             let (dev, pid) = two();
@@ -178,6 +191,13 @@ mod tests {
             HelperEvent::Quiet { dev: "eth0".into() }
         );
         assert_eq!(
+            parse_helper_line("stall eth0 6012"),
+            HelperEvent::Stall {
+                dev: "eth0".into(),
+                silent_ms: 6012
+            }
+        );
+        assert_eq!(
             parse_helper_line("restart hourly"),
             HelperEvent::Restart {
                 reason: "hourly".into()
@@ -199,6 +219,9 @@ mod tests {
             "long eth0 4096",
             "quiet",
             "quiet eth0 x",
+            "stall eth0",
+            "stall eth0 -5",
+            "stall  5",
         ] {
             assert!(
                 matches!(parse_helper_line(bad), HelperEvent::Unknown(_)),
