@@ -86,7 +86,9 @@ pub async fn run(
     decoder.set_devices(&opts.devices);
     let fix = privilege::route_fix(Backend::Ebpf);
     let mut sh = Shell {
-        sup: Supervisor::new(!opts.devices.is_empty()).for_backend(WHAT, fix),
+        sup: Supervisor::new(!opts.devices.is_empty())
+            .for_backend(WHAT, fix)
+            .with_interval(opts.interval_s),
         decoder,
         helper: None,
         helper_path: PathBuf::new(),
@@ -106,9 +108,12 @@ pub async fn run(
             break Ended::Stopped;
         }
         let restart = sh.sup.restart_at().map(|m| sh.at(m));
+        // The eBPF helper writes every refresh; nethogs' helper while a nethogs runs.
+        let stuck = sh.sup.stuck_at(true).map(|m| sh.at(m));
         tokio::select! {
             line = launch::next_line(&mut sh.helper) => match line {
                 Some(line) => {
+                    sh.sup.heard(sh.clock.mono());
                     // Per-process from `ready` on: before it the programs are not attached
                     // and nothing is counted (loading takes 0.1 s, seconds when busy).
                     if line.starts_with("ready ") {
@@ -121,6 +126,7 @@ pub async fn run(
                 }
                 None => sh.helper_gone().await,
             },
+            _ = sleep_until_opt(stuck) => sh.helper_stuck().await,
             _ = sleep_until_opt(restart) => {
                 if sh.sup.restart_due(sh.clock.mono()) {
                     sh.launch();
@@ -221,6 +227,20 @@ impl Shell {
         let any = !self.opts.devices.is_empty();
         if self.sup.devices_changed(any, self.clock.mono()) == DeviceAction::Stop {
             self.stop_helper().await;
+        }
+    }
+
+    /// The helper wrote nothing for too long (`Supervisor::stuck_at`): stop it (killed
+    /// after the grace if it does not end: a stopped process does not read its stdin) and
+    /// restart it like one that exited.
+    async fn helper_stuck(&mut self) {
+        let now = self.clock.mono();
+        if self.sup.stuck_at(true).is_none_or(|t| now < t) {
+            return;
+        }
+        self.stop_helper().await;
+        if self.sup.stuck(now) == AfterExit::TryNext {
+            self.launch();
         }
     }
 

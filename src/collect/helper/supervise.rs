@@ -14,6 +14,9 @@
 //!   reason until a retry.
 //! - With no device to monitor no helper runs, and the status says so; when devices come
 //!   back the helper is started again.
+//! - A helper that said hello and then writes nothing for `STUCK_REFRESHES` refreshes (at
+//!   least `STUCK_MIN_MS`) while its output is expected — it is stopped (SIGSTOP) or stuck
+//!   — is stopped and restarted like one that exited, the reason in the status.
 
 use super::privilege::{NoRoute, Route, CAPS_FIX};
 
@@ -27,6 +30,10 @@ const MAX_BACKOFF_MS: u64 = 30_000;
 /// A helper that ran this long before exiting starts the backoff over.
 const HEALTHY_MS: u64 = 60_000;
 const NO_DEVICE: &str = "no network device is up";
+/// A helper silent this many refreshes, and at least `STUCK_MIN_MS`, is stuck. Above the
+/// helper's own limit for a silent nethogs (5 refreshes, 6 s), which it reports itself.
+const STUCK_REFRESHES: u64 = 10;
+const STUCK_MIN_MS: u64 = 12_000;
 
 /// What the shell must do after the devices changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +77,10 @@ pub struct Supervisor {
     what: &'static str,
     /// The helper said it cannot work here (`fatal`): no restart until a retry.
     halted: bool,
+    /// When the running helper last wrote a line.
+    heard: Mono,
+    /// After how long without a line it is stuck (from the refresh interval).
+    stuck_ms: u64,
 }
 
 impl Supervisor {
@@ -93,7 +104,36 @@ impl Supervisor {
             fix: CAPS_FIX.into(),
             what: "per-process monitoring",
             halted: false,
+            heard: Mono(0),
+            stuck_ms: STUCK_MIN_MS,
         }
+    }
+
+    /// The helper refreshes every `interval_s`: it is stuck after `STUCK_REFRESHES` of them.
+    pub fn with_interval(mut self, interval_s: u64) -> Self {
+        self.stuck_ms = STUCK_MIN_MS.max(interval_s.saturating_mul(STUCK_REFRESHES * 1000));
+        self
+    }
+
+    /// The running helper wrote a line at `now`.
+    pub fn heard(&mut self, now: Mono) {
+        self.heard = now;
+    }
+
+    /// When the running helper counts as stuck if it writes nothing more; only while it
+    /// has said hello and output is `expected` (a nethogs runs; the eBPF helper always).
+    pub fn stuck_at(&self, expected: bool) -> Option<Mono> {
+        (self.running && self.said_hello && expected).then(|| self.heard.plus_ms(self.stuck_ms))
+    }
+
+    /// The shell found the helper stuck at `now` and stopped it: restarted as after an exit.
+    pub fn stuck(&mut self, now: Mono) -> AfterExit {
+        let why = format!(
+            "it wrote nothing for {} s: stopped or stuck",
+            now.since(self.heard).div_ceil(1000)
+        );
+        tracing::warn!("stopping and restarting the helper: {why}");
+        self.exited(&why, now)
     }
 
     /// For a backend other than nethogs: how the status names it (e.g. "per-process
@@ -153,6 +193,7 @@ impl Supervisor {
         self.running = true;
         self.route = Some(route);
         self.started = now;
+        self.heard = now;
     }
 
     pub fn spawn_failed(&mut self, route: Route, error: &str) {
@@ -278,6 +319,46 @@ mod tests {
         let mut s = Supervisor::new(true);
         s.plan(Ok(routes.to_vec()));
         s
+    }
+
+    #[test]
+    fn a_helper_silent_for_ten_refreshes_while_output_is_expected_is_stuck() {
+        let mut s = planned(&[Route::Direct]).with_interval(1);
+        let r = s.next_route().unwrap();
+        s.spawned(r, Mono(1000));
+        assert_eq!(s.stuck_at(true), None, "not before its hello");
+        s.heard(Mono(1500));
+        s.hello();
+        assert_eq!(s.stuck_at(true), Some(Mono(13_500)), "12 s at the least");
+        assert_eq!(
+            s.stuck_at(false),
+            None,
+            "no nethogs runs: silence is normal"
+        );
+        s.heard(Mono(2500));
+        assert_eq!(s.stuck_at(true), Some(Mono(14_500)));
+        assert_eq!(s.stuck(Mono(14_500)), AfterExit::RestartLater);
+        let st = s.status();
+        assert_eq!(st.mode, Mode::Starting);
+        assert!(
+            st.reason
+                .contains("it wrote nothing for 12 s: stopped or stuck")
+                && st.reason.contains("restarting in 1 s"),
+            "{}",
+            st.reason
+        );
+        assert_eq!(s.stuck_at(true), None, "stopped");
+        assert!(s.restart_due(Mono(15_500)));
+        let r = s.next_route().unwrap();
+        s.spawned(r, Mono(15_600));
+        s.hello();
+        assert_eq!(
+            s.stuck_at(true),
+            Some(Mono(27_600)),
+            "counts from its start"
+        );
+        let slow = planned(&[Route::Direct]).with_interval(60);
+        assert_eq!(slow.stuck_ms, 600_000);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::verify::{Kernel, Verifier};
 use crate::clock::Mono;
 use crate::collect::helper::privilege::explain_nethogs_error;
 use crate::collect::sample::{DeviceSample, Event, ProcessCount, SourceStatus, UnattributedCount};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// How long the status tells of a nethogs killed for silence (after it works again too).
 const STALL_NOTE_MS: u64 = 60_000;
@@ -25,6 +25,8 @@ pub struct Decoder {
     /// Per device: when its nethogs was last killed for silence, and what to say about it
     /// (kept for `STALL_NOTE_MS`, so the status shows it after the restart too).
     stalls: BTreeMap<String, (Mono, String)>,
+    /// Devices whose nethogs started and has not exited: their output is expected.
+    running: BTreeSet<String>,
     /// Helper lines of no known kind (diagnostics).
     pub unknown_lines: u64,
     /// Live: only protocol-2 records (`rec`) are believed; `line`s, whose framing a
@@ -52,6 +54,7 @@ impl Decoder {
             .retain(|d, _| d.is_empty() || devices.contains(d));
         self.assemblers.retain(|d, _| devices.contains(d));
         self.stalls.retain(|d, _| devices.contains(d));
+        self.running.retain(|d| devices.contains(d));
         self.devices = devices.to_vec();
     }
 
@@ -73,6 +76,7 @@ impl Decoder {
             }
             HelperEvent::Start { dev, .. } => {
                 self.assembler(&dev).reset();
+                self.running.insert(dev.clone());
                 out.push(Event::Epoch {
                     device: dev,
                     at: now,
@@ -124,6 +128,7 @@ impl Decoder {
                 retry_ms,
             } => {
                 self.assembler(&dev).reset();
+                self.running.remove(&dev);
                 if retry_ms > 0 {
                     let msg = format!(
                         "nethogs on {dev} stopped ({status}); restarting in {} s",
@@ -167,6 +172,12 @@ impl Decoder {
         for a in self.assemblers.values_mut() {
             a.reset();
         }
+        self.running.clear();
+    }
+
+    /// Whether some nethogs runs, so that the helper should write every refresh.
+    pub fn expects_output(&self) -> bool {
+        !self.running.is_empty()
     }
 
     /// What nethogs complains about now, one line per device; empty when nothing.

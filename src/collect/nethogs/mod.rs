@@ -60,7 +60,7 @@ pub async fn run(
     let mut decoder = Decoder::live(Box::new(verify::ProcKernel));
     decoder.set_devices(&opts.devices);
     let mut sh = Shell {
-        sup: Supervisor::new(!opts.devices.is_empty()),
+        sup: Supervisor::new(!opts.devices.is_empty()).with_interval(opts.interval_s),
         decoder,
         helper: None,
         helper_path: PathBuf::new(),
@@ -77,11 +77,17 @@ pub async fn run(
         }
         let deadline = sh.decoder.next_deadline().map(|m| sh.at(m));
         let restart = sh.sup.restart_at().map(|m| sh.at(m));
+        // The eBPF helper writes every refresh; nethogs' helper while a nethogs runs.
+        let stuck = sh
+            .sup
+            .stuck_at(sh.decoder.expects_output())
+            .map(|m| sh.at(m));
         tokio::select! {
             line = launch::next_line(&mut sh.helper) => match line {
                 Some(line) => {
-                    sh.sup.hello();
                     let now = sh.clock.mono();
+                    sh.sup.heard(now);
+                    sh.sup.hello();
                     let out = sh.decoder.line(&line, now);
                     if !sh.send(out).await {
                         break;
@@ -95,6 +101,7 @@ pub async fn run(
                     break;
                 }
             }
+            _ = sleep_until_opt(stuck) => sh.helper_stuck().await,
             _ = sleep_until_opt(restart) => {
                 if sh.sup.restart_due(sh.clock.mono()) {
                     sh.launch();
@@ -187,6 +194,24 @@ impl Shell {
             }
             DeviceAction::Stop => self.stop_helper().await,
             DeviceAction::Nothing => {}
+        }
+    }
+
+    /// The helper wrote nothing for too long (`Supervisor::stuck_at`): stop it (killed
+    /// after the grace if it does not end: a stopped process does not read its stdin) and
+    /// restart it like one that exited.
+    async fn helper_stuck(&mut self) {
+        let now = self.clock.mono();
+        if self
+            .sup
+            .stuck_at(self.decoder.expects_output())
+            .is_none_or(|t| now < t)
+        {
+            return;
+        }
+        self.stop_helper().await;
+        if self.sup.stuck(now) == AfterExit::TryNext {
+            self.launch();
         }
     }
 

@@ -13,6 +13,7 @@ mod announce;
 mod app;
 mod attached;
 mod container;
+mod stuck;
 
 use crate::support::home::Home;
 use crate::support::netns::Pair;

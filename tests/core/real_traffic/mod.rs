@@ -31,6 +31,7 @@ mod ebpf;
 mod ebpf_fallback;
 mod nethogs_restart;
 mod top;
+mod wedged;
 
 /// Wall-clock budget of each test (setup to last assertion); every wait is capped by it.
 const TEST_BUDGET: Duration = Duration::from_secs(55);

@@ -196,6 +196,11 @@ impl Hogwatch {
         }
     }
 
+    /// The pid of `hogwatch top`.
+    pub(super) fn pid(&self) -> u32 {
+        self.child.pid()
+    }
+
     /// Stops hogwatch and reports (without failing) any nethogs it left behind.
     pub(super) fn stop(mut self) {
         self.child.stop();

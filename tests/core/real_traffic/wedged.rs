@@ -1,0 +1,90 @@
+//! A helper that is alive but silent — stopped with SIGSTOP, as a debugger or a frozen
+//! cgroup leaves it — is noticed by hogwatch, stopped and restarted, with the reason in
+//! the status, and per-process data comes back.
+
+use super::top::Hogwatch;
+use super::TEST_BUDGET;
+use crate::support;
+use std::process::Command;
+use std::time::{Duration, Instant};
+use support::{err, nethogs_pids_for, require_root_and_nethogs, wait_until, Deadline, Result};
+
+/// The children of `parent` named `comm` (from /proc/PID/stat).
+pub(super) fn children_named(parent: u32, comm: &str) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // pid (comm) state ppid …: comm may hold anything, so split at its last ')'.
+            let Some((head, tail)) = stat.rsplit_once(')') else {
+                return false;
+            };
+            let ppid = tail.split_whitespace().nth(1).and_then(|p| p.parse().ok());
+            head.ends_with(&format!("({comm}")) && ppid == Some(parent)
+        })
+        .collect()
+}
+
+/// SIGKILLs a process on drop (a stopped helper must not outlive a failed test).
+pub(super) struct KillOnDrop(pub(super) u32);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", &self.0.to_string()])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+#[test]
+fn a_stopped_helper_is_replaced_and_the_status_says_why() -> Result<()> {
+    require_root_and_nethogs();
+    let deadline = Deadline::after(TEST_BUDGET);
+    let topo = support::Topology::new()?;
+    let a = topo.a.dev.clone();
+    let mut hog = Hogwatch::start(topo.h.name(), &[&a], 90, deadline)?;
+    hog.wait_ready()?;
+    let helper = match children_named(hog.pid(), "hogwatch-helper").as_slice() {
+        [pid] => *pid,
+        other => return Err(err(format!("expected one helper, found {other:?}"))),
+    };
+    let _guard = KillOnDrop(helper);
+    let stopped = Command::new("kill")
+        .args(["-STOP", &helper.to_string()])
+        .status();
+    if !stopped.is_ok_and(|s| s.success()) {
+        return Err(err(format!("cannot SIGSTOP the helper {helper}")));
+    }
+    let t0 = Instant::now();
+    // Ten 1-s refreshes (12 s at the least), then the stop's grace; snapshots go on meanwhile.
+    let said = hog.wait_snapshot(
+        "the stuck helper in the status",
+        Duration::from_secs(30),
+        |s| s.status.contains("wrote nothing for") && s.status.contains("stopped or stuck"),
+    )?;
+    eprintln!("noticed after {:?}: {}", t0.elapsed(), said.status);
+    let noticed = t0.elapsed();
+    if noticed < Duration::from_secs(11) {
+        return Err(err(format!("noticed after only {noticed:?}")));
+    }
+    hog.wait_snapshot("per-process data again", Duration::from_secs(20), |s| {
+        s.mode == "per-process" && s.status.is_empty()
+    })?;
+    let new = children_named(hog.pid(), "hogwatch-helper");
+    if new.len() != 1 || new.contains(&helper) {
+        return Err(err(format!(
+            "helpers after the restart: {new:?} (old {helper})"
+        )));
+    }
+    wait_until("the stopped helper gone", Duration::from_secs(5), || {
+        (!std::path::Path::new(&format!("/proc/{helper}")).exists()).then_some(())
+    })?;
+    wait_until("one nethogs for A", Duration::from_secs(10), || {
+        (nethogs_pids_for(&a).len() == 1).then_some(())
+    })?;
+    hog.stop();
+    Ok(())
+}
