@@ -28,6 +28,7 @@
 
 mod cli;
 mod common;
+mod crash;
 mod csv;
 mod faults;
 mod flood;
