@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 
 .PHONY: deps package-deps run build test lint unit bench bench-compare clean assets deb rpm \
-	package-check update-uplot
+	package-check update-uplot fuzz
 
 deps:
 	@.ci/deps
@@ -59,6 +59,21 @@ bench-compare: deps build
 	    --root target/bench-compare/bandwhich
 	python3 -m unittest discover -s benches/compare
 	python3 benches/compare/run.py --bandwhich $(BANDWHICH) $(BENCH_ARGS)
+
+## Coverage-guided fuzzing, not in CI: cargo-fuzz (installed into target/fuzz-tools on
+## first use) runs each target of fuzz/ for FUZZ_SECONDS (default 600) with libFuzzer and
+## `--sanitizer none`, which the stable toolchain builds. A crash stops it, its input saved
+## under fuzz/artifacts/ (each becomes a regression test).
+FUZZ_SECONDS ?= 600
+CARGO_FUZZ_VERSION := 0.13.2
+CARGO_FUZZ := $(CURDIR)/target/fuzz-tools/bin/cargo-fuzz
+fuzz: deps
+	@[ "$$($(CARGO_FUZZ) --version 2>/dev/null)" = "cargo-fuzz $(CARGO_FUZZ_VERSION)" ] || \
+	  $(CARGO) install --locked --quiet cargo-fuzz@$(CARGO_FUZZ_VERSION) --root target/fuzz-tools
+	cd fuzz && for t in $$($(CARGO_FUZZ) list); do \
+	  echo "== fuzz $$t: $(FUZZ_SECONDS) s"; \
+	  $(CARGO_FUZZ) run --sanitizer none $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	done
 
 ## Package assets in target/assets/: man pages and shell completions generated from the
 ## clap definitions (examples/gen_assets.rs), hicolor PNGs rendered from icons/hogwatch.svg.
