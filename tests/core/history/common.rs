@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use support::cli::{expect_exit_zero, expect_no_panic, fixture_dir, hog_argv, refs, tail};
 use support::home::Home;
-use support::{err, pid_alive, run, wait_until, CmdOutput, Result};
+use support::{err, pid_alive, run, wait_until, CmdOutput, Deadline, Result};
 
 pub(super) const HOGWATCH: &str = env!("CARGO_BIN_EXE_hogwatch");
 pub(super) const NOBODY: u32 = 65534;
@@ -478,4 +478,13 @@ pub fn python_csv(text: &str, delimiter: char, strict: bool) -> Result<Vec<Vec<S
         )));
     }
     Ok(serde_json::from_str(out.stdout.trim())?)
+}
+
+/// SIGKILLs `run`, waits for it, and returns the totals of each refresh it printed.
+pub(super) fn kill_and_read(run: &mut support::Child, deadline: &Deadline) -> Result<Vec<Totals>> {
+    support::signal_pid(run.pid(), "KILL")?;
+    run.wait_exit(deadline.cap(Duration::from_secs(10)))?;
+    let lines: Vec<String> = run.lines().history().to_vec();
+    let snaps = snapshots(lines.iter().map(String::as_str), "killed run")?;
+    snaps.iter().map(snapshot_totals).collect()
 }

@@ -7,7 +7,7 @@
 //! state's part of this is not tested here yet.)
 
 use super::common::HOME_PREFIX;
-use super::common::{library_totals, long_trace, snapshot_totals, snapshots, tempdir, Totals};
+use super::common::{kill_and_read, library_totals, long_trace, tempdir, Totals};
 use super::second_writer::{spawn_top, wait_for_lock};
 use crate::support;
 use std::time::Duration;
@@ -42,14 +42,7 @@ fn twenty_sigkills_lose_at_most_the_last_batch_and_count_nothing_twice() -> Resu
                 (run.lines().history().len() >= after).then_some(())
             },
         )?;
-        support::signal_pid(run.pid(), "KILL")?;
-        run.wait_exit(deadline.cap(Duration::from_secs(10)))?;
-        let lines: Vec<String> = run.lines().history().to_vec();
-        let snaps = snapshots(lines.iter().map(String::as_str), "killed run")?;
-        let states = snaps
-            .iter()
-            .map(snapshot_totals)
-            .collect::<Result<Vec<Totals>>>()?;
+        let states = kill_and_read(&mut run, &deadline)?;
         // The file opens after every kill; before the first write it holds no session.
         let now = match library_totals(&dir, &format!("after kill {k}")) {
             Ok(t) => t,

@@ -8,8 +8,8 @@
 //! twice), and a next run adds to it exactly, with every tier agreeing.
 
 use super::common::{
-    check_library_totals, library_totals, long_trace, replay_into, snapshot_totals, snapshots,
-    tempdir, Totals, HOME_PREFIX,
+    check_library_totals, kill_and_read, library_totals, long_trace, replay_into, tempdir, Totals,
+    HOME_PREFIX,
 };
 use super::second_writer::{spawn_top, wait_for_lock};
 use crate::support;
@@ -186,14 +186,7 @@ fn a_sigkill_loses_only_the_last_unwritten_seconds_and_counts_nothing_twice() ->
         deadline.cap(Duration::from_secs(20)),
         || (seen(&mut run).ok()? >= at_write + 3).then_some(()),
     )?;
-    support::signal_pid(run.pid(), "KILL")?;
-    run.wait_exit(deadline.cap(Duration::from_secs(10)))?;
-    let lines: Vec<String> = run.lines().history().to_vec();
-    let snaps = snapshots(lines.iter().map(String::as_str), "killed run")?;
-    let states = snaps
-        .iter()
-        .map(snapshot_totals)
-        .collect::<Result<Vec<Totals>>>()?;
+    let states = kill_and_read(&mut run, &deadline)?;
 
     // What survived is exactly what the run had counted at one of its refreshes — at
     // or after the write seen above, so at most the last write interval is lost.

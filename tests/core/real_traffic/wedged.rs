@@ -39,6 +39,22 @@ impl Drop for KillOnDrop {
     }
 }
 
+/// SIGSTOPs the one helper of hogwatch `parent`; it is SIGKILLed when the guard drops.
+pub(super) fn stop_the_helper(parent: u32) -> Result<KillOnDrop> {
+    let helper = match children_named(parent, "hogwatch-helper").as_slice() {
+        [pid] => *pid,
+        other => return Err(err(format!("expected one helper, found {other:?}"))),
+    };
+    let guard = KillOnDrop(helper);
+    let stopped = Command::new("kill")
+        .args(["-STOP", &helper.to_string()])
+        .status();
+    if !stopped.is_ok_and(|s| s.success()) {
+        return Err(err(format!("cannot SIGSTOP the helper {helper}")));
+    }
+    Ok(guard)
+}
+
 #[test]
 fn a_stopped_helper_is_replaced_and_the_status_says_why() -> Result<()> {
     require_root_and_nethogs();
@@ -47,17 +63,8 @@ fn a_stopped_helper_is_replaced_and_the_status_says_why() -> Result<()> {
     let a = topo.a.dev.clone();
     let mut hog = Hogwatch::start(topo.h.name(), &[&a], 90, deadline)?;
     hog.wait_ready()?;
-    let helper = match children_named(hog.pid(), "hogwatch-helper").as_slice() {
-        [pid] => *pid,
-        other => return Err(err(format!("expected one helper, found {other:?}"))),
-    };
-    let _guard = KillOnDrop(helper);
-    let stopped = Command::new("kill")
-        .args(["-STOP", &helper.to_string()])
-        .status();
-    if !stopped.is_ok_and(|s| s.success()) {
-        return Err(err(format!("cannot SIGSTOP the helper {helper}")));
-    }
+    let stopped = stop_the_helper(hog.pid())?;
+    let helper = stopped.0;
     let t0 = Instant::now();
     // Ten 1-s refreshes (12 s at the least), then the stop's grace; snapshots go on meanwhile.
     let said = hog.wait_snapshot(

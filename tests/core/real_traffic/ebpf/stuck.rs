@@ -2,11 +2,10 @@
 //! stopped, replaces it, says why, and counts per process again.
 
 use super::{spawn_top, until};
-use crate::real_traffic::wedged::{children_named, KillOnDrop};
+use crate::real_traffic::wedged::{children_named, stop_the_helper};
 use crate::support::home::Home;
 use crate::support::netns::Pair;
 use crate::support::{err, Result};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -30,17 +29,8 @@ fn ebpf_a_stopped_helper_is_replaced_and_the_status_says_why() -> Result<()> {
         "mode per-process",
         per_process,
     )?;
-    let helper = match children_named(hw.pid(), "hogwatch-helper").as_slice() {
-        [pid] => *pid,
-        other => return Err(err(format!("expected one helper, found {other:?}"))),
-    };
-    let _guard = KillOnDrop(helper);
-    let stopped = Command::new("kill")
-        .args(["-STOP", &helper.to_string()])
-        .status();
-    if !stopped.is_ok_and(|s| s.success()) {
-        return Err(err(format!("cannot SIGSTOP the helper {helper}")));
-    }
+    let stopped = stop_the_helper(hw.pid())?;
+    let helper = stopped.0;
     let t0 = Instant::now();
     until(
         &mut hw,
