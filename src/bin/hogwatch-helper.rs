@@ -110,7 +110,7 @@ const USAGE: &str = "usage: hogwatch-helper --interval N DEV [DEV ...] | --backe
                      --interval N [--traffic-entries M] [--without-sock-length] | --backend ebpf --check | --version | \
                      --help";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
-/// The stdout protocol's version, in `hello` (3: `quiet` lines).
+/// The stdout protocol's version, in `hello` (3: `quiet` and `stall` lines).
 const PROTOCOL: u32 = 3;
 const MAX_LINE: usize = 4096;
 /// Writes this long or longer may be pieces of one record (see the module comment).
@@ -386,9 +386,8 @@ fn skip_line(r: &mut impl BufRead) -> io::Result<()> {
     }
 }
 
-/// Writes one whole record and flushes it; the lock keeps records from interleaving.
-/// Returns 0, the exit code of `--version` and `--help`.
-/// Writes `lines` (whole lines) to stdout in one go and empties it.
+/// Writes `lines` (whole lines) to stdout in one go, flushed, and empties it; the lock
+/// keeps lines from interleaving. A failed write stops the helper (`STOP`).
 fn emit_all(lines: &mut Vec<u8>) {
     if lines.is_empty() {
         return;
@@ -400,12 +399,10 @@ fn emit_all(lines: &mut Vec<u8>) {
     lines.clear();
 }
 
+/// Writes one whole record (`head`, `raw`, a newline) as `emit_all` does.
+/// Returns 0, the exit code of `--version` and `--help`.
 fn emit(head: &str, raw: &[u8]) -> u8 {
-    let mut out = io::stdout().lock();
-    let record = [head.as_bytes(), raw, b"\n"].concat();
-    if out.write_all(&record).and_then(|()| out.flush()).is_err() {
-        STOP.store(true, SeqCst);
-    }
+    emit_all(&mut [head.as_bytes(), raw, b"\n"].concat());
     0
 }
 
