@@ -197,18 +197,11 @@ impl Shell {
         }
     }
 
-    /// The helper wrote nothing for too long (`Supervisor::stuck_at`): stop it (killed
-    /// after the grace if it does not end: a stopped process does not read its stdin) and
-    /// restart it like one that exited.
+    /// The helper wrote nothing until `Supervisor::stuck_at` (the deadline this fires at,
+    /// taken the same loop turn): stop it (killed after the grace if it does not end: a
+    /// stopped process does not read its stdin) and restart it like one that exited.
     async fn helper_stuck(&mut self) {
         let now = self.clock.mono();
-        if self
-            .sup
-            .stuck_at(self.decoder.expects_output())
-            .is_none_or(|t| now < t)
-        {
-            return;
-        }
         self.stop_helper().await;
         if self.sup.stuck(now) == AfterExit::TryNext {
             self.launch();
