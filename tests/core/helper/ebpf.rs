@@ -16,8 +16,11 @@
 //! Programs on the cgroup root see every process of the machine; records are told apart by
 //! pid, so parallel tests do not disturb each other.
 
+mod accounts;
 mod container;
 mod fd_passing;
+
+use accounts::{all_attributed, device_ip_bytes, on_device};
 
 use super::{Helper, BIN, WAIT};
 use crate::support::netns::Pair;
@@ -67,42 +70,6 @@ fn tally(lines: &[String]) -> HashMap<u32, Seen> {
         seen.comms.insert(f.get(7).unwrap_or(&"").to_string());
     }
     all
-}
-
-/// Bytes sent and received by processes (tgid ≠ 0) on one device of one namespace.
-fn on_device(lines: &[String], netns: u64, ifindex: u32) -> (u64, u64) {
-    let (mut sent, mut recv) = (0, 0);
-    for line in lines {
-        let f: Vec<&str> = line.split(' ').collect();
-        let num = |i: usize| f.get(i).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
-        if f.first() == Some(&"ebpf")
-            && num(1) == netns
-            && num(2) == u64::from(ifindex)
-            && num(3) != 0
-        {
-            sent += num(5);
-            recv += num(6);
-        }
-    }
-    (sent, recv)
-}
-
-/// IP bytes a device (veth or lo) sent and received so far: its counters less 14 B of Ethernet header per
-/// packet (a GSO packet counts once there, as in the kernel program).
-fn device_ip_bytes(ns: &str, dev: &str) -> Result<(u64, u64)> {
-    let stat = |name: &str| format!("/sys/class/net/{dev}/statistics/{name}");
-    let names = ["tx_bytes", "tx_packets", "rx_bytes", "rx_packets"].map(stat);
-    let mut argv = vec!["ip", "netns", "exec", ns, "cat"];
-    argv.extend(names.iter().map(String::as_str));
-    let text = crate::support::run_ok(&argv)?;
-    let v: Vec<u64> = text
-        .split_whitespace()
-        .filter_map(|n| n.parse().ok())
-        .collect();
-    let [tx, tx_packets, rx, rx_packets] = v[..] else {
-        return Err(err(format!("statistics of {dev} in {ns}: {text:?}")));
-    };
-    Ok((tx - 14 * tx_packets, rx - 14 * rx_packets))
 }
 
 fn blocks(lines: &[String]) -> usize {
@@ -160,26 +127,6 @@ fn ifindex(ns: &str, dev: &str) -> Result<u32> {
     text.trim()
         .parse()
         .map_err(|_| err(format!("ifindex of {dev} in {ns}: {text:?}")))
-}
-
-/// The bytes a device counted (IP bytes, sent and received) are in processes' records, as a
-/// share of the device's count in `share_range` (percent).
-fn all_attributed(
-    device: &str,
-    ours: (u64, u64),
-    dev: (u64, u64),
-    share_range: std::ops::RangeInclusive<f64>,
-) -> Result<()> {
-    for (what, ours, dev) in [("sent", ours.0, dev.0), ("received", ours.1, dev.1)] {
-        let share = ours as f64 / dev as f64 * 100.0;
-        eprintln!("{device} {what}: {dev} IP bytes, {ours} attributed ({share:.3}%)");
-        if !share_range.contains(&share) {
-            return Err(err(format!(
-                "{device} {what}: {ours} of {dev} B attributed"
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// `got` is the payload plus at most SLACK of headers.
