@@ -91,6 +91,7 @@ pub(crate) fn simulate_day(shape: Shape) -> DayReport {
     let mut refresh = Refresh {
         snapshot: Snapshot::empty(Mode::PerProcess, ""),
         moved: Moved::default(),
+        gap_ms: 0,
     };
     refresh.snapshot.interval_ms = 1000;
     let mut burst = vec![0u64; shape.apps];

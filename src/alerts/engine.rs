@@ -60,6 +60,9 @@ pub struct Inputs<'a> {
     pub now: Mono,
     /// Wall-clock Unix seconds.
     pub now_s: i64,
+    /// The break in time before this refresh (`Refresh::gap_ms`), 0 if none: rates on it
+    /// span the break, so rate rules only restart their holds.
+    pub gap_ms: u64,
 }
 
 const WINDOW_MS: u64 = 60_000;
@@ -371,7 +374,13 @@ impl Engine {
                 .machines
                 .entry((i, key.clone()))
                 .or_insert_with(|| Machine::new(for_s, rule.cooldown_s));
-            let step = m.step(value, above, inp.now);
+            // After a break the figure is an average over it: it neither holds nor clears.
+            let step = if inp.gap_ms > 0 {
+                m.interrupt(inp.now);
+                Step::Nothing
+            } else {
+                m.step(value, above, inp.now)
+            };
             let active_key = format!("{}\u{0}{key}", rule.name);
             if let Step::Fire { .. } = step {
                 // The message names the rule's hold time: that is what has held. (The

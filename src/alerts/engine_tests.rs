@@ -123,6 +123,7 @@ fn feed(
             month: day,
             now: Mono(c.t * 1000),
             now_s: c.wall,
+            gap_ms: 0,
         };
         out.extend(e.observe(&inp).into_iter().map(|d| (c.t, d)));
     }
@@ -163,6 +164,35 @@ fn a_total_rate_rule_fires_after_its_hold_time_with_a_clear_message() {
     assert!(feed(&mut e, &mut c, 100, &snap(&[("curl", 12.0)]), &none).is_empty());
     feed(&mut e, &mut c, 31, &snap(&[]), &none);
     assert!(e.active(c.wall).is_empty());
+}
+
+/// hogwatch frozen (or asleep) for five minutes in the middle of a hold: the resume
+/// refresh, whose rate is an average over the break, does not fire, and the hold starts
+/// over from it. Quotas are bytes, which are counted across a break.
+#[test]
+fn a_break_in_time_fires_nothing_on_the_resume_refresh_and_restarts_the_hold() {
+    let mut e = engine(
+        vec![rate("Big download", Subject::AnyApp, 10.0, 30)],
+        Persisted::default(),
+    );
+    let mut c = Clock::new();
+    let none = Totals::default();
+    let fast = snap(&[("curl", 12.0)]);
+    assert!(feed(&mut e, &mut c, 20, &fast, &none).is_empty());
+    c.t += 300;
+    c.wall += 300;
+    let resume = Inputs {
+        snapshot: &fast,
+        day: &none,
+        month: &none,
+        now: Mono(c.t * 1000),
+        now_s: c.wall,
+        gap_ms: 300_000,
+    };
+    assert!(e.observe(&resume).is_empty(), "fired on the resume refresh");
+    // 29 s after the break: not yet; the 30th: the hold has been seen whole.
+    assert!(feed(&mut e, &mut c, 29, &fast, &none).is_empty());
+    assert_eq!(feed(&mut e, &mut c, 1, &fast, &none).len(), 1);
 }
 
 #[test]

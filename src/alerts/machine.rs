@@ -114,6 +114,20 @@ impl Machine {
         }
     }
 
+    /// A break in time (frozen, asleep, clock set) at `now`: what held before it is not
+    /// known to have held through it, so a pending hold and a clearing wait start over
+    /// from `now`. An active alert stays active.
+    pub fn interrupt(&mut self, now: Mono) {
+        match self.state {
+            State::Pending(_) => {
+                self.state = State::Pending(now);
+                self.since = Some(now);
+            }
+            State::Clearing(_) => self.state = State::Clearing(now),
+            State::Idle | State::Active => {}
+        }
+    }
+
     /// In `Pending`: fire once the hold time is reached (unless cooling down).
     fn held(&mut self, now: Mono) -> Step {
         let State::Pending(since) = self.state else {
@@ -225,6 +239,21 @@ mod tests {
             run(&mut m, 700, 705, 150.0),
             vec![(705, Step::Fire { since: at(700) })]
         );
+    }
+
+    #[test]
+    fn a_break_in_time_restarts_the_hold_and_the_rearm_wait() {
+        let mut m = Machine::new(30, 0);
+        run(&mut m, 0, 20, 150.0);
+        // Frozen for five minutes: the hold does not count them.
+        m.interrupt(at(320));
+        assert_eq!(run(&mut m, 320, 349, 150.0), vec![]);
+        assert_eq!(m.step(150.0, 100.0, at(350)), Step::Fire { since: at(320) });
+        run(&mut m, 351, 360, 10.0);
+        assert!(matches!(m.state, State::Clearing(_)));
+        m.interrupt(at(1000));
+        assert_eq!(run(&mut m, 1000, 1029, 10.0), vec![]);
+        assert_eq!(m.step(10.0, 100.0, at(1030)), Step::Cleared);
     }
 
     #[test]

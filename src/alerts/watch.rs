@@ -84,6 +84,7 @@ impl Alerts {
             month,
             now,
             now_s,
+            gap_ms: r.gap_ms,
         };
         for d in self.engine.observe(&inp) {
             let _ = self.deliveries.send(d);

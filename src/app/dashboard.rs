@@ -138,6 +138,7 @@ pub fn feed_from(mut updates: mpsc::Receiver<Arc<Update>>) -> (Feed, JoinHandle<
     let first = Arc::new(Refresh {
         snapshot: crate::model::Snapshot::empty(crate::model::Mode::Starting, "starting"),
         moved: crate::model::Moved::default(),
+        gap_ms: 0,
     });
     let (latest_tx, latest) = watch::channel(first);
     let (viewers_tx, viewers) = broadcast::channel(16);

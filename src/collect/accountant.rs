@@ -336,7 +336,7 @@ impl Accountant {
             d.up_bytes.saturating_sub(d.bytes_at_block.0),
             d.down_bytes.saturating_sub(d.bytes_at_block.1),
         );
-        let excess = d.cap.limit(&mut deltas, grew);
+        let excess = d.cap.limit(&mut deltas, grew, sample.at);
         if excess == (0, 0) {
             return deltas;
         }
@@ -433,7 +433,11 @@ impl Accountant {
         moved.unattributed_up = signed_delta(self.reported_unattributed.0, un.0);
         moved.unattributed_down = signed_delta(self.reported_unattributed.1, un.1);
         self.reported_unattributed = un;
-        Refresh { snapshot, moved }
+        Refresh {
+            snapshot,
+            moved,
+            gap_ms: 0,
+        }
     }
 
     /// Each device's counter growth since the last refresh.

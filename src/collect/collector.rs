@@ -82,6 +82,7 @@ fn starting() -> Arc<Refresh> {
     Arc::new(Refresh {
         snapshot: Snapshot::empty(Mode::Starting, "starting"),
         moved: Moved::default(),
+        gap_ms: 0,
     })
 }
 
@@ -253,6 +254,8 @@ async fn refresh_live(
     let now = clock.mono();
     p.read_counters(now);
     let state = power.map(Power::read).unwrap_or_default();
+    // The interval in force until now: a break is several of them missed.
+    p.set_interval_ms(cadence.every_s().saturating_mul(1000));
     cadence.refreshed(now, state);
     let mut r = p.refresh(now, clock.wall_ms(), status.unwrap_or(&STARTING));
     r.snapshot.battery_refresh_s = cadence.battery_refresh_s();

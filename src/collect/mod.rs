@@ -6,7 +6,8 @@
 //! nethogs), `ebpf/` (the helper's kernel program), `replay/` (recordings, and their
 //! format). `helper/` starts the privileged helper for either (routes, supervision).
 //! Backend-neutral: `pipeline` applies events, `accountant` turns counts into deltas,
-//! rates and what moved (where bytes become rates), `cap` keeps processes within what
+//! rates and what moved (where bytes become rates), `gap` finds breaks in time (freeze,
+//! suspend, clock set) no rate may span, `cap` keeps processes within what
 //! their device moved, `rate` keeps the windows, `app`
 //! groups processes into apps, `lookup` + `procfs` ask /proc and /sys, `cadence` says
 //! when a live refresh falls due, and `collector` runs it all on tokio and publishes each
@@ -18,6 +19,7 @@ pub mod cadence;
 pub mod cap;
 pub mod collector;
 pub mod ebpf;
+pub mod gap;
 pub mod helper;
 pub mod lookup;
 pub mod nethogs;

@@ -4,6 +4,7 @@
 //! each refresh with the source's status. Time comes in as arguments.
 
 use super::accountant::{Accountant, AccountantConfig};
+use super::gap::Continuity;
 use super::lookup::ProcLookup;
 use super::procfs::DevCounters;
 use super::replay::format::{netdev_item, Item, Recorder};
@@ -25,17 +26,29 @@ pub struct Pipeline {
     counters: Counters,
     recorder: Option<Recorder>,
     devices: Vec<String>,
+    /// Live only: breaks in time between refreshes (a replay's time is its own).
+    continuity: Option<Continuity>,
+    /// How often refreshes fall due now (a break is several of them missed).
+    interval_ms: u64,
 }
 
 impl Pipeline {
     pub fn new(cfg: AccountantConfig, procs: Box<dyn ProcLookup>, counters: Counters) -> Self {
+        let continuity = matches!(counters, Counters::Live(_)).then(Continuity::default);
         Pipeline {
             acct: Accountant::new(cfg),
             procs,
             counters,
             recorder: None,
             devices: Vec::new(),
+            continuity,
+            interval_ms: 1000,
         }
+    }
+
+    /// The refresh interval now in force (it stretches on battery).
+    pub fn set_interval_ms(&mut self, ms: u64) {
+        self.interval_ms = ms.max(1);
     }
 
     pub fn record_to(&mut self, recorder: Recorder) {
@@ -117,9 +130,15 @@ impl Pipeline {
         }
     }
 
-    /// The refresh at `now`, with the source's mode and status.
+    /// The refresh at `now`, with the source's mode and status, and the break in time
+    /// before it if there was one (live).
     pub fn refresh(&mut self, now: Mono, wall_ms: u64, status: &SourceStatus) -> Refresh {
+        let gap_ms = match self.continuity.as_mut() {
+            Some(c) => c.step(now, wall_ms, self.interval_ms),
+            None => 0,
+        };
         let mut r = self.acct.refresh(now, wall_ms);
+        r.gap_ms = gap_ms;
         r.snapshot.mode = status.mode;
         r.snapshot.status.clone_from(&status.reason);
         if let Some(rec) = self.recorder.as_mut() {

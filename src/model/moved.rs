@@ -82,6 +82,15 @@ impl Moved {
 pub struct Refresh {
     pub snapshot: Snapshot,
     pub moved: Moved,
+    /// 0, or the break in time before this refresh (ms): the collector was frozen, the
+    /// machine slept or the wall clock was set (`collect::gap`). What moved across it is
+    /// counted, but it is no rate: alert holds and history spans do not reach across it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub gap_ms: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl Refresh {

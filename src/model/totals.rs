@@ -139,19 +139,26 @@ impl Totals {
 
 /// A period's totals that start over when the period changes (a new local day, a new
 /// billing month). A period is named by a date (its first day, or the day itself).
+///
+/// Periods left are kept (`HELD_PERIODS`): a wall clock set back across the boundary (NTP
+/// after a resume, a user fixing the time) counts its bytes into the earlier period, as
+/// the history does, and the later one is found intact when the clock comes forward again.
 #[derive(Debug, Clone)]
 pub struct PeriodTotals {
     period: NaiveDate,
     totals: Totals,
+    held: Vec<(NaiveDate, Totals)>,
 }
 
+/// Periods left that are kept: the clock set back, then forward, finds them.
+const HELD_PERIODS: usize = 2;
+
 impl PeriodTotals {
-    /// `prior`: what history holds for `period` from before this run (empty without
-    /// history).
     pub fn new(prior: Totals, period: NaiveDate) -> Self {
         PeriodTotals {
             period,
             totals: prior,
+            held: Vec::new(),
         }
     }
 
@@ -160,11 +167,21 @@ impl PeriodTotals {
     }
 
     /// Adds what moved in a refresh of `period`; a new period starts afresh (the refresh
-    /// that straddles the boundary counts for the new one).
+    /// that straddles the boundary counts for the new one), the one before is kept.
     pub fn add(&mut self, m: &Moved, period: NaiveDate) -> &Totals {
         if period != self.period {
+            // A period never seen in this run starts from what comes now (the history
+            // holds what earlier runs saw of it).
+            let back = match self.held.iter().position(|(p, _)| *p == period) {
+                Some(i) => self.held.remove(i).1,
+                None => Totals::default(),
+            };
+            let left = std::mem::replace(&mut self.totals, back);
+            self.held.push((self.period, left));
+            // The latest periods stay.
+            self.held.sort_by_key(|(p, _)| std::cmp::Reverse(*p));
+            self.held.truncate(HELD_PERIODS);
             self.period = period;
-            self.totals = Totals::default();
         }
         self.totals.add(m);
         &self.totals
@@ -239,6 +256,29 @@ mod tests {
     /// and from the 10th on a real app moving a MiB a refresh. The table stays within
     /// `MAX_APPS` + "other", every byte is counted once, and the real app keeps its own,
     /// exact entry although the flood filled the table first.
+    #[test]
+    fn a_clock_set_back_across_the_boundary_and_forward_again_loses_nothing() {
+        let prior = Totals {
+            total: (1000, 0),
+            ..Totals::default()
+        };
+        let mut t = PeriodTotals::new(prior, day(26));
+        t.add(&moved(&[], &[("eth0", 10, 0)]), day(26));
+        // Set back into yesterday, and two days further, then right again.
+        assert_eq!(t.add(&moved(&[], &[("eth0", 5, 0)]), day(25)).total, (5, 0));
+        assert_eq!(t.add(&moved(&[], &[("eth0", 7, 0)]), day(23)).total, (7, 0));
+        assert_eq!(
+            t.add(&moved(&[], &[("eth0", 1, 0)]), day(26)).total,
+            (1011, 0)
+        );
+        assert_eq!(t.add(&moved(&[], &[("eth0", 2, 0)]), day(25)).total, (7, 0));
+        assert_eq!(t.add(&moved(&[], &[("eth0", 3, 0)]), day(27)).total, (3, 0));
+        assert_eq!(
+            t.add(&moved(&[], &[("eth0", 4, 0)]), day(26)).total,
+            (1015, 0)
+        );
+    }
+
     #[test]
     fn a_flood_of_apps_stays_bounded_and_exact() {
         let mut t = PeriodTotals::new(Totals::default(), day(25));

@@ -176,11 +176,18 @@ impl Batcher {
             let e = batch.unattributed.entry(bucket).or_default();
             *e = (e.0.saturating_add(du), e.1.saturating_add(dd));
         }
-        // Coverage: from the previous refresh (or this one's interval) to this one.
-        let start = self
-            .last_ts
-            .filter(|&l| ts - l <= 2 * FINE_SECS.max((snap.interval_ms / 1000) as i64))
-            .unwrap_or(ts - (snap.interval_ms / 1000) as i64);
+        // Coverage: from the previous refresh (or this one's interval) to this one. A
+        // longer silence (hogwatch frozen, the machine asleep, the clock set forward) is a
+        // gap, not zero traffic, nor its bytes spread over it: they count where seen.
+        // After a break in time (`gap_ms`) the interval spans the break: nothing before
+        // this refresh is covered.
+        let start = match r.gap_ms {
+            0 => self
+                .last_ts
+                .filter(|&l| ts - l <= 2 * FINE_SECS.max((snap.interval_ms / 1000) as i64))
+                .unwrap_or(ts - (snap.interval_ms / 1000) as i64),
+            _ => ts,
+        };
         let per_process = matches!(snap.mode, Mode::PerProcess | Mode::Replay);
         batch.add_span(start.min(ts), ts, per_process);
         self.last_ts = Some(ts);
@@ -223,6 +230,7 @@ pub(crate) mod tests {
                 unattributed_up: un_up,
                 ..Moved::default()
             },
+            gap_ms: 0,
         }
     }
 
@@ -250,6 +258,29 @@ pub(crate) mod tests {
         assert_eq!(b.unattributed.get(&1000), Some(&(40, 0)), "50 then −10");
         assert_eq!(b.unattributed.get(&1010), None, "no change, no cell");
         assert_eq!(b.spans, vec![(999, 1010, true)]);
+    }
+
+    #[test]
+    fn a_break_in_time_is_a_gap_in_coverage_and_its_bytes_count_once() {
+        let mut t = Batcher::default();
+        let mut b = Batch::default();
+        t.add(&refresh(1000, &[("/a", 10)], 10, 0), &mut b);
+        t.add(&refresh(1001, &[("/a", 10)], 10, 0), &mut b);
+        // Frozen five minutes; the helper ran on, so the first refresh carries them (its
+        // interval spans the freeze).
+        let mut resumed = refresh(1301, &[("/a", 3000)], 3000, 0);
+        resumed.snapshot.interval_ms = 300_000;
+        resumed.gap_ms = 300_000;
+        t.add(&resumed, &mut b);
+        t.add(&refresh(1302, &[("/a", 10)], 10, 0), &mut b);
+        assert_eq!(b.spans, vec![(999, 1001, true), (1301, 1302, true)]);
+        let total: u64 = b.apps.values().map(|v| v.0).sum();
+        assert_eq!(total, 3030, "every byte once");
+        assert_eq!(b.devices.get(&(1300, "eth0".into())), Some(&(3010, 0)));
+        assert!(
+            !b.devices.keys().any(|k| (1010..1300).contains(&k.0)),
+            "nothing spread over the break"
+        );
     }
 
     #[test]

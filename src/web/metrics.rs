@@ -192,6 +192,7 @@ mod tests {
                 }],
                 ..Moved::default()
             },
+            gap_ms: 0,
         }
     }
 

@@ -24,3 +24,4 @@ mod parser;
 mod polkit_policy;
 mod private_files;
 mod real_traffic;
+mod time_breaks;

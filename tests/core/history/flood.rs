@@ -61,6 +61,7 @@ fn refresh(ts: i64, apps: &[(String, u64, u64)]) -> Refresh {
             }],
             ..Moved::default()
         },
+        gap_ms: 0,
     }
 }
 

@@ -29,6 +29,7 @@ mod clients;
 mod ebpf;
 #[cfg(feature = "ebpf")]
 mod ebpf_fallback;
+mod frozen;
 mod nethogs_restart;
 mod top;
 mod wedged;
