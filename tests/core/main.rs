@@ -19,6 +19,7 @@ mod forged_names;
 mod gui_free;
 mod helper;
 mod history;
+mod misbehaving_helper;
 mod one_core;
 mod parser;
 mod polkit_policy;

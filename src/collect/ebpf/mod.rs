@@ -113,15 +113,20 @@ pub async fn run(
         tokio::select! {
             line = launch::next_line(&mut sh.helper) => match line {
                 Some(line) => {
-                    sh.sup.heard(sh.clock.mono());
+                    let now = sh.clock.mono();
                     // Per-process from `ready` on: before it the programs are not attached
                     // and nothing is counted (loading takes 0.1 s, seconds when busy).
                     if line.starts_with("ready ") {
                         sh.sup.hello();
                     }
-                    let out = sh.decoder.line(&line, sh.clock.mono());
+                    let refused = sh.decoder.bad_lines;
+                    let out = sh.decoder.line(&line, now);
+                    let understood = sh.decoder.bad_lines == refused;
                     if !sh.send(out).await {
                         break Ended::Stopped;
+                    }
+                    if let Some(why) = sh.sup.wrote(&line, now, understood) {
+                        sh.helper_misbehaved(&why).await;
                     }
                 }
                 None => sh.helper_gone().await,
@@ -237,6 +242,14 @@ impl Shell {
         let now = self.clock.mono();
         self.stop_helper().await;
         if self.sup.stuck(now) == AfterExit::TryNext {
+            self.launch();
+        }
+    }
+
+    /// The helper floods or writes garbage (`why`): stop it, restart it with backoff.
+    async fn helper_misbehaved(&mut self, why: &str) {
+        self.stop_helper().await;
+        if self.sup.misbehaved(why, self.clock.mono()) == AfterExit::TryNext {
             self.launch();
         }
     }

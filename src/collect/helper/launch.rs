@@ -16,8 +16,45 @@ use tokio::sync::mpsc;
 
 /// Lines of stderr kept to explain a failure.
 const STDERR_TAIL: usize = 20;
-/// The helper truncates nethogs lines at 4 KiB; anything longer than this is not from it.
+/// The helper truncates nethogs lines at 4 KiB; anything longer than this is not from it,
+/// and is cut into lines of this length (garbage to the decoder, bytes to `conduct`).
 const MAX_LINE: usize = 16 * 1024;
+/// Lines read but not yet taken by the source, at most.
+const LINES_IN_FLIGHT: usize = 256;
+
+/// The next line of `r` without its newline (lossy UTF-8), at most `MAX_LINE` bytes: a
+/// longer one comes in pieces, so no helper output can grow a buffer without bound.
+/// `None` at the end of the stream or on a read error.
+async fn read_bounded_line<R: tokio::io::AsyncBufRead + Unpin>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+) -> Option<String> {
+    buf.clear();
+    loop {
+        let chunk = match r.fill_buf().await {
+            Ok([]) | Err(_) => {
+                return (!buf.is_empty()).then(|| String::from_utf8_lossy(buf).into_owned());
+            }
+            Ok(c) => c,
+        };
+        let room = MAX_LINE - buf.len();
+        let end = chunk.len().min(room);
+        match chunk[..end].iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                buf.extend_from_slice(&chunk[..i]);
+                r.consume(i + 1);
+                return Some(String::from_utf8_lossy(buf).into_owned());
+            }
+            None => {
+                buf.extend_from_slice(&chunk[..end]);
+                r.consume(end);
+                if buf.len() == MAX_LINE {
+                    return Some(String::from_utf8_lossy(buf).into_owned());
+                }
+            }
+        }
+    }
+}
 
 /// A started helper.
 pub struct RunningHelper {
@@ -59,25 +96,15 @@ pub fn spawn(route: Route, helper: &Path, args: &[String]) -> std::io::Result<Ru
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()?;
-    let (tx, lines) = mpsc::channel(4096);
+    // Lines in flight at most (each ≤ MAX_LINE): what a misbehaving helper can make us hold.
+    let (tx, lines) = mpsc::channel(LINES_IN_FLIGHT);
     if let Some(out) = child.stdout.take() {
         tokio::spawn(async move {
             let mut r = BufReader::new(out);
             let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                match r.read_until(b'\n', &mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {
-                        if buf.last() == Some(&b'\n') {
-                            buf.pop();
-                        }
-                        buf.truncate(MAX_LINE);
-                        let line = String::from_utf8_lossy(&buf).into_owned();
-                        if tx.send(line).await.is_err() {
-                            break;
-                        }
-                    }
+            while let Some(line) = read_bounded_line(&mut r, &mut buf).await {
+                if tx.send(line).await.is_err() {
+                    break;
                 }
             }
         });
@@ -142,6 +169,8 @@ impl RunningHelper {
     /// kills what we can. Returns the exit code if known.
     pub async fn stop(mut self, grace: std::time::Duration) -> Option<i32> {
         drop(self.stdin.take());
+        // Nothing more is read: a helper still writing (flooding) meets a closed pipe.
+        self.lines.close();
         match tokio::time::timeout(grace, self.child.wait()).await {
             Ok(Ok(status)) => status.code(),
             _ => {
@@ -171,4 +200,30 @@ pub async fn send_all(
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn lines_longer_than_the_bound_come_in_pieces() {
+        let mut input = b"ab\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 2 * MAX_LINE + 100));
+        input.extend(b"\n\xffcd");
+        let mut r: &[u8] = &input;
+        let mut buf = Vec::new();
+        let mut got = Vec::new();
+        while let Some(line) = read_bounded_line(&mut r, &mut buf).await {
+            got.push(line);
+        }
+        let lens: Vec<usize> = got.iter().map(String::len).collect();
+        assert_eq!(lens, vec![2, MAX_LINE, MAX_LINE, 100, 5]);
+        assert_eq!(got[0], "ab");
+        assert_eq!(
+            got[4], "\u{fffd}cd",
+            "the last line without its newline, lossy"
+        );
+        assert!(buf.capacity() <= 2 * MAX_LINE);
+    }
 }

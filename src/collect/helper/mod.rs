@@ -5,8 +5,10 @@
 //! - `probe` — facts about this machine (root, pkexec, sudo, a polkit agent, the helper);
 //! - `privilege` — which route gives the helper root, and plain words for its exit codes;
 //! - `launch` — starts the helper by a route and streams its lines;
-//! - `supervise` — its lifecycle as a pure state machine (fallback, backoff, fatal exits).
+//! - `supervise` — its lifecycle as a pure state machine (fallback, backoff, fatal exits);
+//! - `conduct` — how much a helper may write, and how much of it may be nonsense.
 
+pub mod conduct;
 pub mod launch;
 pub mod privilege;
 pub mod probe;

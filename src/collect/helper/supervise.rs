@@ -17,7 +17,9 @@
 //! - A helper that said hello and then writes nothing for `STUCK_REFRESHES` refreshes (at
 //!   least `STUCK_MIN_MS`) while its output is expected — it is stopped (SIGSTOP) or stuck
 //!   — is stopped and restarted like one that exited, the reason in the status.
+//! - So is one that floods its stdout or writes lines nobody understands (`conduct`).
 
+use super::conduct::Conduct;
 use super::privilege::{NoRoute, Route, CAPS_FIX};
 
 use crate::clock::Mono;
@@ -81,6 +83,8 @@ pub struct Supervisor {
     heard: Mono,
     /// After how long without a line it is stuck (from the refresh interval).
     stuck_ms: u64,
+    /// What the running helper wrote lately.
+    conduct: Conduct,
 }
 
 impl Supervisor {
@@ -106,6 +110,7 @@ impl Supervisor {
             halted: false,
             heard: Mono(0),
             stuck_ms: STUCK_MIN_MS,
+            conduct: Conduct::default(),
         }
     }
 
@@ -118,6 +123,24 @@ impl Supervisor {
     /// The running helper wrote a line at `now`.
     pub fn heard(&mut self, now: Mono) {
         self.heard = now;
+    }
+
+    /// The running helper wrote `line` at `now`, which the decoder `understood` or not.
+    /// Returns why it misbehaves (floods, writes garbage), once it does: the shell then
+    /// stops it and calls `misbehaved`.
+    pub fn wrote(&mut self, line: &str, now: Mono, understood: bool) -> Option<String> {
+        self.heard = now;
+        self.conduct.line(line, now, understood)
+    }
+
+    /// The shell stopped the helper at `now` for `why` (from `wrote`): restarted as after
+    /// an exit, with backoff while it keeps misbehaving.
+    pub fn misbehaved(&mut self, why: &str, now: Mono) -> AfterExit {
+        tracing::warn!(
+            "stopping and restarting the helper: {}",
+            crate::text::printable(why)
+        );
+        self.exited(why, now)
     }
 
     /// When the running helper counts as stuck if it writes nothing more; only while it
@@ -194,6 +217,7 @@ impl Supervisor {
         self.route = Some(route);
         self.started = now;
         self.heard = now;
+        self.conduct.reset();
     }
 
     pub fn spawn_failed(&mut self, route: Route, error: &str) {

@@ -14,6 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// How long the status tells of a nethogs killed for silence (after it works again too).
 const STALL_NOTE_MS: u64 = 60_000;
+/// What the status quotes of a nethogs error at most (its stderr is any text).
+const MAX_ERROR_CHARS: usize = 200;
 
 /// Decodes one helper's output, for every device it runs a nethogs on.
 #[derive(Default)]
@@ -118,8 +120,12 @@ impl Decoder {
                 if !self.devices.contains(&dev) => {}
             HelperEvent::Err { dev, line } => {
                 if let Some(msg) = explain_nethogs_error(&dev, &line) {
-                    tracing::warn!("{}", crate::text::printable(&msg));
-                    self.errors.insert(dev, msg);
+                    // Bounded (nethogs' stderr is any text) and logged once, not per line.
+                    let msg = crate::text::truncate(&msg, MAX_ERROR_CHARS);
+                    if self.errors.get(&dev) != Some(&msg) {
+                        tracing::warn!("{}", crate::text::printable(&msg));
+                        self.errors.insert(dev, msg);
+                    }
                 }
             }
             HelperEvent::Exit {

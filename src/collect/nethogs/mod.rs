@@ -86,11 +86,15 @@ pub async fn run(
             line = launch::next_line(&mut sh.helper) => match line {
                 Some(line) => {
                     let now = sh.clock.mono();
-                    sh.sup.heard(now);
                     sh.sup.hello();
+                    let refused = sh.decoder.unknown_lines;
                     let out = sh.decoder.line(&line, now);
+                    let understood = sh.decoder.unknown_lines == refused;
                     if !sh.send(out).await {
                         break;
+                    }
+                    if let Some(why) = sh.sup.wrote(&line, now, understood) {
+                        sh.helper_misbehaved(&why).await;
                     }
                 }
                 None => sh.helper_gone().await,
@@ -204,6 +208,14 @@ impl Shell {
         let now = self.clock.mono();
         self.stop_helper().await;
         if self.sup.stuck(now) == AfterExit::TryNext {
+            self.launch();
+        }
+    }
+
+    /// The helper floods or writes garbage (`why`): stop it, restart it with backoff.
+    async fn helper_misbehaved(&mut self, why: &str) {
+        self.stop_helper().await;
+        if self.sup.misbehaved(why, self.clock.mono()) == AfterExit::TryNext {
             self.launch();
         }
     }
