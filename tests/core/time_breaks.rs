@@ -6,6 +6,8 @@
 //! knows the truth. No rate may spike, every byte counts once, the breaks are gaps in
 //! history, the day totals stay right, and no rate alert fires on a resume refresh.
 
+#![allow(clippy::expect_used)]
+
 use hogwatch::alerts::engine::{Engine, Inputs, Persisted};
 use hogwatch::alerts::rules::{AlertConfig, Direction, Kind, Rule, Subject};
 use hogwatch::clock::Mono;

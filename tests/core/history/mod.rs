@@ -33,6 +33,7 @@ mod csv;
 mod faults;
 mod flood;
 mod persistence;
+mod quota_crash;
 mod retention;
 mod rollup;
 mod second_writer;
