@@ -4,7 +4,7 @@
 //! holds exactly what it held before plus what the killed run had counted at one of its
 //! refreshes (nothing partial, nothing twice), and at most the last write batch — 5 s of
 //! refreshes, and the one being read — is missing. (`top` runs no alerts: the quota
-//! state's part of this is not tested here yet.)
+//! state's part of this is `quota_crash`, with `hogwatch server`.)
 
 use super::common::HOME_PREFIX;
 use super::common::{kill_and_read, library_totals, long_trace, tempdir, Totals};
