@@ -69,6 +69,44 @@ impl Client {
         Ok(())
     }
 }
+
+/// `python3 tcpgen tcp-client` in namespace `ns` uploading `payload` to `to` (host:port)
+/// at `rate` B/s, reporting progress every 0.1 s; returns it with its pid once connected.
+pub(super) fn paced_upload(
+    ns: &str,
+    device: &str,
+    to: &str,
+    payload: u64,
+    rate: u64,
+    timeout: Duration,
+) -> Result<(Client, u32)> {
+    let mut client = Client::start(
+        "upload-A",
+        ns,
+        "/usr/bin/python3",
+        device,
+        Dir::Up,
+        payload,
+        "tcp-client",
+        &client_args(&[
+            ("--connect", to.to_owned()),
+            ("--send-bytes", payload.to_string()),
+            ("--rate", rate.to_string()),
+            ("--progress", "0.1".to_owned()),
+        ]),
+    )?;
+    let connected = client
+        .child
+        .lines()
+        .wait_for_json("connected", timeout, |v| {
+            v.get("event").and_then(|e| e.as_str()) == Some("connected")
+        })?;
+    let pid = support::json_u64(&connected, "pid")
+        .and_then(|p| u32::try_from(p).ok())
+        .ok_or_else(|| err(format!("no pid in {connected}")))?;
+    Ok((client, pid))
+}
+
 pub(super) fn client_args(pairs: &[(&str, String)]) -> Vec<String> {
     pairs
         .iter()

@@ -4,15 +4,14 @@
 //! byte is counted once.
 
 use super::checks::{check_devices, pct, Checks};
-use super::clients::{client_args, Client, Dir};
+use super::clients::{paced_upload, Client};
 use super::top::Hogwatch;
 use super::TEST_BUDGET;
 use crate::support;
 use std::time::{Duration, Instant};
 use support::snapshot::Snapshot;
 use support::{
-    err, json_u64, parse_event, require_root_and_nethogs, unix_ms, Deadline, GenServer, Result,
-    Topology,
+    json_u64, parse_event, require_root_and_nethogs, unix_ms, Deadline, GenServer, Result, Topology,
 };
 
 /// SIGCONTs a process on drop: a failed test must not leave hogwatch stopped.
@@ -37,29 +36,14 @@ fn a_frozen_hogwatch_shows_no_spike_and_counts_each_byte_once_after_sigcont() ->
     let before = topo.h.proc_net_dev()?;
     let mut hog = Hogwatch::start(topo.h.name(), &[&a], 60, deadline)?;
     hog.wait_ready()?;
-    let mut client = Client::start(
-        "upload-A",
+    let (mut client, pid) = paced_upload(
         topo.h.name(),
-        "/usr/bin/python3",
         &a,
-        Dir::Up,
+        &format!("{p1}:{}", sink.port),
         payload,
-        "tcp-client",
-        &client_args(&[
-            ("--connect", format!("{p1}:{}", sink.port)),
-            ("--send-bytes", payload.to_string()),
-            ("--rate", rate.to_string()),
-            ("--progress", "0.1".to_owned()),
-        ]),
-    )?;
-    let connected = client.child.lines().wait_for_json(
-        "connected",
+        rate,
         deadline.cap(Duration::from_secs(10)),
-        |v| v.get("event").and_then(|e| e.as_str()) == Some("connected"),
     )?;
-    let pid = json_u64(&connected, "pid")
-        .and_then(|p| u32::try_from(p).ok())
-        .ok_or_else(|| err(format!("no pid in {connected}")))?;
     hog.wait_snapshot("the uploader attributed", Duration::from_secs(10), |s| {
         s.process(pid).is_some_and(|p| p.usage.up_bytes > 0)
     })?;

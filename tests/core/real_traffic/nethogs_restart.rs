@@ -1,7 +1,7 @@
 //! A nethogs killed mid-transfer is restarted, and no byte is counted twice.
 
 use super::checks::{check_devices, dev_delta, pct, Checks};
-use super::clients::{client_args, Client, Dir};
+use super::clients::paced_upload;
 use super::top::Hogwatch;
 use super::TEST_BUDGET;
 use crate::support;
@@ -39,29 +39,14 @@ fn nethogs_killed_mid_transfer_is_restarted_without_double_counting() -> Result<
         },
     )?;
 
-    let mut client = Client::start(
-        "upload-A",
+    let (mut client, pid) = paced_upload(
         topo.h.name(),
-        "/usr/bin/python3",
         &a,
-        Dir::Up,
+        &format!("{p1}:{}", sink.port),
         payload,
-        "tcp-client",
-        &client_args(&[
-            ("--connect", format!("{p1}:{}", sink.port)),
-            ("--send-bytes", payload.to_string()),
-            ("--rate", "800000".to_owned()),
-            ("--progress", "0.1".to_owned()),
-        ]),
-    )?;
-    let connected = client.child.lines().wait_for_json(
-        "connected",
+        800_000,
         deadline.cap(Duration::from_secs(10)),
-        |v| v.get("event").and_then(|e| e.as_str()) == Some("connected"),
     )?;
-    let pid = json_u64(&connected, "pid")
-        .and_then(|p| u32::try_from(p).ok())
-        .ok_or_else(|| err(format!("no pid in {connected}")))?;
 
     // Kill only once the first nethogs has attributed part of the upload.
     let seen = hog.wait_snapshot(
