@@ -4,7 +4,7 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 
 .PHONY: deps package-deps run build test lint unit bench bench-compare clean assets deb rpm \
-	package-check update-uplot fuzz
+	package-check update-uplot fuzz soak
 
 deps:
 	@.ci/deps
@@ -74,6 +74,14 @@ fuzz: deps
 	  echo "== fuzz $$t: $(FUZZ_SECONDS) s"; \
 	  $(CARGO_FUZZ) run --sanitizer none $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
 	done
+
+## Soak (issue 15), not in CI: a synthetic week through the whole application (collector,
+## history, alerts, the dashboard with 3 WebSocket clients, the tray's view-models) at an
+## accelerated clock, release build; a table row per simulated day (RSS, CPU per refresh,
+## history size, 30-day query times, WebSocket messages) and the aims' verdicts.
+## SOAK_DAYS=7, SOAK_REFRESH_MS=1000, SOAK_SEED=15 (benches/soak/main.rs).
+soak: deps
+	$(CARGO) bench --locked --bench soak
 
 ## Package assets in target/assets/: man pages and shell completions generated from the
 ## clap definitions (examples/gen_assets.rs), hicolor PNGs rendered from icons/hogwatch.svg.

@@ -150,6 +150,11 @@ impl Pipeline {
     pub fn live_processes(&self) -> usize {
         self.acct.live_processes()
     }
+
+    /// Counts the accountant keeps a baseline of (see `Accountant::tracked_lines`).
+    pub fn tracked_lines(&self) -> usize {
+        self.acct.tracked_lines()
+    }
 }
 
 /// Passes lookups through and writes each newly learned process into the recording.
