@@ -62,8 +62,11 @@ bench-compare: deps build
 
 ## Coverage-guided fuzzing, not in CI: cargo-fuzz (installed into target/fuzz-tools on
 ## first use) runs each target of fuzz/ for FUZZ_SECONDS (default 600) with libFuzzer and
-## `--sanitizer none`, which the stable toolchain builds. A crash stops it, its input saved
-## under fuzz/artifacts/ (each becomes a regression test).
+## `--sanitizer none`, which the stable toolchain builds (release, with overflow checks and
+## debug assertions). Each starts from fuzz/seeds/TARGET/ (a few valid inputs, committed)
+## and keeps what it finds in fuzz/corpus/TARGET/ (not committed). A crash stops it, its
+## input saved under fuzz/artifacts/ (each becomes a regression test). Figures of the last
+## runs: BENCHMARKS.md, "Fuzzing".
 FUZZ_SECONDS ?= 600
 CARGO_FUZZ_VERSION := 0.13.2
 CARGO_FUZZ := $(CURDIR)/target/fuzz-tools/bin/cargo-fuzz
@@ -71,8 +74,9 @@ fuzz: deps
 	@[ "$$($(CARGO_FUZZ) --version 2>/dev/null)" = "cargo-fuzz $(CARGO_FUZZ_VERSION)" ] || \
 	  $(CARGO) install --locked --quiet cargo-fuzz@$(CARGO_FUZZ_VERSION) --root target/fuzz-tools
 	cd fuzz && for t in $$($(CARGO_FUZZ) list); do \
-	  echo "== fuzz $$t: $(FUZZ_SECONDS) s"; \
-	  $(CARGO_FUZZ) run --sanitizer none $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
+	  echo "== fuzz $$t: $(FUZZ_SECONDS) s"; mkdir -p corpus/$$t; \
+	  $(CARGO_FUZZ) run --sanitizer none $$t corpus/$$t $$(ls -d seeds/$$t 2>/dev/null) \
+	    -- -max_total_time=$(FUZZ_SECONDS) || exit 1; \
 	done
 
 ## Soak (issue 15), not in CI: a synthetic week through the whole application (collector,

@@ -9,6 +9,7 @@
 //! whether that is built in (exit 0) or not (7), loading nothing.
 //! N is 1..=60 seconds. DEV is 1..=15 chars of `[A-Za-z0-9_.:@-]`, not `.` or `..`, with no
 //! duplicates, at most 32 of them, and `/sys/class/net/DEV` must exist.
+//! (helper/args.rs checks argv and the stdin commands below.)
 //!
 //! Stdout: one record per line, fields separated by one space, the first word is the kind.
 //! - `hello 3 <version>`: the first line (protocol 3).
@@ -79,7 +80,7 @@
 //! - No panics: errors become messages on stderr and exit codes.
 
 use libc::{c_int, SIGHUP, SIGINT, SIGKILL, SIGPIPE, SIGTERM, SIG_DFL, SIG_ERR};
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::Path;
 use std::process::{Child, Command, ExitCode, ExitStatus, Stdio};
@@ -89,6 +90,8 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+#[path = "helper/args.rs"]
+mod args;
 #[path = "helper/confine.rs"]
 mod confine;
 #[cfg(feature = "ebpf")]
@@ -99,6 +102,7 @@ mod ebpf;
 mod ebpf_report;
 #[path = "helper/records.rs"]
 mod records;
+use args::{parse_args, parse_command, read_capped, Cmd, Invocation, MAX_CMD, USAGE};
 use records::{forward_records, record_socket};
 
 const NETHOGS: [&str; 3] = [
@@ -106,9 +110,6 @@ const NETHOGS: [&str; 3] = [
     "/usr/bin/nethogs",
     "/usr/local/sbin/nethogs",
 ];
-const USAGE: &str = "usage: hogwatch-helper --interval N DEV [DEV ...] | --backend ebpf \
-                     --interval N [--traffic-entries M] [--without-sock-length] | --backend ebpf --check | --version | \
-                     --help";
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// The stdout protocol's version, in `hello` (3: `quiet` and `stall` lines).
 const PROTOCOL: u32 = 3;
@@ -120,8 +121,6 @@ const LONG_HEAD: usize = 16;
 /// Send buffer of nethogs' stdout socket: a write larger than it fails with EMSGSIZE, and
 /// a failed write would silence nethogs' stdout for good. argv[0] can be ~2 MiB.
 const RECORD_SNDBUF: libc::c_int = 8 << 20;
-const MAX_CMD: usize = 1024;
-const MAX_DEVS: usize = 32;
 const IFF_LOOPBACK: u32 = 0x8;
 const HOURLY: Duration = Duration::from_secs(3600);
 /// A nethogs that writes nothing for this many refreshes (and `STALL_MIN`) is killed and
@@ -137,9 +136,6 @@ const POLL: Duration = Duration::from_secs(1);
 
 /// Set by SIGTERM/SIGINT/SIGHUP, or when stdout fails.
 static STOP: AtomicBool = AtomicBool::new(false);
-
-/// A stdin command: a new device set, or None to restart the current one.
-type Cmd = Result<Option<Vec<String>>, String>;
 
 /// One device and its nethogs.
 struct Mon {
@@ -166,17 +162,17 @@ fn run() -> u8 {
     let argv: Vec<_> = std::env::args_os().skip(1).collect();
     // Non-UTF-8 becomes "", which every check below rejects.
     let args: Vec<&str> = argv.iter().map(|a| a.to_str().unwrap_or("")).collect();
-    let (n, devs) = match args[..] {
-        ["--version"] => return emit(&format!("hogwatch-helper {VERSION}"), b""),
-        ["--help"] => return emit(USAGE, b""),
-        ["--backend", "ebpf", "--check"] => return check_ebpf(),
-        ["--backend", "ebpf", "--interval", n, ref rest @ ..] => return run_ebpf(n, rest),
-        ["--interval", n, ref devs @ ..] => match (parse_interval(n), check_devices(devs)) {
-            (None, _) => return fail(2, &format!("invalid interval {n:?} (1..=60)")),
-            (_, Err(msg)) => return fail(2, &msg),
-            (Some(n), Ok(devs)) => (n, devs),
-        },
-        _ => return fail(2, USAGE),
+    let (n, devs) = match parse_args(&args, &device_exists) {
+        Err(msg) => return fail(2, &msg),
+        Ok(Invocation::Version) => return emit(&format!("hogwatch-helper {VERSION}"), b""),
+        Ok(Invocation::Help) => return emit(USAGE, b""),
+        Ok(Invocation::CheckEbpf) => return check_ebpf(),
+        Ok(Invocation::Ebpf {
+            interval,
+            entries,
+            old_hooks,
+        }) => return run_ebpf(interval, entries, old_hooks),
+        Ok(Invocation::Nethogs { interval, devices }) => (interval, devices),
     };
     let is_file = |p: &&str| std::fs::metadata(p).is_ok_and(|m| m.is_file());
     let Some(nethogs) = NETHOGS.into_iter().find(is_file) else {
@@ -246,36 +242,8 @@ fn check_ebpf() -> u8 {
     }
 }
 
-/// The eBPF backend: 7 when this helper was built without it. Options after the interval,
-/// each at most once: `--traffic-entries M`, the size of its traffic map, 1..=16384
-/// (smaller only to test a full map; it only hurts the caller's own figures, as every
-/// helper loads its own copy of the program); `--without-sock-length`, attach the hooks
-/// of a kernel older than 6.3 even where the newer ones exist (tests and comparisons).
-fn run_ebpf(n: &str, rest: &[&str]) -> u8 {
-    let Some(n) = parse_interval(n) else {
-        return fail(2, &format!("invalid interval {n:?} (1..=60)"));
-    };
-    let (mut entries, mut old_hooks) = (None, false);
-    let mut rest = rest.iter();
-    while let Some(&flag) = rest.next() {
-        match flag {
-            "--traffic-entries" if entries.is_none() => {
-                let m = rest.next().copied().unwrap_or("");
-                let digits = !m.is_empty() && m.len() <= 5 && m.bytes().all(|b| b.is_ascii_digit());
-                match m
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|e| digits && (1..=16384).contains(e))
-                {
-                    Some(e) => entries = Some(e),
-                    None => return fail(2, &format!("invalid traffic entries {m:?} (1..=16384)")),
-                }
-            }
-            "--without-sock-length" if !old_hooks => old_hooks = true,
-            _ => return fail(2, USAGE),
-        }
-    }
-    let entries = entries.unwrap_or(16384);
+/// The eBPF backend (options checked by `args`): 7 when this helper was built without it.
+fn run_ebpf(n: u32, entries: u32, old_hooks: bool) -> u8 {
     #[cfg(feature = "ebpf")]
     {
         emit(&format!("hello {PROTOCOL} {VERSION}"), b"");
@@ -291,97 +259,19 @@ fn run_ebpf(n: &str, rest: &[&str]) -> u8 {
     )
 }
 
-fn parse_interval(s: &str) -> Option<u32> {
-    let digits = !s.is_empty() && s.len() <= 2 && s.bytes().all(|b| b.is_ascii_digit());
-    s.parse().ok().filter(|n| digits && (1..=60).contains(n))
-}
-
-fn check_devices(names: &[&str]) -> Result<Vec<String>, String> {
-    let mut devs: Vec<String> = Vec::new();
-    for &name in names {
-        let ok = |b: u8| b.is_ascii_alphanumeric() || b"_.:@-".contains(&b);
-        let charset = name.bytes().all(ok);
-        if !charset || !(1..=15).contains(&name.len()) || matches!(name, "." | "..") {
-            return Err(format!("invalid device name {name:?}"));
-        } else if devs.iter().any(|d| d == name) {
-            return Err(format!("duplicate device {name:?}"));
-        } else if devs.len() == MAX_DEVS {
-            return Err(format!("more than {MAX_DEVS} devices"));
-        }
-        // Only now, with a name that cannot be a path, look at the filesystem.
-        if !Path::new("/sys/class/net").join(name).exists() {
-            return Err(format!("no such device {name:?}"));
-        }
-        devs.push(name.to_owned());
-    }
-    if devs.is_empty() {
-        return Err("no devices given".into());
-    }
-    Ok(devs)
+/// Whether `/sys/class/net/NAME` exists; `args` asks only about valid device names.
+fn device_exists(name: &str) -> bool {
+    Path::new("/sys/class/net").join(name).exists()
 }
 
 fn read_commands(tx: &Sender<Cmd>) {
     let (mut stdin, mut buf) = (io::stdin().lock(), Vec::new());
     // EOF or a read error returns, dropping `tx`: the main loop sees that and stops.
     while let Ok(Some(fits)) = read_capped(&mut stdin, &mut buf, MAX_CMD) {
-        let cmd = match std::str::from_utf8(&buf) {
-            _ if !fits => Err(format!("command longer than {MAX_CMD} bytes")),
-            Ok("restart") => Ok(None),
-            Ok(s) => match s.strip_prefix("devices ") {
-                Some(list) => check_devices(&list.split(',').collect::<Vec<_>>()).map(Some),
-                None => Err(format!("invalid command {s:?}")),
-            },
-            Err(_) => Err("command is not UTF-8".into()),
-        };
+        let cmd = parse_command(&buf, fits, &device_exists);
         let bad = cmd.is_err();
         if tx.send(cmd).is_err() || bad {
             return;
-        }
-    }
-}
-
-/// Reads one line into `buf` without `\n` and a trailing `\r`, keeping at most `max` bytes
-/// and discarding the rest of a longer line. Ok(None) at EOF, Ok(Some(false)) if cut.
-fn read_capped(r: &mut impl BufRead, buf: &mut Vec<u8>, max: usize) -> io::Result<Option<bool>> {
-    buf.clear();
-    if r.by_ref().take(max as u64 + 1).read_until(b'\n', buf)? == 0 {
-        return Ok(None);
-    }
-    let fits = buf.last() == Some(&b'\n') || buf.len() <= max;
-    if !fits {
-        skip_line(r)?;
-    }
-    if buf.last() == Some(&b'\n') {
-        buf.pop();
-    }
-    if buf.last() == Some(&b'\r') {
-        buf.pop();
-    }
-    buf.truncate(max);
-    Ok(Some(fits))
-}
-
-/// Discards input up to and including the next `\n`, or to EOF, keeping none of it: only
-/// the reader's own fixed buffer ever holds it, so a line of any length costs no memory.
-fn skip_line(r: &mut impl BufRead) -> io::Result<()> {
-    loop {
-        let chunk = match r.fill_buf() {
-            Ok(chunk) => chunk,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        match chunk.iter().position(|&b| b == b'\n') {
-            Some(end) => {
-                r.consume(end + 1);
-                return Ok(());
-            }
-            None => {
-                let n = chunk.len();
-                r.consume(n);
-            }
         }
     }
 }

@@ -25,8 +25,9 @@
 //! (bounded) and ignored. Exit codes: those of the helper, and 7 `--backend ebpf` not built
 //! in (elsewhere), 8 the kernel program cannot be loaded or attached here (why: on stderr).
 
+use super::args::{read_capped, MAX_CMD};
 use super::ebpf_report::Reporter;
-use super::{emit, fail, read_capped, say, MAX_CMD, STOP};
+use super::{emit, fail, say, STOP};
 use aya::programs::{BtfTracePoint, CgroupAttachMode, CgroupSkbAttachType, CgroupSock, Program};
 use aya::util::KernelVersion;
 use aya::{Btf, Ebpf, EbpfLoader};
