@@ -144,6 +144,7 @@ impl Rig {
         let starting = Arc::new(Refresh {
             snapshot: Snapshot::empty(Mode::Starting, "starting"),
             moved: Moved::default(),
+            gap_ms: 0,
         });
         let (latest, latest_rx) = watch::channel(starting);
         let (viewers, viewers_rx) = broadcast::channel(VIEWERS);
