@@ -1,7 +1,7 @@
 //! The workload's random numbers: SplitMix64, small, fast and the same everywhere (no
 //! dependency to pin), with the few distributions the workload draws from.
 
-/// SplitMix64: small, fast, and the same everywhere (no dependency to pin).
+/// A SplitMix64 generator.
 #[derive(Debug, Clone)]
 pub struct Rng(u64);
 
