@@ -21,7 +21,10 @@ fn exists(name: &str) -> bool {
         args::valid_device_name(name),
         "filesystem asked about {name:?}"
     );
-    assert!(!name.contains('/') && name != "." && name != "..", "{name:?}");
+    assert!(
+        !name.contains('/') && name != "." && name != "..",
+        "{name:?}"
+    );
     !name.starts_with('x') // some names exist, some do not
 }
 
