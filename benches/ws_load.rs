@@ -10,6 +10,9 @@
 // A benchmark binary: a failed setup step aborts it with the step named.
 #![allow(clippy::expect_used)]
 
+#[path = "common/live_ws.rs"]
+mod live_ws;
+
 use futures_util::StreamExt;
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
@@ -131,19 +134,7 @@ fn main() {
         let until = tokio::time::Instant::now() + Duration::from_secs(seconds);
         let mut tasks = Vec::new();
         for _ in 0..clients {
-            let req = tokio_tungstenite::tungstenite::http::Request::builder()
-                .uri(format!("ws://127.0.0.1:{port}/api/live"))
-                .header("Host", format!("127.0.0.1:{port}"))
-                .header("Authorization", format!("Bearer {token}"))
-                .header("Connection", "Upgrade")
-                .header("Upgrade", "websocket")
-                .header("Sec-WebSocket-Version", "13")
-                .header(
-                    "Sec-WebSocket-Key",
-                    tokio_tungstenite::tungstenite::handshake::client::generate_key(),
-                )
-                .body(())
-                .expect("request");
+            let req = live_ws::request(port, &token).expect("request");
             tasks.push(tokio::spawn(async move {
                 let (mut ws, _) = tokio_tungstenite::connect_async(req)
                     .await

@@ -116,18 +116,7 @@ impl Clients {
 }
 
 async fn client(port: u16, key: String, seen: Arc<Seen>, notify: Arc<Notify>) {
-    let req = tokio_tungstenite::tungstenite::http::Request::builder()
-        .uri(format!("ws://127.0.0.1:{port}/api/live"))
-        .header("Host", format!("127.0.0.1:{port}"))
-        .header("Authorization", format!("Bearer {key}"))
-        .header("Connection", "Upgrade")
-        .header("Upgrade", "websocket")
-        .header("Sec-WebSocket-Version", "13")
-        .header(
-            "Sec-WebSocket-Key",
-            tokio_tungstenite::tungstenite::handshake::client::generate_key(),
-        )
-        .body(());
+    let req = super::live_ws::request(port, &key);
     let ws = match req {
         Ok(req) => tokio_tungstenite::connect_async(req).await,
         Err(e) => {

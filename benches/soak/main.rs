@@ -31,6 +31,8 @@
 #![allow(clippy::expect_used)]
 
 mod clients;
+#[path = "../common/live_ws.rs"]
+mod live_ws;
 mod probe;
 mod rig;
 mod rng;

@@ -52,6 +52,17 @@ impl Client {
         })
     }
 
+    /// The most bytes the client has said it sent so far (its progress lines), if any.
+    pub(super) fn sent_so_far(&mut self) -> Option<u64> {
+        self.child
+            .lines()
+            .drain_now()
+            .iter()
+            .filter_map(|l| support::parse_event(l))
+            .filter_map(|v| support::json_u64(&v, "sent"))
+            .max()
+    }
+
     /// Waits for the client's result and checks it moved exactly its payload.
     pub(super) fn finish(&mut self, timeout: Duration) -> Result<()> {
         let done = wait_client_done(&mut self.child, timeout)?;

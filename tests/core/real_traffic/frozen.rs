@@ -4,15 +4,13 @@
 //! byte is counted once.
 
 use super::checks::{check_devices, pct, Checks};
-use super::clients::{paced_upload, Client};
+use super::clients::paced_upload;
 use super::top::Hogwatch;
 use super::TEST_BUDGET;
 use crate::support;
 use std::time::{Duration, Instant};
 use support::snapshot::Snapshot;
-use support::{
-    json_u64, parse_event, require_root_and_nethogs, unix_ms, Deadline, GenServer, Result, Topology,
-};
+use support::{require_root_and_nethogs, unix_ms, Deadline, GenServer, Result, Topology};
 
 /// SIGCONTs a process on drop: a failed test must not leave hogwatch stopped.
 struct ContinueOnDrop(u32);
@@ -49,16 +47,7 @@ fn a_frozen_hogwatch_shows_no_spike_and_counts_each_byte_once_after_sigcont() ->
     })?;
 
     // Frozen while the uploader sends a third of its payload (about 5 s at its rate).
-    let sent = |c: &mut Client| {
-        c.child
-            .lines()
-            .drain_now()
-            .iter()
-            .filter_map(|l| parse_event(l))
-            .filter_map(|v| json_u64(&v, "sent"))
-            .max()
-    };
-    let at_stop = sent(&mut client).unwrap_or(0);
+    let at_stop = client.sent_so_far().unwrap_or(0);
     support::signal_pid(hog.pid(), "STOP")?;
     let frozen = ContinueOnDrop(hog.pid());
     let stopped_ms = unix_ms();
@@ -68,7 +57,7 @@ fn a_frozen_hogwatch_shows_no_spike_and_counts_each_byte_once_after_sigcont() ->
         "the uploader to send a third of its payload meanwhile",
         deadline.cap(Duration::from_secs(15)),
         || {
-            last_sent = sent(&mut client).unwrap_or(last_sent).max(last_sent);
+            last_sent = client.sent_so_far().unwrap_or(last_sent).max(last_sent);
             (last_sent >= at_stop + payload / 3).then_some(())
         },
     )?;

@@ -8,8 +8,8 @@ use crate::support;
 use std::time::{Duration, Instant};
 use support::snapshot::Snapshot;
 use support::{
-    err, json_u64, nethogs_pids_for, parse_event, require_root_and_nethogs, unix_ms, wait_until,
-    Deadline, GenServer, Result, Topology,
+    err, nethogs_pids_for, require_root_and_nethogs, unix_ms, wait_until, Deadline, GenServer,
+    Result, Topology,
 };
 
 /// SIGKILL the nethogs of device A in the middle of an upload: the helper restarts it,
@@ -62,15 +62,7 @@ fn nethogs_killed_mid_transfer_is_restarted_without_double_counting() -> Result<
         .process(pid)
         .and_then(|p| p.devices.iter().find(|d| d.name == a))
         .map_or(0, |d| d.usage.up_bytes);
-    let progress = client
-        .child
-        .lines()
-        .drain_now()
-        .iter()
-        .filter_map(|l| parse_event(l))
-        .filter_map(|v| json_u64(&v, "sent"))
-        .max()
-        .unwrap_or(0);
+    let progress = client.sent_so_far().unwrap_or(0);
     if progress >= payload * 3 / 4 {
         return Err(err(format!(
             "the upload was already at {progress} of {payload} B before the kill: \
