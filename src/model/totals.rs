@@ -154,6 +154,8 @@ pub struct PeriodTotals {
 const HELD_PERIODS: usize = 2;
 
 impl PeriodTotals {
+    /// `prior`: what history holds for `period` from before this run (empty without
+    /// history).
     pub fn new(prior: Totals, period: NaiveDate) -> Self {
         PeriodTotals {
             period,
@@ -252,10 +254,6 @@ mod tests {
         assert_eq!(now.total, (40, 0));
     }
 
-    /// A flood: 20 refreshes of 1000 new, uniquely named apps each (a few bytes apiece),
-    /// and from the 10th on a real app moving a MiB a refresh. The table stays within
-    /// `MAX_APPS` + "other", every byte is counted once, and the real app keeps its own,
-    /// exact entry although the flood filled the table first.
     #[test]
     fn a_clock_set_back_across_the_boundary_and_forward_again_loses_nothing() {
         let prior = Totals {
@@ -279,6 +277,10 @@ mod tests {
         );
     }
 
+    /// A flood: 20 refreshes of 1000 new, uniquely named apps each (a few bytes apiece),
+    /// and from the 10th on a real app moving a MiB a refresh. The table stays within
+    /// `MAX_APPS` + "other", every byte is counted once, and the real app keeps its own,
+    /// exact entry although the flood filled the table first.
     #[test]
     fn a_flood_of_apps_stays_bounded_and_exact() {
         let mut t = PeriodTotals::new(Totals::default(), day(25));
