@@ -126,7 +126,7 @@ pub async fn run(
                         break Ended::Stopped;
                     }
                     if let Some(why) = sh.sup.wrote(&line, now, understood) {
-                        sh.helper_misbehaved(&why).await;
+                        sh.helper_misbehaved(&why, now).await;
                     }
                 }
                 None => sh.helper_gone().await,
@@ -236,20 +236,19 @@ impl Shell {
     }
 
     /// The helper wrote nothing until `Supervisor::stuck_at` (the deadline this fires at,
-    /// taken the same loop turn): stop it (killed after the grace if it does not end: a
-    /// stopped process does not read its stdin) and restart it like one that exited.
+    /// taken the same loop turn): stopped and restarted as one that misbehaves.
     async fn helper_stuck(&mut self) {
         let now = self.clock.mono();
-        self.stop_helper().await;
-        if self.sup.stuck(now) == AfterExit::TryNext {
-            self.launch();
-        }
+        let why = self.sup.stuck_why(now);
+        self.helper_misbehaved(&why, now).await;
     }
 
-    /// The helper floods or writes garbage (`why`): stop it, restart it with backoff.
-    async fn helper_misbehaved(&mut self, why: &str) {
+    /// The helper is stuck, floods or writes garbage (`why`, found at `now`): stop it
+    /// (killed after the grace if it does not end: a stopped process does not read its
+    /// stdin) and restart it like one that exited, with backoff.
+    async fn helper_misbehaved(&mut self, why: &str, now: Mono) {
         self.stop_helper().await;
-        if self.sup.misbehaved(why, self.clock.mono()) == AfterExit::TryNext {
+        if self.sup.misbehaved(why, now) == AfterExit::TryNext {
             self.launch();
         }
     }

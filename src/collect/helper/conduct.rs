@@ -8,8 +8,8 @@
 //! `rec` line per nethogs write (a few hundred bytes per process and refresh, 4 KiB at
 //! the most, escaped to 16 KiB): 1,000 processes on two devices are ~0.5 MiB a second.
 //! The eBPF helper writes one line per connection and refresh: 10,000 busy connections a
-//! second are ~1 MiB. Neither writes a line hogwatch cannot
-//! read, short of a version mismatch, which costs a line or two per refresh.
+//! second are ~1 MiB. Neither writes a line hogwatch cannot read, short of a version
+//! mismatch, which costs a line or two per refresh.
 
 use crate::clock::Mono;
 use crate::units;

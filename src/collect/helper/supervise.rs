@@ -133,8 +133,8 @@ impl Supervisor {
         self.conduct.line(line, now, understood)
     }
 
-    /// The shell stopped the helper at `now` for `why` (from `wrote`): restarted as after
-    /// an exit, with backoff while it keeps misbehaving.
+    /// The shell stopped the helper for `why`, found at `now` (from `wrote` or
+    /// `stuck_why`): restarted as after an exit, with backoff while it keeps misbehaving.
     pub fn misbehaved(&mut self, why: &str, now: Mono) -> AfterExit {
         tracing::warn!(
             "stopping and restarting the helper: {}",
@@ -149,14 +149,13 @@ impl Supervisor {
         (self.running && self.said_hello && expected).then(|| self.heard.plus_ms(self.stuck_ms))
     }
 
-    /// The shell found the helper stuck at `now` and stopped it: restarted as after an exit.
-    pub fn stuck(&mut self, now: Mono) -> AfterExit {
-        let why = format!(
+    /// Why the running helper counts as stuck at `now` (`stuck_at` passed): for
+    /// `misbehaved`, which stops and restarts it as after an exit.
+    pub fn stuck_why(&self, now: Mono) -> String {
+        format!(
             "it wrote nothing for {} s: stopped or stuck",
             now.since(self.heard).div_ceil(1000)
-        );
-        tracing::warn!("stopping and restarting the helper: {why}");
-        self.exited(&why, now)
+        )
     }
 
     /// For a backend other than nethogs: how the status names it (e.g. "per-process
@@ -361,7 +360,8 @@ mod tests {
         );
         s.heard(Mono(2500));
         assert_eq!(s.stuck_at(true), Some(Mono(14_500)));
-        assert_eq!(s.stuck(Mono(14_500)), AfterExit::RestartLater);
+        let why = s.stuck_why(Mono(14_500));
+        assert_eq!(s.misbehaved(&why, Mono(14_500)), AfterExit::RestartLater);
         let st = s.status();
         assert_eq!(st.mode, Mode::Starting);
         assert!(

@@ -6,20 +6,12 @@
 use super::checks::{check_devices, pct, Checks};
 use super::clients::paced_upload;
 use super::top::Hogwatch;
+use super::wedged::SignalOnDrop;
 use super::TEST_BUDGET;
 use crate::support;
 use std::time::{Duration, Instant};
 use support::snapshot::Snapshot;
 use support::{require_root_and_nethogs, unix_ms, Deadline, GenServer, Result, Topology};
-
-/// SIGCONTs a process on drop: a failed test must not leave hogwatch stopped.
-struct ContinueOnDrop(u32);
-
-impl Drop for ContinueOnDrop {
-    fn drop(&mut self) {
-        let _ = support::signal_pid(self.0, "CONT");
-    }
-}
 
 #[test]
 fn a_frozen_hogwatch_shows_no_spike_and_counts_each_byte_once_after_sigcont() -> Result<()> {
@@ -49,7 +41,7 @@ fn a_frozen_hogwatch_shows_no_spike_and_counts_each_byte_once_after_sigcont() ->
     // Frozen while the uploader sends a third of its payload (about 5 s at its rate).
     let at_stop = client.sent_so_far().unwrap_or(0);
     support::signal_pid(hog.pid(), "STOP")?;
-    let frozen = ContinueOnDrop(hog.pid());
+    let frozen = SignalOnDrop(hog.pid(), "CONT");
     let stopped_ms = unix_ms();
     let t0 = Instant::now();
     let mut last_sent = at_stop;

@@ -5,7 +5,6 @@
 use super::top::Hogwatch;
 use super::TEST_BUDGET;
 use crate::support;
-use std::process::Command;
 use std::time::{Duration, Instant};
 use support::{err, nethogs_pids_for, require_root_and_nethogs, wait_until, Deadline, Result};
 
@@ -27,31 +26,25 @@ pub(super) fn children_named(parent: u32, comm: &str) -> Vec<u32> {
         .collect()
 }
 
-/// SIGKILLs a process on drop (a stopped helper must not outlive a failed test).
-pub(super) struct KillOnDrop(pub(super) u32);
+/// Sends a process a signal on drop (a stopped process must not outlive, or stay stopped
+/// after, a failed test).
+pub(super) struct SignalOnDrop(pub(super) u32, pub(super) &'static str);
 
-impl Drop for KillOnDrop {
+impl Drop for SignalOnDrop {
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-KILL", &self.0.to_string()])
-            .stderr(std::process::Stdio::null())
-            .status();
+        let _ = support::signal_pid(self.0, self.1);
     }
 }
 
 /// SIGSTOPs the one helper of hogwatch `parent`; it is SIGKILLed when the guard drops.
-pub(super) fn stop_the_helper(parent: u32) -> Result<KillOnDrop> {
+pub(super) fn stop_the_helper(parent: u32) -> Result<SignalOnDrop> {
     let helper = match children_named(parent, "hogwatch-helper").as_slice() {
         [pid] => *pid,
         other => return Err(err(format!("expected one helper, found {other:?}"))),
     };
-    let guard = KillOnDrop(helper);
-    let stopped = Command::new("kill")
-        .args(["-STOP", &helper.to_string()])
-        .status();
-    if !stopped.is_ok_and(|s| s.success()) {
-        return Err(err(format!("cannot SIGSTOP the helper {helper}")));
-    }
+    let guard = SignalOnDrop(helper, "KILL");
+    support::signal_pid(helper, "STOP")
+        .map_err(|e| err(format!("cannot SIGSTOP the helper {helper}: {e}")))?;
     Ok(guard)
 }
 
