@@ -177,10 +177,10 @@ impl Batcher {
             *e = (e.0.saturating_add(du), e.1.saturating_add(dd));
         }
         // Coverage: from the previous refresh (or this one's interval) to this one. A
-        // longer silence (hogwatch frozen, the machine asleep, the clock set forward) is a
-        // gap, not zero traffic, nor its bytes spread over it: they count where seen.
-        // After a break in time (`gap_ms`) the interval spans the break: nothing before
-        // this refresh is covered.
+        // longer silence is a gap, not zero traffic; so is a break in time (`gap_ms`:
+        // hogwatch frozen, the machine asleep, the clock set), however short, whose
+        // interval spans the break: nothing before this refresh is covered. What moved
+        // across it counts where it was seen, never spread over the break.
         let start = match r.gap_ms {
             0 => self
                 .last_ts
