@@ -8,6 +8,7 @@ use hogwatch::cli::{Cli, Cmd};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    hogwatch::arenas::limit();
     let mut cli = Cli::parse();
     hogwatch::startup::init_logging();
     let Some(command) = cli.command else {

@@ -453,6 +453,8 @@ fn self_test() -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    // Before any thread: one malloc arena (see `arenas`), as the long-running programs do.
+    hogwatch::arenas::limit();
     // The dashboard's token goes to a private folder, not the user's config.
     let config = tempfile::tempdir().expect("a temporary folder");
     std::env::set_var("XDG_CONFIG_HOME", config.path());

@@ -9,6 +9,7 @@ use hogwatch::cli::Cli;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    hogwatch::arenas::limit();
     let mut cli = Cli::parse();
     hogwatch::startup::init_logging();
     if cli.command.is_some() {
