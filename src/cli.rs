@@ -147,6 +147,29 @@ pub enum Cmd {
     History(HistoryArgs),
     /// Collect and serve the dashboard to a browser (default http://127.0.0.1:6432).
     Server(ServerArgs),
+    /// The machine's collector, as the packaged systemd unit runs it: state in
+    /// $STATE_DIRECTORY, config $CONFIGURATION_DIRECTORY/config.toml, socket in
+    /// $RUNTIME_DIRECTORY for desktops of group `hogwatch`, dashboard and /metrics on
+    /// http://127.0.0.1:9736 (docs/service.md).
+    Service(ServiceArgs),
+}
+
+/// The system service's default port (the per-user dashboard keeps 6432, so both can run).
+pub const SERVICE_PORT: u16 = 9736;
+
+#[derive(Debug, Clone, Args)]
+pub struct ServiceArgs {
+    /// Port for the dashboard, the API and /metrics (default 9736).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Address to listen on; anything but loopback needs --insecure-http (a fleet's
+    /// Prometheus scraping over the LAN: docs/prometheus.md).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Serve a non-loopback --bind over plain HTTP (no TLS): anyone on the network path
+    /// can read the figures and the token.
+    #[arg(long)]
+    pub insecure_http: bool,
 }
 
 /// Default dashboard port.

@@ -16,6 +16,10 @@ fn main() -> ExitCode {
     };
     // Front ends that collect write the default config on first run; the others only read.
     let collects = matches!(command, Cmd::Top(_) | Cmd::Server(_));
+    if matches!(command, Cmd::Service(_)) && cli.global.config.is_none() {
+        // /etc/hogwatch/config.toml, read only (`config` is explicit, so never created).
+        cli.global.config = Some(hogwatch::cmd::service::Dirs::from_env().config_file());
+    }
     hogwatch::startup::load_config_or_say(&mut cli.global, collects);
     // One thread runs every task: a refresh wakes it once and it hands the refresh on to
     // the writer, the totals, the dashboard and the front end in the same turn, where
@@ -38,6 +42,7 @@ fn main() -> ExitCode {
             Cmd::Doctor => hogwatch::cmd::doctor::run(&cli.global).await,
             Cmd::History(args) => hogwatch::cmd::history::run(&cli.global, &args),
             Cmd::Server(args) => hogwatch::cmd::server::run(cli.global, &args).await,
+            Cmd::Service(args) => hogwatch::cmd::service::run(cli.global, &args).await,
         }
     });
     match result {

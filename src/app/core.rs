@@ -97,7 +97,7 @@ pub async fn start(
     if let Some(url) = &about.dashboard {
         // `hogwatch server` is run to be given this URL; the tray's stderr is a log (a
         // session's or the journal), so it names the address only: its menu opens it.
-        if opts.role == Role::Server {
+        if matches!(opts.role, Role::Server | Role::Service) {
             eprintln!("hogwatch: dashboard at {url}");
         } else {
             eprintln!(
@@ -127,7 +127,13 @@ pub async fn start(
             latest: latest_rx,
             updates: broadcast::channel(16).0,
             notices: broadcast::channel(16).0,
-            requests: requests.clone(),
+            // The system service's socket is open to a group of users: none of them may
+            // steer the machine's collector (restart its helper, pause anything), so
+            // their requests go nowhere. A user's own socket is the user's alone.
+            requests: match opts.role {
+                Role::Service => mpsc::unbounded_channel().0,
+                _ => requests.clone(),
+            },
             trays: Arc::new(AtomicUsize::new(0)),
         },
         clock,

@@ -21,6 +21,9 @@ pub struct ServerOptions {
     pub any_port_if_taken: bool,
     /// Serving beyond loopback over plain HTTP was asked for (`--insecure-http`).
     pub insecure_http: bool,
+    /// The folder of the token file; `None`: the user's config folder. The system service
+    /// keeps its token in its state folder, readable by it and root only.
+    pub token_dir: Option<PathBuf>,
 }
 
 impl ServerOptions {
@@ -30,6 +33,7 @@ impl ServerOptions {
             addr: SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), port),
             any_port_if_taken,
             insecure_http: false,
+            token_dir: None,
         }
     }
 }
@@ -77,7 +81,10 @@ pub async fn start(
     feed: Feed,
     history: Option<PathBuf>,
 ) -> Result<Dashboard, StartError> {
-    let dir = crate::config::xdg_dir("XDG_CONFIG_HOME", ".config")
+    let dir = so
+        .token_dir
+        .clone()
+        .or_else(|| crate::config::xdg_dir("XDG_CONFIG_HOME", ".config"))
         .ok_or_else(|| anyhow::anyhow!("no config directory for the dashboard token (set HOME)"))?;
     if let Some(why) = refusal(so.addr.ip(), so.insecure_http) {
         return Err(anyhow::anyhow!(why).into());

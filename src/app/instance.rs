@@ -22,7 +22,7 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 
@@ -62,7 +62,7 @@ fn owned_private(dir: &Path, uid: u32) -> Result<(), InstanceError> {
 
 /// Every folder above `dir` belongs to root or `uid`, and is sticky where others may write
 /// in it: no one else can rename, remove or replace anything on the way to `dir`.
-fn safe_ancestors(dir: &Path, uid: u32) -> Result<(), InstanceError> {
+pub fn safe_ancestors(dir: &Path, uid: u32) -> Result<(), InstanceError> {
     for up in dir.ancestors().skip(1) {
         let m = std::fs::symlink_metadata(up).map_err(|e| InstanceError::Io(up.into(), e))?;
         let (mode, owner) = (m.mode() & 0o7777, m.uid());
@@ -131,11 +131,36 @@ pub fn socket_path(dir: &Path) -> PathBuf {
     dir.join("instance.sock")
 }
 
+/// Who besides the owner may connect to an instance's socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// No one: the per-user core (folder 0700, the user's own programs only).
+    Private,
+    /// The owner's group: the system service (folder 0750, socket 0660; the group is
+    /// `hogwatch`, whose members see every user's figures — docs/security.md). Others
+    /// cannot reach into the folder.
+    Group,
+}
+
 /// Becomes the first instance, or says where the one that is listens.
 pub fn claim(dir: &Path, uid: u32) -> Result<Claim, InstanceError> {
-    private_dir(dir, uid)?;
+    claim_shared(dir, uid, Sharing::Private)
+}
+
+/// `claim`, with the folder and socket open to `sharing`. The system service's socket is
+/// `hogwatch.sock` (a name the packaging documents), the per-user one `instance.sock`.
+pub fn claim_shared(dir: &Path, uid: u32, sharing: Sharing) -> Result<Claim, InstanceError> {
+    let socket = match sharing {
+        Sharing::Private => {
+            private_dir(dir, uid)?;
+            socket_path(dir)
+        }
+        Sharing::Group => {
+            group_dir(dir, uid)?;
+            dir.join(SYSTEM_SOCKET)
+        }
+    };
     let lock_path = dir.join("instance.lock");
-    let socket = socket_path(dir);
     let io = |p: &Path, e| InstanceError::Io(p.to_path_buf(), e);
     let mut lock = crate::private_fs::open_private(&lock_path).map_err(|e| io(&lock_path, e))?;
     match lock.try_lock() {
@@ -143,6 +168,12 @@ pub fn claim(dir: &Path, uid: u32) -> Result<Claim, InstanceError> {
             // The lock is ours: any socket file is a leftover of a crashed instance.
             let _ = std::fs::remove_file(&socket);
             let listener = UnixListener::bind(&socket).map_err(|e| io(&socket, e))?;
+            if sharing == Sharing::Group {
+                // Made with the umask's mode; until this chmod only the owner (and the
+                // folder's group, which may not write yet) can see it.
+                std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o660))
+                    .map_err(|e| io(&socket, e))?;
+            }
             let _ = lock.set_len(0);
             let _ = writeln!(lock, "{}", std::process::id());
             Ok(Claim::First(Instance {
@@ -156,6 +187,30 @@ pub fn claim(dir: &Path, uid: u32) -> Result<Claim, InstanceError> {
     }
 }
 
+/// The system service's socket, in its runtime folder.
+pub const SYSTEM_SOCKET: &str = "hogwatch.sock";
+
+/// Creates `dir` (0750) or checks that an existing one (systemd's `RuntimeDirectory`) is
+/// ours, and that neither the group may write in it nor others enter it; and the folders
+/// above it, as for a private one.
+pub fn group_dir(dir: &Path, uid: u32) -> Result<(), InstanceError> {
+    safe_ancestors(dir, uid)?;
+    match std::fs::DirBuilder::new().mode(0o750).create(dir) {
+        // The umask may have taken the group's bits.
+        Ok(()) => std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o750))
+            .map_err(|e| InstanceError::Io(dir.into(), e)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let m = std::fs::symlink_metadata(dir).map_err(|e| InstanceError::Io(dir.into(), e))?;
+            let mode = m.mode() & 0o7777;
+            if !m.is_dir() || m.uid() != uid || mode & 0o027 != 0 {
+                return Err(InstanceError::Unsafe(dir.to_path_buf(), m.uid(), mode));
+            }
+            Ok(())
+        }
+        Err(e) => Err(InstanceError::Io(dir.to_path_buf(), e)),
+    }
+}
+
 /// This user's instance folder, from the environment.
 pub fn user_dir() -> (PathBuf, u32) {
     let uid = crate::collect::procfs::effective_uid().unwrap_or(u32::MAX);
@@ -166,8 +221,6 @@ pub fn user_dir() -> (PathBuf, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    use std::os::unix::fs::PermissionsExt;
 
     fn uid_of(p: &Path) -> u32 {
         std::fs::metadata(p).map(|m| m.uid()).unwrap_or(u32::MAX)
@@ -189,6 +242,34 @@ mod tests {
         assert!(!dir.join("instance.sock").exists(), "the socket is removed");
         // The lock went with the first instance: the next claim wins again.
         assert!(matches!(claim(&dir, uid).unwrap(), Claim::First(_)));
+    }
+
+    #[test]
+    fn the_system_services_socket_is_open_to_its_group_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let uid = uid_of(tmp.path());
+        let dir = tmp.path().join("run");
+        let Claim::First(first) = claim_shared(&dir, uid, Sharing::Group).unwrap() else {
+            panic!("the first claim must win");
+        };
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o750);
+        assert_eq!(mode(&first.socket), 0o660);
+        assert!(first.socket.ends_with(SYSTEM_SOCKET));
+        assert_eq!(mode(&dir.join("instance.lock")), 0o600);
+        assert!(matches!(
+            claim_shared(&dir, uid, Sharing::Group).unwrap(),
+            Claim::Running(_)
+        ));
+        drop(first);
+        // A folder others may enter, or the group may write in, is refused.
+        for bad in [0o755, 0o770] {
+            std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(bad)).unwrap();
+            assert!(matches!(
+                claim_shared(&dir, uid, Sharing::Group),
+                Err(InstanceError::Unsafe(..))
+            ));
+        }
     }
 
     #[test]

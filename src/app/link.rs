@@ -56,6 +56,8 @@ pub enum Role {
     Server,
     /// `hogwatch top`.
     Top,
+    /// `hogwatch service`: the machine's collector, run by systemd (docs/service.md).
+    Service,
 }
 
 impl Role {
@@ -65,6 +67,7 @@ impl Role {
             Role::Tray => "hogwatch in the tray",
             Role::Server => "`hogwatch server`",
             Role::Top => "`hogwatch top`",
+            Role::Service => "the hogwatch system service",
         }
     }
 
@@ -74,6 +77,7 @@ impl Role {
             Role::Tray => "hogwatch is running in the tray",
             Role::Server => "hogwatch is running without a tray",
             Role::Top => "hogwatch is running as `hogwatch top`",
+            Role::Service => "hogwatch is running as the system service",
         }
     }
 }

@@ -47,6 +47,40 @@ pub enum WhenRunning {
     HandOverIf(fn(&About) -> bool),
 }
 
+/// Where the system service runs and this user may reach its socket (a member of group
+/// `hogwatch`), this user's core takes the service's refreshes instead of starting a
+/// helper: no password route is tried. Otherwise — no service, not a member, `--source`
+/// given, a recording asked for — nothing changes.
+async fn follow_service(mut settings: Settings) -> Settings {
+    if !settings.follow_service || settings.collector.record.is_some() {
+        return settings;
+    }
+    let socket = crate::collect::upstream::system_socket();
+    if !socket.exists() {
+        return settings;
+    }
+    match protocol::info(&socket).await {
+        Ok(about) if about.role == Role::Service => {
+            tracing::info!(
+                "the hogwatch system service runs (pid {}): taking its refreshes from {}",
+                about.pid,
+                socket.display()
+            );
+            settings.collector.source = crate::collect::source::SourceSpec::Service(socket);
+        }
+        Ok(about) => tracing::warn!(
+            "{} is not the system service's socket ({}); collecting here",
+            socket.display(),
+            about.line()
+        ),
+        Err(e) => tracing::info!(
+            "the system service's socket {} cannot be used ({e:?}); collecting here",
+            socket.display()
+        ),
+    }
+    settings
+}
+
 /// Runs the core in this process, or finds the one that runs for this user and attaches
 /// (or hands over). `top` replaying a recording runs its own core and claims nothing: it is
 /// not the user's collector (every other run claims, so that a second one finds it).
@@ -64,10 +98,12 @@ pub async fn open(
         let claimed = tokio::task::spawn_blocking(move || instance::claim(&dir, uid)).await?;
         let socket = match claimed {
             Ok(Claim::First(i)) => {
+                let settings = follow_service(settings).await;
                 return Ok(Opened::Local(core::start(settings, Some(i), opts).await?));
             }
             Err(e) => {
                 tracing::warn!("cannot make sure only one hogwatch runs: {e}");
+                let settings = follow_service(settings).await;
                 return Ok(Opened::Local(core::start(settings, None, opts).await?));
             }
             Ok(Claim::Running(socket)) => socket,

@@ -28,6 +28,9 @@ pub struct Settings {
     pub alerts: AlertConfig,
     /// The config file's settings (the tray's menu settings among them).
     pub file: Config,
+    /// Take the system service's refreshes where it runs and this user may attach
+    /// (`--source` not given): no helper of our own, no password dialog.
+    pub follow_service: bool,
 }
 
 impl Settings {
@@ -83,6 +86,7 @@ impl Settings {
             ),
             billing_day: g.billing_day.unwrap_or(file.billing_day),
             alerts: file.alerts.clone(),
+            follow_service: g.source.is_none(),
             file,
         }
     }

@@ -18,6 +18,7 @@ pub async fn run(global: Global, args: &ServerArgs) -> anyhow::Result<ExitCode> 
         addr: std::net::SocketAddr::new(args.bind, args.port.unwrap_or(DEFAULT_PORT)),
         any_port_if_taken: false,
         insecure_http: args.insecure_http,
+        token_dir: None,
     };
     let opts = CoreOptions {
         role: Role::Server,

@@ -134,7 +134,9 @@ fn terminal_size() -> (usize, usize) {
 /// Where the figures come from, for the header: this process's collector, or the
 /// running hogwatch's it is attached to.
 fn origin(link: &Link) -> String {
-    if link.local {
+    if link.local && link.about.source == "service" {
+        "taking the hogwatch system service's refreshes: no collector of its own".to_owned()
+    } else if link.local {
         format!("collecting here ({})", link.about.source)
     } else {
         format!(

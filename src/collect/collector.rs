@@ -17,6 +17,7 @@ use super::replay::format::Recorder;
 use super::sample::Elevate;
 use super::sample::{Event, SourceCommand, SourceStatus};
 use super::source::{Source, SourceOptions, SourceSpec};
+use super::upstream;
 use crate::clock::{Clock, Mono, SystemClock};
 use crate::model::{Mode, Moved, Refresh, Snapshot};
 use crate::power::Power;
@@ -60,10 +61,18 @@ const STARTING: SourceStatus = SourceStatus {
     reason: String::new(),
 };
 
+/// Where a collector's refreshes come from.
+enum Input {
+    /// A source's events through this collector's pipeline.
+    Source(Source),
+    /// The system service's refreshes, whole (its socket).
+    Upstream(PathBuf),
+}
+
 /// A collector not started yet: consumers that must see every refresh subscribe now.
 pub struct Collector {
     opts: Options,
-    source: Source,
+    input: Input,
     recorder: Option<Recorder>,
     out: Outputs,
     power: Option<Power>,
@@ -89,6 +98,17 @@ fn starting() -> Arc<Refresh> {
 impl Collector {
     /// Opens the source (a replay file is read now) and the recording, if any.
     pub fn new(opts: Options) -> anyhow::Result<Collector> {
+        if let SourceSpec::Service(socket) = &opts.source {
+            anyhow::ensure!(
+                opts.record.is_none(),
+                "cannot record the system service's stream: a recording needs a collector's own input"
+            );
+            return Ok(Collector::with_input(
+                Input::Upstream(socket.clone()),
+                opts,
+                None,
+            ));
+        }
         let source = Source::open(
             &opts.source,
             &SourceOptions {
@@ -104,13 +124,17 @@ impl Collector {
             },
         )?;
         let recorder = open_recorder(&opts, &source.devices())?;
+        Ok(Collector::with_input(Input::Source(source), opts, recorder))
+    }
+
+    fn with_input(input: Input, opts: Options, recorder: Option<Recorder>) -> Collector {
         let (latest, _) = watch::channel(starting());
         // Viewers that fall 16 refreshes behind skip ahead; idle template receivers keep no
         // more than that alive.
         let (updates, _) = broadcast::channel(16);
-        Ok(Collector {
+        Collector {
             opts,
-            source,
+            input,
             recorder,
             out: Outputs {
                 every: Vec::new(),
@@ -118,7 +142,7 @@ impl Collector {
                 updates,
             },
             power: None,
-        })
+        }
     }
 
     /// Live refreshes follow this power state: on battery they stretch to
@@ -271,14 +295,68 @@ fn rescan_due(last: &mut Mono, now: Mono) -> bool {
     true
 }
 
+/// Publishes the system service's refreshes as they come, until stopped. While it cannot
+/// be reached (not running, restarting, this user not in its group) the status says so and
+/// attaching is retried with backoff; what moved meanwhile is in the service's history.
+async fn run_upstream(socket: PathBuf, out: &mut Outputs, commands: &mut mpsc::Receiver<Command>) {
+    let mut failures = 0u32;
+    loop {
+        let why = match upstream::attach(&socket).await {
+            Ok(mut stream) => loop {
+                tokio::select! {
+                    r = stream.next() => match r {
+                        Ok(Some(r)) => {
+                            failures = 0;
+                            out.publish(r).await;
+                        }
+                        Ok(None) => break "it closed the connection".to_owned(),
+                        Err(e) => break e.to_string(),
+                    },
+                    cmd = commands.recv() => match cmd {
+                        // The service holds its own privileges: nothing to retry here.
+                        Some(Command::Retry(_)) => {}
+                        Some(Command::Stop) | None => return,
+                    },
+                }
+            },
+            Err(e) => e.to_string(),
+        };
+        failures = failures.saturating_add(1);
+        let wait = upstream::backoff(failures);
+        let status = crate::text::truncate(
+            &format!(
+                "the hogwatch system service at {} cannot be read ({why}); trying again in {} s",
+                socket.display(),
+                wait.as_secs()
+            ),
+            300,
+        );
+        tracing::warn!("{status}");
+        out.publish(Refresh {
+            snapshot: Snapshot::empty(Mode::Starting, status),
+            moved: Moved::default(),
+            gap_ms: 0,
+        })
+        .await;
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            cmd = commands.recv() => if matches!(cmd, Some(Command::Stop) | None) { return },
+        }
+    }
+}
+
 async fn run(c: Collector, mut commands: mpsc::Receiver<Command>) {
     let Collector {
         opts,
-        source,
+        input,
         recorder,
         mut out,
         power,
     } = c;
+    let source = match input {
+        Input::Source(s) => s,
+        Input::Upstream(socket) => return run_upstream(socket, &mut out, &mut commands).await,
+    };
     let clock = SystemClock::default();
     let live = source.is_live();
     let counters = if live {

@@ -11,7 +11,8 @@
 //! their device moved, `rate` keeps the windows, `app`
 //! groups processes into apps, `lookup` + `procfs` ask /proc and /sys, `cadence` says
 //! when a live refresh falls due, and `collector` runs it all on tokio and publishes each
-//! refresh to every consumer.
+//! refresh to every consumer — or, where the system service runs, takes its refreshes
+//! whole (`upstream`).
 
 pub mod accountant;
 pub mod app;
@@ -29,3 +30,4 @@ pub mod rate;
 pub mod replay;
 pub mod sample;
 pub mod source;
+pub mod upstream;

@@ -50,6 +50,9 @@ pub struct Probes {
     pub nethogs: Option<String>,
     /// nethogs carries cap_net_raw, cap_dac_read_search and cap_sys_ptrace (+ep).
     pub nethogs_caps: bool,
+    /// We hold those three as ambient capabilities (the system service): the helper and
+    /// nethogs inherit them.
+    pub ambient_caps: bool,
     pub pkexec: bool,
     /// A polkit authentication agent (or a terminal for pkexec's text agent) can answer.
     pub polkit_agent: bool,
@@ -92,7 +95,7 @@ pub fn plan(elevate: Elevate, p: &Probes, backend: Backend) -> Result<Vec<Route>
     }
     // The kernel program needs root itself (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON at the
     // least); the helper is never given file capabilities.
-    let direct_ok = p.is_root || (nethogs && p.nethogs_caps);
+    let direct_ok = p.is_root || (nethogs && (p.nethogs_caps || p.ambient_caps));
     match elevate {
         Elevate::None if direct_ok => Ok(vec![Route::Direct]),
         Elevate::None if nethogs => Err(NoRoute {
@@ -280,6 +283,20 @@ mod tests {
         };
         assert_eq!(plan_n(Elevate::Auto, &p), Ok(vec![Route::Direct]));
         assert_eq!(plan_n(Elevate::None, &p), Ok(vec![Route::Direct]));
+        // The system service: ambient capabilities, never a password route.
+        let p = Probes {
+            ambient_caps: true,
+            pkexec: true,
+            polkit_agent: true,
+            ..probes()
+        };
+        assert_eq!(plan_n(Elevate::None, &p), Ok(vec![Route::Direct]));
+        assert_eq!(plan_n(Elevate::Auto, &p), Ok(vec![Route::Direct]));
+        let e = plan(Elevate::None, &p, Backend::Ebpf).unwrap_err();
+        assert!(
+            e.reason.contains("needs root"),
+            "nethogs' caps are not eBPF's: {e}"
+        );
     }
 
     #[test]

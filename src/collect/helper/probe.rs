@@ -1,6 +1,7 @@
 //! Gathers the facts the privilege route depends on (see `privilege.rs`): who we are,
-//! where nethogs and the helper are, nethogs' file capabilities, pkexec, a polkit
-//! agent, sudo. Reads files only; runs nothing.
+//! where nethogs and the helper are, nethogs' file capabilities, our own ambient
+//! capabilities (the system service's), pkexec, a polkit agent, sudo. Reads files only;
+//! runs nothing.
 
 use super::privilege::Probes;
 use crate::collect::procfs::{effective_uid, status_uid};
@@ -37,6 +38,19 @@ pub fn caps_sufficient(xattr: &[u8]) -> bool {
     let known = matches!(revision, 0x0100_0000 | 0x0200_0000 | 0x0300_0000);
     let need = (1 << CAP_DAC_READ_SEARCH) | (1 << CAP_NET_RAW) | (1 << CAP_SYS_PTRACE);
     known && effective && permitted & need == need
+}
+
+/// True when `/proc/self/status` text says this process holds the three capabilities
+/// nethogs needs as *ambient* ones: those survive the exec of the helper and of nethogs
+/// (the system service's unit grants them so; docs/service.md). Permitted or effective
+/// ones alone would be dropped at exec.
+pub fn ambient_caps_sufficient(status: &str) -> bool {
+    let need: u64 = (1 << CAP_DAC_READ_SEARCH) | (1 << CAP_NET_RAW) | (1 << CAP_SYS_PTRACE);
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapAmb:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .is_some_and(|amb| amb & need == need)
 }
 
 /// nethogs from the fixed list, as the helper resolves it.
@@ -95,6 +109,8 @@ pub fn probe() -> Probes {
         is_root: uid == Some(0),
         nethogs: nethogs.map(str::to_owned),
         nethogs_caps,
+        ambient_caps: fs::read_to_string("/proc/self/status")
+            .is_ok_and(|s| ambient_caps_sufficient(&s)),
         pkexec,
         polkit_agent: pkexec && polkit_agent_available(uid.unwrap_or(u32::MAX)),
         sudo: Path::new(SUDO).is_file(),
@@ -111,6 +127,24 @@ mod tests {
         v.extend(permitted.to_le_bytes());
         v.extend([0u8; 12]);
         v
+    }
+
+    #[test]
+    fn ambient_capabilities() {
+        let status =
+            |amb: &str| format!("Name:\thogwatch\nCapInh:\t0000000000082004\nCapAmb:\t{amb}\n");
+        assert!(ambient_caps_sufficient(&status("0000000000082004")));
+        assert!(ambient_caps_sufficient(&status("000001ffffffffff")));
+        assert!(
+            !ambient_caps_sufficient(&status("0000000000002000")),
+            "net_raw only"
+        );
+        assert!(!ambient_caps_sufficient(&status("0000000000000000")));
+        assert!(!ambient_caps_sufficient(&status("zz")));
+        assert!(
+            !ambient_caps_sufficient("CapEff:\t000001ffffffffff\n"),
+            "effective is not ambient"
+        );
     }
 
     #[test]

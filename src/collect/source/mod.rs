@@ -18,12 +18,15 @@ use std::path::PathBuf;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-/// `--source nethogs|ebpf|replay:FILE`.
+/// `--source nethogs|ebpf|service|replay:FILE`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceSpec {
     Nethogs,
     Ebpf,
     Replay(PathBuf),
+    /// The system service's refreshes, taken whole from its socket (`upstream`): not a
+    /// source of events but a collector above this one's.
+    Service(PathBuf),
 }
 
 impl std::str::FromStr for SourceSpec {
@@ -32,10 +35,11 @@ impl std::str::FromStr for SourceSpec {
         match s {
             "nethogs" => Ok(SourceSpec::Nethogs),
             "ebpf" => Ok(SourceSpec::Ebpf),
+            "service" => Ok(SourceSpec::Service(super::upstream::system_socket())),
             _ => match s.strip_prefix("replay:") {
                 Some(p) if !p.is_empty() => Ok(SourceSpec::Replay(PathBuf::from(p))),
                 _ => Err(format!(
-                    "expected `nethogs`, `ebpf` or `replay:FILE`, got {s:?}"
+                    "expected `nethogs`, `ebpf`, `service` or `replay:FILE`, got {s:?}"
                 )),
             },
         }
@@ -54,6 +58,7 @@ impl SourceSpec {
             SourceSpec::Nethogs => "nethogs",
             SourceSpec::Ebpf => "ebpf",
             SourceSpec::Replay(_) => "replay",
+            SourceSpec::Service(_) => "service",
         }
     }
 }
@@ -92,6 +97,9 @@ impl Source {
                 elevate: opts.elevate,
                 devices: opts.devices.clone(),
             }),
+            SourceSpec::Service(_) => {
+                anyhow::bail!("the system service is the collector's upstream, not a source")
+            }
             SourceSpec::Replay(path) => Source::Replay(Replay::open(
                 path,
                 &opts.replay_device,
