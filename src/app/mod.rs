@@ -56,8 +56,18 @@ async fn follow_service(mut settings: Settings) -> Settings {
         return settings;
     }
     let socket = crate::collect::upstream::system_socket();
-    if !socket.exists() {
-        return settings;
+    match std::fs::symlink_metadata(&socket) {
+        Ok(_) => {}
+        // The service's folder is closed to those outside its group.
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            tracing::warn!(
+                "the hogwatch system service runs here, but this user is not in group \
+                 `hogwatch`: collecting here instead (an administrator can run \
+                 `sudo usermod -aG hogwatch $USER`; docs/service.md)"
+            );
+            return settings;
+        }
+        Err(_) => return settings,
     }
     match protocol::info(&socket).await {
         Ok(about) if about.role == Role::Service => {

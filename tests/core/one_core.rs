@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::cli::{hog_argv, refs};
+use support::cli::{hog_argv, refs, spy_wrapper};
 use support::dashboard::{free_port, get, printed_dashboard};
 use support::home::Home;
 use support::netns::{in_netns, Pair};
@@ -28,30 +28,6 @@ use support::{
     err, find_pids, nethogs_pids_for, require_root_and_nethogs, tcp_client, wait_until, Child,
     Deadline, GenServer, Result,
 };
-
-/// Replaces pkexec and sudo, in a private mount namespace, with a script that appends
-/// its command line to `record` and fails; then execs its arguments.
-fn spy_wrapper(record: &std::path::Path, dir: &std::path::Path) -> Result<Vec<String>> {
-    let spy = dir.join("spy.sh");
-    std::fs::write(
-        &spy,
-        format!(
-            "#!/bin/sh\necho \"$0 $*\" >> '{}'\nexit 1\n",
-            record.display()
-        ),
-    )?;
-    std::fs::set_permissions(&spy, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
-    let script = format!(
-        "mount --bind '{0}' /usr/bin/pkexec && mount --bind '{0}' /usr/bin/sudo || exit 97; \
-         exec \"$0\" \"$@\"",
-        spy.display()
-    );
-    Ok(["unshare", "-m", "--propagation", "private", "sh", "-c"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([script])
-        .collect())
-}
 
 /// Helpers for `dev` (its name is in their argv): other tests run helpers of their own.
 fn helper_pids(dev: &str) -> Vec<u32> {

@@ -19,3 +19,4 @@ mod tray_attach;
 mod tray_dashboard;
 mod tray_icon;
 mod tray_icon_files;
+mod tray_service;

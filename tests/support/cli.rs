@@ -66,6 +66,30 @@ pub fn hog_argv(wrapper: &[&str], exe: &str, home: &Home, args: &[&str]) -> Vec<
     v
 }
 
+/// Replaces pkexec and sudo, in a private mount namespace, with a script that appends
+/// its command line to `record` and fails; then execs its arguments.
+pub fn spy_wrapper(record: &std::path::Path, dir: &std::path::Path) -> Result<Vec<String>> {
+    let spy = dir.join("spy.sh");
+    std::fs::write(
+        &spy,
+        format!(
+            "#!/bin/sh\necho \"$0 $*\" >> '{}'\nexit 1\n",
+            record.display()
+        ),
+    )?;
+    std::fs::set_permissions(&spy, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    let script = format!(
+        "mount --bind '{0}' /usr/bin/pkexec && mount --bind '{0}' /usr/bin/sudo || exit 97; \
+         exec \"$0\" \"$@\"",
+        spy.display()
+    );
+    Ok(["unshare", "-m", "--propagation", "private", "sh", "-c"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([script])
+        .collect())
+}
+
 pub fn refs(v: &[String]) -> Vec<&str> {
     v.iter().map(String::as_str).collect()
 }
