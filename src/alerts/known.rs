@@ -4,26 +4,44 @@
 //! seen longest ago is forgotten. Every sighting renews an app, so the apps of this
 //! machine stay known and a flood forgets mostly its own one-off names. An app forgotten
 //! that way is "new" once more when it next moves bytes. Pure.
+//!
+//! Keys are kept as 64-bit hashes, not strings: 10,000 full paths were 2 MiB of a
+//! long-running core's memory (the soak, BENCHMARKS.md). The hash is SipHash with this
+//! process's random keys, so no one can make a new app collide with a known one on
+//! purpose; by chance, among 10,000 keys, about one in 10^11.
 
+use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 
 /// App keys known at most.
 pub const MAX_KNOWN: usize = 10_000;
 
 #[derive(Debug, Clone, Default)]
 pub struct KnownApps {
-    /// Key → when it was last seen (a counter of sightings).
-    last_seen: HashMap<String, u64>,
+    /// Key's hash → when it was last seen (a counter of sightings).
+    last_seen: HashMap<u64, u64>,
     clock: u64,
+    hasher: RandomState,
 }
 
 impl KnownApps {
     /// Starts from `keys` (history's); beyond `MAX_KNOWN` of them, any `MAX_KNOWN`.
     pub fn new(keys: impl IntoIterator<Item = String>) -> Self {
+        let hasher = RandomState::new();
         KnownApps {
-            last_seen: keys.into_iter().take(MAX_KNOWN).map(|k| (k, 0)).collect(),
+            last_seen: keys
+                .into_iter()
+                .take(MAX_KNOWN)
+                .map(|k| (hasher.hash_one(k.as_str()), 0))
+                .collect(),
             clock: 0,
+            hasher,
         }
+    }
+
+    fn hash(&self, key: &str) -> u64 {
+        self.hasher.hash_one(key)
     }
 
     pub fn len(&self) -> usize {
@@ -35,17 +53,18 @@ impl KnownApps {
     }
 
     pub fn contains(&self, key: &str) -> bool {
-        self.last_seen.contains_key(key)
+        self.last_seen.contains_key(&self.hash(key))
     }
 
     /// Records a sighting of `key`; true when it was not known.
     pub fn see(&mut self, key: &str) -> bool {
         self.clock += 1;
-        if let Some(t) = self.last_seen.get_mut(key) {
+        let h = self.hash(key);
+        if let Some(t) = self.last_seen.get_mut(&h) {
             *t = self.clock;
             return false;
         }
-        self.last_seen.insert(key.to_owned(), self.clock);
+        self.last_seen.insert(h, self.clock);
         if self.last_seen.len() > MAX_KNOWN {
             self.forget_oldest_quarter();
         }
