@@ -182,8 +182,18 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
         )),
     }
     let nopass = p.sudo && !p.is_root && sudo_nopass().await;
-    let (priv_checks, works) = privilege_checks(global.elevate, &p, nopass);
+    let (mut priv_checks, mut works) = privilege_checks(global.elevate, &p, nopass);
+    let (service, follows) = service_check(&settings).await;
+    if follows {
+        // The service collects: no route of this user's own is needed.
+        for c in priv_checks.iter_mut().filter(|c| c.level == Level::Fail) {
+            c.level = Level::Info;
+            c.what = format!("(not needed while the system service runs) {}", c.what);
+        }
+        works = true;
+    }
     checks.extend(priv_checks);
+    checks.push(service);
     let ebpf_chosen = settings.collector.source == crate::collect::source::SourceSpec::Ebpf;
     checks.push(super::doctor_ebpf::line(&p, global.elevate, ebpf_chosen).await);
 
@@ -262,6 +272,67 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Whether the system service runs and this user's hogwatch takes its refreshes (true):
+/// then no password route is needed.
+async fn service_check(settings: &Settings) -> (Check, bool) {
+    let socket = crate::collect::upstream::system_socket();
+    match std::fs::symlink_metadata(&socket) {
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            return (
+                check(
+                    Level::Warn,
+                    "the hogwatch system service runs, but this user is not in group `hogwatch`",
+                    Some("sudo usermod -aG hogwatch $USER, then log in again".into()),
+                ),
+                false,
+            )
+        }
+        Err(_) => {
+            return (
+                check(
+                    Level::Info,
+                    "no hogwatch system service runs (optional: it collects from boot, no password; docs/service.md)",
+                    None,
+                ),
+                false,
+            )
+        }
+        Ok(_) => {}
+    }
+    match crate::app::protocol::info(&socket).await {
+        Ok(about) if about.role == crate::app::Role::Service && settings.follow_service => (
+            check(
+                Level::Ok,
+                format!(
+                    "the hogwatch system service runs (pid {}): hogwatch takes its data, no password needed",
+                    about.pid
+                ),
+                None,
+            ),
+            true,
+        ),
+        Ok(about) if about.role == crate::app::Role::Service => (
+            check(
+                Level::Info,
+                format!(
+                    "the hogwatch system service runs (pid {}), but --source makes hogwatch collect itself",
+                    about.pid
+                ),
+                None,
+            ),
+            false,
+        ),
+        _ => (
+            check(
+                Level::Warn,
+                format!("{} does not answer as the system service", socket.display()),
+                Some("systemctl status hogwatch".into()),
+            ),
+            false,
+        ),
+    }
 }
 
 /// Whether a hogwatch collects for this user now (the others attach to it). Asks its

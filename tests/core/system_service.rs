@@ -350,7 +350,20 @@ fn the_units_command_collects_per_process_as_its_user_with_its_capabilities_alon
         );
         let mut c = Child::spawn(&format!("svc-nobody{groups}"), None, &refs(&argv))?;
         c.wait_exit(deadline.cap(Duration::from_secs(20)))?;
-        Ok(c.stderr_text())
+        let mut text = c.stderr_text();
+        // And what `hogwatch doctor` tells this user.
+        let doctor = argv.len() - 7;
+        argv.truncate(doctor);
+        argv.push("doctor".into());
+        let mut d = Child::spawn(&format!("svc-doctor{groups}"), None, &refs(&argv))?;
+        d.wait_exit(deadline.cap(Duration::from_secs(20)))?;
+        while d
+            .lines()
+            .next_line(deadline.cap(Duration::from_secs(5)))?
+            .is_some()
+        {}
+        text.push_str(&d.lines().history().join("\n"));
+        Ok(text)
     };
     let member = as_nobody(&gid.to_string())?;
     let stranger = as_nobody("")?;
@@ -367,12 +380,15 @@ fn the_units_command_collects_per_process_as_its_user_with_its_capabilities_alon
     assert!(called.is_empty(), "a password route was tried:\n{called}");
     assert_eq!(snapshots.len(), 10, "top's snapshots:\n{top_err}");
     assert!(
-        member.contains("taking the hogwatch system service's refreshes"),
+        member.contains("taking the hogwatch system service's refreshes")
+            && member.contains("the hogwatch system service runs (pid"),
         "a member of group {} attaches:\n{member}",
         unit.group
     );
     assert!(
-        stranger.contains("collecting here") && stranger.contains("not in group `hogwatch`"),
+        stranger.contains("collecting here")
+            && stranger.contains("not in group `hogwatch`")
+            && stranger.contains("usermod -aG hogwatch"),
         "a user outside the group cannot connect, and collects for itself:\n{stranger}"
     );
     // Root's uploader, attributed by pid through the service's nethogs, with its bytes.
