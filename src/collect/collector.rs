@@ -18,7 +18,7 @@ use super::sample::Elevate;
 use super::sample::{Event, SourceCommand, SourceStatus};
 use super::source::{Source, SourceOptions, SourceSpec};
 use crate::clock::{Clock, Mono, SystemClock};
-use crate::model::{Mode, Moved, Refresh, Snapshot};
+use crate::model::{Health, Mode, Moved, Refresh, Snapshot};
 use crate::power::Power;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -58,6 +58,7 @@ const RESCAN: Duration = Duration::from_secs(5);
 const STARTING: SourceStatus = SourceStatus {
     mode: Mode::Starting,
     reason: String::new(),
+    health: Health::NONE,
 };
 
 /// A collector not started yet: consumers that must see every refresh subscribe now.

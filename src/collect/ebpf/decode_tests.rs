@@ -269,6 +269,7 @@ fn status_says_what_the_helper_could_not_do() {
     let ok = SourceStatus {
         mode: Mode::PerProcess,
         reason: String::new(),
+        health: Default::default(),
     };
     let st = d.status(ok);
     assert_eq!(st.mode, Mode::PerProcess);
@@ -282,6 +283,7 @@ fn status_says_what_the_helper_could_not_do() {
     let off = SourceStatus {
         mode: Mode::TotalsOnly,
         reason: "helper gone".into(),
+        health: Default::default(),
     };
     assert_eq!(d.status(off.clone()), off);
 }
@@ -294,6 +296,7 @@ fn the_older_kernels_hooks_standing_in_are_not_a_problem() {
     let ok = SourceStatus {
         mode: Mode::PerProcess,
         reason: String::new(),
+        health: Default::default(),
     };
     assert_eq!(d.status(ok.clone()), ok);
 }
