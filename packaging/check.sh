@@ -116,6 +116,12 @@ grep -qx 'X-GNOME-Autostart-enabled=true' "$root/usr/share/hogwatch/hogwatch-aut
 [ ! -e "$root/etc/xdg/autostart" ] || fail "the package must not start hogwatch at login by itself"
 appstreamcli validate --no-net --pedantic "$root/usr/share/metainfo/io.github.hogwatch.metainfo.xml"
 
+echo "-- the Prometheus rules (promtool check and test rules) and the Grafana dashboard (JSON)"
+promtool check rules "$root/usr/share/hogwatch/prometheus/hogwatch.rules.yml"
+(cd "$root/usr/share/hogwatch/prometheus" && promtool test rules hogwatch.rules.test.yml)
+python3 -m json.tool "$root/usr/share/hogwatch/grafana/hogwatch-fleet.json" >/dev/null ||
+  fail "the Grafana dashboard is not JSON"
+
 echo "-- versions"
 changelog_version=$(dpkg-parsechangelog -l packaging/debian/changelog -S Version)
 metainfo_version=$(sed -n 's/.*<release version="\([^"]*\)".*/\1/p' packaging/io.github.hogwatch.metainfo.xml | head -n 1)
@@ -267,10 +273,12 @@ echo "-- man page, completion, desktop files"
 bash -c 'source /usr/share/bash-completion/completions/hogwatch && complete -p hogwatch' >/dev/null ||
   fail "the bash completion does not register for hogwatch"
 for f in /usr/share/applications/io.github.hogwatch.desktop /usr/share/hogwatch/hogwatch-autostart.desktop \
-  /usr/share/metainfo/io.github.hogwatch.metainfo.xml /usr/share/icons/hicolor/scalable/apps/hogwatch.svg; do
+  /usr/share/metainfo/io.github.hogwatch.metainfo.xml /usr/share/icons/hicolor/scalable/apps/hogwatch.svg \
+  /usr/share/hogwatch/prometheus/scrape.yml /usr/share/hogwatch/prometheus/hogwatch.rules.yml \
+  /usr/share/hogwatch/grafana/hogwatch-fleet.json; do
   [ -f "$f" ] || fail "$f is not installed"
 done
-echo "man -w hogwatch, bash completion, desktop entry, autostart entry, metainfo, icons: ok"
+echo "man -w hogwatch, bash completion, desktop entry, autostart entry, metainfo, icons, Prometheus and Grafana files: ok"
 
 # ---------------------------------------------------------------------------------------
 step "4. apt-get remove, purge"
