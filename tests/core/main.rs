@@ -24,5 +24,6 @@ mod one_core;
 mod parser;
 mod polkit_policy;
 mod private_files;
+mod prometheus;
 mod real_traffic;
 mod time_breaks;
