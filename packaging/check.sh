@@ -6,7 +6,9 @@
 #     on the metainfo, PNG sizes, man pages through man's own warnings, versions agreeing
 #     (Cargo.toml, the Debian changelog, the metainfo), the polkit policy's exec.path, and
 #     the binaries byte for byte those of target/release/ (built once, tested as shipped),
-#     and what each links: WebKitGTK only in hogwatch-window, no GUI library in hogwatch.
+#     and what each links: WebKitGTK only in hogwatch-window, no GUI library in hogwatch;
+#     promtool check rules and test rules on the shipped Prometheus rules, the Grafana
+#     dashboard parsed as JSON.
 #  2. The .rpm: `rpm -qlp` lists the same files as the .deb (up to the documented
 #     distribution differences), the same binaries, root-owned, with the same modes.
 #  3. Installed with `apt-get install ./hogwatch_*.deb` (root): `hogwatch --version`,
