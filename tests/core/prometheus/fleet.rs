@@ -8,14 +8,16 @@
 //! * each host's busiest app is its faster upload, at its pace within 10%;
 //! * every panel query of the shipped Grafana dashboard returns data for each host;
 //! * hogwatch stopped on one host: `HogwatchDown` (its `for:` cut to 2 s) fires for it,
-//!   and for it only.
+//!   and for it only, and reaches a real Alertmanager.
 //!
 //! Meanwhile headless Chromium takes the docs' fleet screenshot: Prometheus' graph page
 //! with each host's apps. The scrapes go over a device hogwatch does not monitor, so the
 //! only traffic counted is the uploads. Every process is stopped by pid (`Child`), also on
 //! failure; the namespaces go last.
 
-use super::prom::{config_from_shipped, promtool, read_packaging, Prometheus, Setup};
+use super::prom::{
+    alerting_config, config_from_shipped, promtool, read_packaging, Alertmanager, Prometheus, Setup,
+};
 use super::shipped::panel_queries;
 use crate::support;
 
@@ -203,12 +205,14 @@ fn prometheus_scrapes_two_hosts_finds_their_busiest_apps_and_fires_an_alert() ->
         .iter()
         .map(|h| format!("{}:{PORT}", h.label()))
         .collect();
-    let config = config_from_shipped(&Setup {
+    let mut config = config_from_shipped(&Setup {
         interval: "1s",
         rules: &rules_file,
         token: &token_file,
         targets: &targets,
     })?;
+    config.push_str(&alerting_config());
+    let alertmanager = Alertmanager::start(prom_ns.name(), work.path())?;
     let prom = Prometheus::start(prom_ns.name(), work.path(), &config)?;
     let checked = promtool(&["check", "config", "prometheus.yml"], work.path())?;
     assert!(checked.contains("SUCCESS"), "{checked}");
@@ -241,9 +245,10 @@ fn prometheus_scrapes_two_hosts_finds_their_busiest_apps_and_fires_an_alert() ->
             .map(|r| format!("{r:?}"))
             .unwrap_or_else(|e| e.0);
         return Err(err(format!(
-            "{}; targets: {}; app series: {metrics}",
+            "{}; targets: {}; app series: {metrics}; prometheus' stderr:\n{}",
             e.0,
-            prom.targets()
+            prom.targets(),
+            prom.child.stderr_text()
         )));
     }
 
@@ -341,12 +346,37 @@ fn prometheus_scrapes_two_hosts_finds_their_busiest_apps_and_fires_an_alert() ->
         "HogwatchDown for another host: {fired:?}"
     );
     assert!(hogs[0].try_status().is_none(), "host a's hogwatch runs on");
+    // Prometheus sent it on: the Alertmanager holds it, active.
+    wait_until(
+        "HogwatchDown for host b in the Alertmanager",
+        deadline.cap(Duration::from_secs(20)),
+        || {
+            let alerts = alertmanager.alerts().ok()?;
+            alerts
+                .iter()
+                .any(|a| {
+                    a["labels"]["alertname"] == "HogwatchDown"
+                        && a["labels"]["host"] == b.label().as_str()
+                        && a["status"]["state"] == "active"
+                })
+                .then_some(())
+        },
+    )
+    .map_err(|e| {
+        err(format!(
+            "{}; the alertmanager's stderr:\n{}",
+            e.0,
+            alertmanager.child.stderr_text()
+        ))
+    })?;
     eprintln!(
-        "[fleet] HogwatchDown firing for host b; whole test {:.1} s",
+        "[fleet] HogwatchDown firing for host b in Prometheus and in the Alertmanager; \
+         whole test {:.1} s",
         started.elapsed().as_secs_f64()
     );
     drop(clients);
     drop(prom);
+    drop(alertmanager);
     drop(hogs);
     drop(gens);
     Ok(())

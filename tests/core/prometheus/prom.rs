@@ -1,6 +1,7 @@
 //! The shipped Prometheus files, a configuration made from them for a test, and a real
-//! `prometheus` process in a network namespace, asked through its HTTP API (`/api/v1/…`).
-//! The process is stopped by pid when dropped, also when a test fails.
+//! `prometheus` process in a network namespace, asked through its HTTP API (`/api/v1/…`),
+//! with a real Alertmanager it sends its alerts to. The processes are stopped by pid
+//! when dropped, also when a test fails.
 
 use crate::support;
 
@@ -112,6 +113,90 @@ pub fn encode(s: &str) -> String {
         .collect()
 }
 
+/// `GET target` from 127.0.0.1:`port` in network namespace `ns`, over HTTP/1.0 (so the
+/// answer is never chunked).
+fn get_in(ns: &str, port: u16, target: &str) -> Result<support::dashboard::Response> {
+    in_netns(ns, || {
+        support::dashboard::request(
+            port,
+            &format!("GET {target} HTTP/1.0\r\nHost: 127.0.0.1:{port}"),
+            b"",
+        )
+    })?
+}
+
+/// Waits until `child`, listening on `port` in `ns`, answers `/-/ready` with 200.
+fn wait_ready(child: &mut Child, ns: &str, port: u16) -> Result<()> {
+    let tag = child.tag().to_owned();
+    let ready = wait_until(
+        &format!("{tag} to be ready"),
+        Duration::from_secs(20),
+        || {
+            if let Some(st) = child.try_status() {
+                return Some(Err(err(format!(
+                    "{tag} exited ({st}):\n{}",
+                    child.stderr_text()
+                ))));
+            }
+            let r = get_in(ns, port, "/-/ready").ok()?;
+            (r.status == 200).then_some(Ok(()))
+        },
+    );
+    ready?
+}
+
+/// Port of the Alertmanager in the test's namespace.
+pub const ALERTMANAGER_PORT: u16 = 9093;
+
+/// `alerting:` for a Prometheus configuration: to the Alertmanager below.
+pub fn alerting_config() -> String {
+    format!(
+        "\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: \
+         ['127.0.0.1:{ALERTMANAGER_PORT}']\n"
+    )
+}
+
+/// Debian's Alertmanager (`prometheus-alertmanager`) on 127.0.0.1:9093 of `ns`, one
+/// receiver that sends nowhere (what arrives is read back through its API), no cluster.
+pub struct Alertmanager {
+    pub child: Child,
+    pub ns: String,
+}
+
+impl Alertmanager {
+    pub fn start(ns: &str, dir: &Path) -> Result<Alertmanager> {
+        let file = dir.join("alertmanager.yml");
+        std::fs::write(
+            &file,
+            "route:\n  receiver: test\n  group_wait: 0s\n  group_interval: 1s\n  \
+             repeat_interval: 1h\nreceivers:\n  - name: test\n",
+        )?;
+        let args = [
+            "prometheus-alertmanager".to_owned(),
+            format!("--config.file={}", file.display()),
+            format!("--storage.path={}", dir.join("alertmanager").display()),
+            format!("--web.listen-address=127.0.0.1:{ALERTMANAGER_PORT}"),
+            "--cluster.listen-address=".to_owned(),
+            "--log.level=warn".to_owned(),
+        ];
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut child = Child::spawn("alertmanager", Some(ns), &argv)?;
+        wait_ready(&mut child, ns, ALERTMANAGER_PORT)?;
+        Ok(Alertmanager {
+            child,
+            ns: ns.to_owned(),
+        })
+    }
+
+    /// `/api/v2/alerts`: the alerts it holds.
+    pub fn alerts(&self) -> Result<Vec<Value>> {
+        let r = get_in(&self.ns, ALERTMANAGER_PORT, "/api/v2/alerts")?;
+        let v: Value = serde_json::from_str(&r.body)
+            .map_err(|e| err(format!("alertmanager: {} {e}: {}", r.status, r.body)))?;
+        Ok(v.as_array().cloned().unwrap_or_default())
+    }
+}
+
 /// A `prometheus` server listening on 127.0.0.1:9090 of network namespace `ns`, with its
 /// data in a temporary folder.
 pub struct Prometheus {
@@ -136,36 +221,17 @@ impl Prometheus {
             "--log.level=warn".to_owned(),
         ];
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
-        let child = Child::spawn("prometheus", Some(ns), &argv)?;
-        let mut p = Prometheus {
+        let mut child = Child::spawn("prometheus", Some(ns), &argv)?;
+        wait_ready(&mut child, ns, port)?;
+        Ok(Prometheus {
             child,
             ns: ns.to_owned(),
             port,
-        };
-        let ready = wait_until("prometheus to be ready", Duration::from_secs(20), || {
-            if let Some(st) = p.child.try_status() {
-                return Some(Err(err(format!(
-                    "prometheus exited ({st}):\n{}",
-                    p.child.stderr_text()
-                ))));
-            }
-            let r = p.get("/-/ready").ok()?;
-            (r.status == 200).then_some(Ok(()))
-        });
-        ready??;
-        Ok(p)
+        })
     }
 
-    /// `GET target` over HTTP/1.0 (so the answer is never chunked).
     pub fn get(&self, target: &str) -> Result<support::dashboard::Response> {
-        let port = self.port;
-        in_netns(&self.ns, || {
-            support::dashboard::request(
-                port,
-                &format!("GET {target} HTTP/1.0\r\nHost: 127.0.0.1:{port}"),
-                b"",
-            )
-        })?
+        get_in(&self.ns, self.port, target)
     }
 
     /// The `data` of a successful API answer at `target`.
