@@ -18,7 +18,7 @@ mod slots;
 #[cfg(test)]
 mod tests;
 
-use crate::model::{Health, Mode, Refresh, UpDown, OTHER_APPS};
+use crate::model::{Health, Mode, ProcessUsage, Refresh, UpDown, OTHER_APPS};
 use slots::Slots;
 use std::collections::{BTreeMap, HashMap};
 
@@ -85,23 +85,26 @@ impl Metrics {
             .collect();
         self.apps.observe(&apps);
         // What moved is per process; who runs it is in the snapshot's entry of the same id.
-        let by_id: HashMap<u64, (String, &str)> = s
-            .processes
-            .iter()
-            .map(|p| (p.id, (p.uid.to_string(), p.user.as_str())))
-            .collect();
-        let mut users: BTreeMap<&str, (&str, u64, u64)> = BTreeMap::new();
-        for p in &r.moved.processes {
-            if let Some((uid, user)) = by_id.get(&p.id) {
-                let name = if user.is_empty() { uid.as_str() } else { user };
-                let v = users.entry(uid.as_str()).or_insert((name, 0, 0));
-                v.1 = v.1.saturating_add(p.up);
-                v.2 = v.2.saturating_add(p.down);
+        let by_id: HashMap<u64, &ProcessUsage> = s.processes.iter().map(|p| (p.id, p)).collect();
+        let mut by_uid: BTreeMap<u32, (&str, u64, u64)> = BTreeMap::new();
+        for m in &r.moved.processes {
+            if let Some(p) = by_id.get(&m.id) {
+                let v = by_uid.entry(p.uid).or_insert((p.user.as_str(), 0, 0));
+                v.1 = v.1.saturating_add(m.up);
+                v.2 = v.2.saturating_add(m.down);
             }
         }
-        let users: Vec<slots::Moved<'_>> = users
+        // Keyed by uid; a user without a name is shown by it.
+        let uids: Vec<(String, &str, u64, u64)> = by_uid
             .into_iter()
-            .map(|(uid, (name, up, down))| (uid, name, up, down))
+            .map(|(uid, (name, up, down))| (uid.to_string(), name, up, down))
+            .collect();
+        let users: Vec<slots::Moved<'_>> = uids
+            .iter()
+            .map(|(uid, name, up, down)| {
+                let shown = if name.is_empty() { uid.as_str() } else { name };
+                (uid.as_str(), shown, *up, *down)
+            })
             .collect();
         self.users.observe(&users);
         self.unattributed = (s.unattributed.up_bytes, s.unattributed.down_bytes);
