@@ -7,11 +7,11 @@
 //!   namespaces standing for two hosts, real nethogs, known paced uploads) every second:
 //!   through its HTTP API each host's busiest app is the right one at its pace (within
 //!   10%), every panel query of the dashboard returns data, and stopping one hogwatch
-//!   makes `HogwatchDown` fire for that host only; the fleet screenshot of the docs is
-//!   Prometheus' graph page in headless Chromium meanwhile.
+//!   makes `HogwatchDown` fire for that host only and reach a real Alertmanager; the fleet
+//!   screenshot of the docs is Prometheus' graph page in headless Chromium meanwhile.
 //!
-//! `prom` holds what both use: the shipped files, the configuration made from them, and a
-//! Prometheus server process with its query API.
+//! `prom` holds what both use: the shipped files, the configuration made from them, and
+//! Prometheus and Alertmanager processes with their APIs.
 
 mod fleet;
 mod prom;
