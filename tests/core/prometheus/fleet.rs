@@ -5,7 +5,8 @@
 //! them every second with the shipped scrape job (bearer token, the host label) and the
 //! shipped rules. Through its HTTP API:
 //!
-//! * each host's busiest app is its faster upload, at its pace within 10%;
+//! * each host's busiest app is its faster upload, at its pace within 10%, and its user
+//!   (root) at the sum of both paces;
 //! * every panel query of the shipped Grafana dashboard returns data for each host;
 //! * hogwatch stopped on one host: `HogwatchDown` (its `for:` cut to 2 s) fires for it,
 //!   and for it only, and reaches a real Alertmanager.
@@ -277,6 +278,29 @@ fn prometheus_scrapes_two_hosts_finds_their_busiest_apps_and_fires_an_alert() ->
             "host {}: {app} at {:.0} B/s against a pace of {truth} ({off:+.1}%)",
             h.name,
             row.1
+        );
+    }
+    // Per user: both uploads run as root, so root's rate is their sum.
+    let users = prom.query(&format!(
+        "sum by (host, user) (rate(hogwatch_user_bytes_total{{direction=\"up\", \
+         user!=\"other\"}}[{WINDOW_S}s]))"
+    ))?;
+    for h in &hosts {
+        let truth = (h.uploads[0].1 + h.uploads[1].1) as f64;
+        let root = users
+            .iter()
+            .find(|(m, _)| m["host"] == h.label().as_str() && m["user"] == "root")
+            .map(|(_, v)| *v)
+            .ok_or_else(|| err(format!("no user root on host {}: {users:?}", h.name)))?;
+        let off = (root - truth) / truth * 100.0;
+        eprintln!(
+            "[fleet] host {}: user root at {root:.0} B/s, truth {truth:.0} B/s ({off:+.1}%)",
+            h.name
+        );
+        assert!(
+            off.abs() <= 10.0,
+            "host {}: root at {root:.0} B/s ({off:+.1}%)",
+            h.name
         );
     }
     // Backend and mode as the fleet sees them.
