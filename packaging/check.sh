@@ -6,7 +6,9 @@
 #     on the metainfo, PNG sizes, man pages through man's own warnings, versions agreeing
 #     (Cargo.toml, the Debian changelog, the metainfo), the polkit policy's exec.path, and
 #     the binaries byte for byte those of target/release/ (built once, tested as shipped),
-#     and what each links: WebKitGTK only in hogwatch-window, no GUI library in hogwatch.
+#     and what each links: WebKitGTK only in hogwatch-window, no GUI library in hogwatch;
+#     promtool check rules and test rules on the shipped Prometheus rules, the Grafana
+#     dashboard parsed as JSON.
 #  2. The .rpm: `rpm -qlp` lists the same files as the .deb (up to the documented
 #     distribution differences), the same binaries, root-owned, with the same modes.
 #  3. Installed with `apt-get install ./hogwatch_*.deb` (root): `hogwatch --version`,
@@ -115,6 +117,12 @@ grep -qx 'X-GNOME-Autostart-enabled=true' "$root/usr/share/hogwatch/hogwatch-aut
   fail "the autostart entry lacks X-GNOME-Autostart-enabled=true"
 [ ! -e "$root/etc/xdg/autostart" ] || fail "the package must not start hogwatch at login by itself"
 appstreamcli validate --no-net --pedantic "$root/usr/share/metainfo/io.github.hogwatch.metainfo.xml"
+
+echo "-- the Prometheus rules (promtool check and test rules) and the Grafana dashboard (JSON)"
+promtool check rules "$root/usr/share/hogwatch/prometheus/hogwatch.rules.yml"
+(cd "$root/usr/share/hogwatch/prometheus" && promtool test rules hogwatch.rules.test.yml)
+python3 -m json.tool "$root/usr/share/hogwatch/grafana/hogwatch-fleet.json" >/dev/null ||
+  fail "the Grafana dashboard is not JSON"
 
 echo "-- versions"
 changelog_version=$(dpkg-parsechangelog -l packaging/debian/changelog -S Version)
@@ -267,10 +275,12 @@ echo "-- man page, completion, desktop files"
 bash -c 'source /usr/share/bash-completion/completions/hogwatch && complete -p hogwatch' >/dev/null ||
   fail "the bash completion does not register for hogwatch"
 for f in /usr/share/applications/io.github.hogwatch.desktop /usr/share/hogwatch/hogwatch-autostart.desktop \
-  /usr/share/metainfo/io.github.hogwatch.metainfo.xml /usr/share/icons/hicolor/scalable/apps/hogwatch.svg; do
+  /usr/share/metainfo/io.github.hogwatch.metainfo.xml /usr/share/icons/hicolor/scalable/apps/hogwatch.svg \
+  /usr/share/hogwatch/prometheus/scrape.yml /usr/share/hogwatch/prometheus/hogwatch.rules.yml \
+  /usr/share/hogwatch/grafana/hogwatch-fleet.json; do
   [ -f "$f" ] || fail "$f is not installed"
 done
-echo "man -w hogwatch, bash completion, desktop entry, autostart entry, metainfo, icons: ok"
+echo "man -w hogwatch, bash completion, desktop entry, autostart entry, metainfo, icons, Prometheus and Grafana files: ok"
 
 # ---------------------------------------------------------------------------------------
 step "4. apt-get remove, purge"

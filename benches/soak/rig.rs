@@ -194,6 +194,7 @@ impl Rig {
             status: SourceStatus {
                 mode: Mode::PerProcess,
                 reason: String::new(),
+                health: Default::default(),
             },
             start_ms: start_s as u64 * 1000,
             latest,

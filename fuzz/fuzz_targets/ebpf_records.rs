@@ -93,5 +93,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = d.status(hogwatch::collect::sample::SourceStatus {
         mode: hogwatch::model::Mode::PerProcess,
         reason: String::new(),
+        health: Default::default(),
     });
 });

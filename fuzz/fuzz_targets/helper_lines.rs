@@ -36,5 +36,6 @@ fuzz_target!(|data: &[u8]| {
     let _ = d.status(SourceStatus {
         mode: Mode::PerProcess,
         reason: String::new(),
+        health: Default::default(),
     });
 });

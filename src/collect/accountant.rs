@@ -593,6 +593,7 @@ impl Accountant {
             unattributed,
             devices,
             processes,
+            health: crate::model::Health::default(),
         }
     }
 }

@@ -19,7 +19,7 @@ use super::sample::{Event, SourceCommand, SourceStatus};
 use super::source::{Source, SourceOptions, SourceSpec};
 use super::upstream;
 use crate::clock::{Clock, Mono, SystemClock};
-use crate::model::{Mode, Moved, Refresh, Snapshot};
+use crate::model::{Health, Mode, Moved, Refresh, Snapshot};
 use crate::power::Power;
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -59,6 +59,7 @@ const RESCAN: Duration = Duration::from_secs(5);
 const STARTING: SourceStatus = SourceStatus {
     mode: Mode::Starting,
     reason: String::new(),
+    health: Health::NONE,
 };
 
 /// Where a collector's refreshes come from.

@@ -141,6 +141,7 @@ impl Pipeline {
         r.gap_ms = gap_ms;
         r.snapshot.mode = status.mode;
         r.snapshot.status.clone_from(&status.reason);
+        r.snapshot.health.clone_from(&status.health);
         if let Some(rec) = self.recorder.as_mut() {
             rec.flush();
         }

@@ -4,7 +4,7 @@
 //! process's identity, never a backend's text.
 
 use crate::clock::Mono;
-use crate::model::Mode;
+use crate::model::{Health, Mode};
 use serde::{Deserialize, Serialize};
 
 /// One process's cumulative bytes on one device, as a source counts them.
@@ -60,6 +60,8 @@ pub struct SourceStatus {
     pub mode: Mode,
     /// One line a person can act on; empty when all is well.
     pub reason: String,
+    /// The backend's name and trouble counters, passed on in each snapshot.
+    pub health: Health,
 }
 
 /// What a source tells the collector.

@@ -11,5 +11,5 @@ pub mod snapshot;
 pub mod totals;
 
 pub use moved::{AppMoved, DeviceMoved, Moved, ProcessMoved, Refresh};
-pub use snapshot::{DeviceUsage, Mode, ProcessUsage, Snapshot, Usage};
+pub use snapshot::{DeviceUsage, Health, Mode, ProcessUsage, Snapshot, Usage};
 pub use totals::{PeriodTotals, Totals, UpDown, MAX_APPS, OTHER_APPS};

@@ -118,6 +118,52 @@ pub struct Snapshot {
     pub unattributed: Usage,
     pub devices: Vec<DeviceUsage>,
     pub processes: Vec<ProcessUsage>,
+    /// Which backend collects and its counters (for `/metrics`). Left out while all of it
+    /// is empty, and empty when absent, so older recordings and clients read as before.
+    #[serde(default, skip_serializing_if = "Health::is_empty")]
+    pub health: Health,
+}
+
+/// The collection backend's name and its trouble counters since hogwatch started: what a
+/// fleet's monitoring alerts on. Each field is left out while empty or zero.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `nethogs`, `ebpf` or `replay`; empty before a source has said.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub backend: String,
+    /// Helpers started (the first one and every restart).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub helper_starts: u64,
+    /// Helper lines the decoder did not understand and skipped.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub dropped_lines: u64,
+    /// Bytes the eBPF backend could not attribute because the kernel's map was full.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub map_full_bytes: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
+}
+
+impl Health {
+    /// Nothing known yet (a `const`, for the collector's status before any source spoke).
+    pub const NONE: Health = Health {
+        backend: String::new(),
+        helper_starts: 0,
+        dropped_lines: 0,
+        map_full_bytes: 0,
+    };
+
+    pub fn is_empty(&self) -> bool {
+        *self == Health::NONE
+    }
+
+    /// This health with `backend` as its backend's name.
+    pub fn of(mut self, backend: &str) -> Health {
+        backend.clone_into(&mut self.backend);
+        self
+    }
 }
 
 impl Snapshot {
@@ -133,6 +179,35 @@ impl Snapshot {
             unattributed: Usage::default(),
             devices: Vec::new(),
             processes: Vec::new(),
+            health: Health::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Snapshots from before `health` (recordings, older clients) read as before, and a
+    /// snapshot without health writes none.
+    #[test]
+    fn health_is_optional_both_ways() {
+        let mut s = Snapshot::empty(Mode::PerProcess, "");
+        let json = serde_json::to_string(&s).unwrap_or_default();
+        assert!(!json.contains("health"), "{json}");
+        let back: Option<Snapshot> = serde_json::from_str(&json).ok();
+        assert_eq!(back.as_ref(), Some(&s));
+        s.health = Health {
+            helper_starts: 2,
+            ..Health::NONE
+        }
+        .of("nethogs");
+        let json = serde_json::to_string(&s).unwrap_or_default();
+        assert!(
+            json.contains(r#""health":{"backend":"nethogs","helper_starts":2}"#),
+            "{json}"
+        );
+        let back: Option<Snapshot> = serde_json::from_str(&json).ok();
+        assert_eq!(back, Some(s));
     }
 }

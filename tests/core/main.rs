@@ -24,6 +24,7 @@ mod one_core;
 mod parser;
 mod polkit_policy;
 mod private_files;
+mod prometheus;
 mod real_traffic;
 mod system_service;
 mod time_breaks;

@@ -13,7 +13,7 @@ use crate::support;
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 use support::home::Home;
-use support::snapshot::Snapshot;
+use support::snapshot::{Health, Snapshot};
 use support::{err, Child, Result};
 
 /// How long hogwatch runs with the stand-in.
@@ -38,6 +38,8 @@ struct Seen {
     cpu_share: f64,
     /// hogwatch's peak resident memory, KiB.
     peak_kib: u64,
+    /// The last snapshot's health (helper starts and dropped lines, for /metrics).
+    health: Health,
 }
 
 /// Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`; 100 on Linux).
@@ -105,6 +107,7 @@ fn run_with(tag: &str, body: &str) -> Result<Seen> {
     let started = Instant::now();
     let cpu0 = cpu_seconds(hog.pid())?;
     let mut statuses = Vec::new();
+    let mut health = Health::default();
     while started.elapsed() < RUN {
         let left = RUN.saturating_sub(started.elapsed());
         match hog.lines().next_line(left) {
@@ -115,6 +118,7 @@ fn run_with(tag: &str, body: &str) -> Result<Seen> {
                     eprintln!("[{tag}] status: {}", s.status);
                     statuses.push(s.status);
                 }
+                health = s.health;
             }
             Ok(Some(_)) => {}
             Ok(None) => {
@@ -146,16 +150,19 @@ fn run_with(tag: &str, body: &str) -> Result<Seen> {
         gaps,
         cpu_share: cpu / wall,
         peak_kib: peak,
+        health,
     };
     eprintln!(
-        "[{tag}] {} starts, gaps {:?} s; hogwatch used {:.1}% of a core, peak RSS {} KiB",
+        "[{tag}] {} starts, gaps {:?} s; hogwatch used {:.1}% of a core, peak RSS {} KiB; \
+         health {:?}",
         seen.gaps.len() + 1,
         seen.gaps
             .iter()
             .map(|g| (g * 10.0).round() / 10.0)
             .collect::<Vec<_>>(),
         100.0 * seen.cpu_share,
-        seen.peak_kib
+        seen.peak_kib,
+        seen.health
     );
     Ok(seen)
 }
@@ -193,6 +200,14 @@ fn check(seen: &Seen, says: &str) -> Result<()> {
     if seen.peak_kib > 100 * 1024 {
         problems.push(format!("hogwatch's peak RSS was {} KiB", seen.peak_kib));
     }
+    // The snapshots (hence /metrics) count the starts: the last one read may precede the
+    // last start.
+    let counted = seen.health.helper_starts;
+    if !(starts.saturating_sub(1) as u64..=starts as u64).contains(&counted) {
+        problems.push(format!(
+            "the snapshot counts {counted} helper starts, the stand-in {starts}"
+        ));
+    }
     match problems.is_empty() {
         true => Ok(()),
         false => Err(err(problems.join("\n"))),
@@ -228,7 +243,14 @@ fn a_helper_writing_garbage_is_restarted_with_backoff() -> Result<()> {
         "n = 0\nwhile True:\n    n += 1\n    out.write(b'\\x1b[31mnot a record %d\\n' % n)\n    \
          out.flush()\n    time.sleep(0.002)\n",
     )?;
-    check(&seen, "does not understand")
+    check(&seen, "does not understand")?;
+    // Each line it did not understand is counted as dropped (for /metrics).
+    assert!(
+        seen.health.dropped_lines > 0,
+        "no dropped lines counted: {:?}",
+        seen.health
+    );
+    Ok(())
 }
 
 #[test]

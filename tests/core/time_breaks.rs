@@ -154,6 +154,7 @@ impl Run {
         let status = SourceStatus {
             mode: Mode::PerProcess,
             reason: String::new(),
+            health: Default::default(),
         };
         let r = self.p.refresh(Mono(self.mono), self.wall, &status);
         self.batcher.add(&r, &mut self.batch);

@@ -48,6 +48,22 @@ pub struct Snapshot {
     pub unattributed: Usage,
     pub devices: Vec<DevUsage>,
     pub processes: Vec<ProcUsage>,
+    /// The backend and its trouble counters (optional; each field left out while empty).
+    #[serde(default)]
+    pub health: Health,
+}
+
+/// The snapshot's `health`.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Health {
+    #[serde(default)]
+    pub backend: String,
+    #[serde(default)]
+    pub helper_starts: u64,
+    #[serde(default)]
+    pub dropped_lines: u64,
+    #[serde(default)]
+    pub map_full_bytes: u64,
 }
 
 impl Snapshot {

@@ -117,6 +117,9 @@ pub struct Decoder {
     missing: BTreeMap<String, String>,
     /// Bytes the kernel program could not record (its traffic map was full).
     lost_bytes: u64,
+    /// What the helpers before this one lost (`lost_bytes` is per helper): for a counter
+    /// that never goes down.
+    lost_before: u64,
     /// Bytes of other network namespaces' processes (not attributed), (sent, recv).
     pub other_netns: (u64, u64),
     /// Lines and blocks that were not understood (diagnostics).
@@ -139,6 +142,7 @@ impl Decoder {
             fresh: Vec::new(),
             missing: BTreeMap::new(),
             lost_bytes: 0,
+            lost_before: 0,
             other_netns: (0, 0),
             bad_lines: 0,
             procs: Box::new(NoProcs),
@@ -172,6 +176,7 @@ impl Decoder {
         self.retired.clear();
         self.kernel.clear();
         self.missing.clear();
+        self.lost_before = self.lost_before.saturating_add(self.lost_bytes);
         self.lost_bytes = 0;
     }
 
@@ -225,7 +230,8 @@ impl Decoder {
     }
 
     /// The supervisor's status, plus what the helper said about itself when all is well.
-    pub fn status(&self, sup: SourceStatus) -> SourceStatus {
+    pub fn status(&self, mut sup: SourceStatus) -> SourceStatus {
+        sup.health.map_full_bytes = self.lost_before.saturating_add(self.lost_bytes);
         if sup.mode != Mode::PerProcess || !sup.reason.is_empty() {
             return sup;
         }
@@ -254,6 +260,7 @@ impl Decoder {
         SourceStatus {
             mode: sup.mode,
             reason: notes.join("; "),
+            health: sup.health,
         }
     }
 

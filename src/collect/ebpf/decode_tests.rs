@@ -269,6 +269,7 @@ fn status_says_what_the_helper_could_not_do() {
     let ok = SourceStatus {
         mode: Mode::PerProcess,
         reason: String::new(),
+        health: Default::default(),
     };
     let st = d.status(ok);
     assert_eq!(st.mode, Mode::PerProcess);
@@ -279,11 +280,17 @@ fn status_says_what_the_helper_could_not_do() {
         st.reason
     );
     assert!(st.reason.contains("1234 bytes"), "{}", st.reason);
+    assert_eq!(st.health.map_full_bytes, 1234, "for /metrics");
     let off = SourceStatus {
         mode: Mode::TotalsOnly,
         reason: "helper gone".into(),
+        health: Default::default(),
     };
-    assert_eq!(d.status(off.clone()), off);
+    let st = d.status(off.clone());
+    assert_eq!((st.mode, &st.reason), (off.mode, &off.reason));
+    // The helper gone, what it lost stays counted: the counter never goes down.
+    d.reset();
+    assert_eq!(d.status(off).health.map_full_bytes, 1234);
 }
 
 #[test]
@@ -294,6 +301,7 @@ fn the_older_kernels_hooks_standing_in_are_not_a_problem() {
     let ok = SourceStatus {
         mode: Mode::PerProcess,
         reason: String::new(),
+        health: Default::default(),
     };
     assert_eq!(d.status(ok.clone()), ok);
 }

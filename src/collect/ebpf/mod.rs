@@ -265,7 +265,8 @@ impl Shell {
     }
 
     async fn send_status(&mut self) -> bool {
-        let st = self.decoder.status(self.sup.status());
+        let mut st = self.decoder.status(self.sup.status());
+        st.health.backend = "ebpf".into();
         if self.sent.as_ref() == Some(&st) {
             return true;
         }

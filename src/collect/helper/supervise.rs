@@ -24,7 +24,7 @@ use super::privilege::{NoRoute, Route, CAPS_FIX};
 
 use crate::clock::Mono;
 use crate::collect::sample::SourceStatus;
-use crate::model::Mode;
+use crate::model::{Health, Mode};
 use std::collections::VecDeque;
 
 const FIRST_BACKOFF_MS: u64 = 1_000;
@@ -85,6 +85,9 @@ pub struct Supervisor {
     stuck_ms: u64,
     /// What the running helper wrote lately.
     conduct: Conduct,
+    /// Helpers started and lines not understood, since hogwatch started (for `/metrics`).
+    starts: u64,
+    dropped: u64,
 }
 
 impl Supervisor {
@@ -108,6 +111,8 @@ impl Supervisor {
             fix: CAPS_FIX.into(),
             what: "per-process monitoring",
             halted: false,
+            starts: 0,
+            dropped: 0,
             heard: Mono(0),
             stuck_ms: STUCK_MIN_MS,
             conduct: Conduct::default(),
@@ -130,6 +135,9 @@ impl Supervisor {
     /// stops it and calls `misbehaved`.
     pub fn wrote(&mut self, line: &str, now: Mono, understood: bool) -> Option<String> {
         self.heard = now;
+        if !understood {
+            self.dropped = self.dropped.saturating_add(1);
+        }
         self.conduct.line(line, now, understood)
     }
 
@@ -213,6 +221,7 @@ impl Supervisor {
 
     pub fn spawned(&mut self, route: Route, now: Mono) {
         self.running = true;
+        self.starts = self.starts.saturating_add(1);
         self.route = Some(route);
         self.started = now;
         self.heard = now;
@@ -322,6 +331,11 @@ impl Supervisor {
         SourceStatus {
             mode: self.mode,
             reason: self.reason.clone(),
+            health: Health {
+                helper_starts: self.starts,
+                dropped_lines: self.dropped,
+                ..Health::NONE
+            },
         }
     }
 
@@ -383,6 +397,24 @@ mod tests {
         );
         let slow = planned(&[Route::Direct]).with_interval(60);
         assert_eq!(slow.stuck_ms, 600_000);
+    }
+
+    /// What `/metrics` exports: every helper started, every line not understood.
+    #[test]
+    fn starts_and_dropped_lines_are_counted_across_restarts() {
+        let mut s = planned(&[Route::Direct]).with_interval(1);
+        let r = s.next_route().unwrap();
+        s.spawned(r, Mono(0));
+        s.hello();
+        let _ = s.wrote("garbage", Mono(10), false);
+        let _ = s.wrote("rec ok", Mono(20), true);
+        let _ = s.exited("killed", Mono(100_000));
+        assert!(s.restart_due(Mono(200_000)));
+        let r = s.next_route().unwrap();
+        s.spawned(r, Mono(200_000));
+        let _ = s.wrote("more garbage", Mono(200_010), false);
+        let h = s.status().health;
+        assert_eq!((h.helper_starts, h.dropped_lines), (2, 2));
     }
 
     #[test]

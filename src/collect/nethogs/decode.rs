@@ -202,6 +202,7 @@ impl Decoder {
         SourceStatus {
             reason: lines.join("; "),
             mode: base.mode,
+            health: base.health,
         }
     }
 

@@ -233,7 +233,8 @@ impl Shell {
 
     /// The supervisor's status plus nethogs' own complaints, when it changed.
     async fn send_status(&mut self) -> bool {
-        let st = self.decoder.status(self.sup.status());
+        let mut st = self.decoder.status(self.sup.status());
+        st.health.backend = "nethogs".into();
         if self.sent.as_ref() == Some(&st) {
             return true;
         }

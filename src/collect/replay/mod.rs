@@ -12,7 +12,7 @@ use super::lookup::ProcLookup;
 use super::nethogs::decode::Decoder;
 use super::sample::{Event, ProcDetails, SourceCommand, SourceStatus};
 use crate::clock::Mono;
-use crate::model::Mode;
+use crate::model::{Health, Mode};
 use anyhow::Context;
 use format::{read_recording, Item, Recording};
 use std::collections::HashMap;
@@ -65,6 +65,7 @@ impl Replay {
         let replay = || SourceStatus {
             mode: Mode::Replay,
             reason: String::new(),
+            health: Health::NONE.of("replay"),
         };
         let mut sent = replay();
         if events.send(Event::Status(sent.clone())).await.is_err() {

@@ -55,6 +55,7 @@ pub fn with_reason(st: SourceStatus, why: &str) -> SourceStatus {
     SourceStatus {
         mode: st.mode,
         reason,
+        health: st.health,
     }
 }
 
@@ -68,6 +69,7 @@ mod tests {
         let ok = SourceStatus {
             mode: Mode::PerProcess,
             reason: String::new(),
+            health: Default::default(),
         };
         let st = with_reason(ok, "no kernel BTF");
         assert_eq!(st.mode, Mode::PerProcess);
@@ -75,6 +77,7 @@ mod tests {
         let off = SourceStatus {
             mode: Mode::TotalsOnly,
             reason: "nethogs is not installed".into(),
+            health: Default::default(),
         };
         let st = with_reason(off, "needs root");
         assert_eq!(st.mode, Mode::TotalsOnly);
