@@ -6,7 +6,10 @@
 //! with nothing more: root's uploader is attributed by pid with its bytes, and the helper
 //! and nethogs it starts run as the unit's user with no capability beyond the unit's. A
 //! user's `hogwatch top`, forced to `--elevate pkexec`, takes the service's refreshes over
-//! its socket and tries no password route (pkexec and sudo are spied on).
+//! its socket and tries no password route (pkexec and sudo are spied on); a member of group
+//! `hogwatch` attaches, anyone else cannot and is told why (and so is `hogwatch doctor`'s
+//! reader). It writes nowhere but its state folder (its history and token) and its
+//! runtime folder, as `ProtectSystem=strict` will hold it to.
 
 use crate::support;
 
@@ -371,6 +374,19 @@ fn the_units_command_collects_per_process_as_its_user_with_its_capabilities_alon
     let service_err = service.stderr_text();
     service.stop();
 
+    // ProtectSystem=strict leaves it its state and runtime folders alone to write in (and
+    // HOME is the state folder): there it keeps its history and token, nothing else.
+    let mut written: Vec<String> = std::fs::read_dir(&state)?
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    written.sort();
+    assert!(
+        written
+            .iter()
+            .all(|n| n.starts_with("history.sqlite3") || n == "token")
+            && written.iter().any(|n| n == "token"),
+        "the service's state folder holds {written:?}"
+    );
     assert!(status.success(), "top: {status}; stderr:\n{top_err}");
     assert!(
         top_err.contains("taking the hogwatch system service's refreshes"),
