@@ -25,4 +25,5 @@ mod parser;
 mod polkit_policy;
 mod private_files;
 mod real_traffic;
+mod system_unit;
 mod time_breaks;
