@@ -8,17 +8,22 @@
 #     the binaries byte for byte those of target/release/ (built once, tested as shipped),
 #     and what each links: WebKitGTK only in hogwatch-window, no GUI library in hogwatch;
 #     promtool check rules and test rules on the shipped Prometheus rules, the Grafana
-#     dashboard parsed as JSON.
+#     dashboard parsed as JSON; the system service's unit and sysusers file as in
+#     packaging/systemd/, and maintainer scripts that make its user but neither enable nor
+#     start it.
 #  2. The .rpm: `rpm -qlp` lists the same files as the .deb (up to the documented
 #     distribution differences), the same binaries, root-owned, with the same modes.
 #  3. Installed with `apt-get install ./hogwatch_*.deb` (root): `hogwatch --version`,
 #     `hogwatch doctor` (exit 0 or 1, names the installed helper), the helper at its libexec
 #     path (exit 2 on bad arguments), root-owned 0755 and not setuid, the installed policy's
-#     exec.path, man page and bash completion found; then `apt-get remove` and purge leave
-#     every path of the package as it was before (nothing left but user data).
+#     exec.path, man page and bash completion found; the service's user made, its unit not
+#     enabled, and `systemd-analyze verify` clean and `security` at most 2.5 on the unit as
+#     installed; then `apt-get remove` and purge leave every path of the package as it was
+#     before (nothing left but user data).
 #
 # Leaves the machine as it found it, on failure too: the package and any dependency the
-# install pulled in are purged on exit. Refuses to run when hogwatch is already installed.
+# install pulled in are purged on exit, and the user `hogwatch` its postinst made is deleted
+# (purging keeps it, as Debian does). Refuses to run when hogwatch is already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -33,6 +38,8 @@ readonly BINARIES=(
   "$WINDOW":target/release/hogwatch-window
 )
 readonly POLICY=/usr/share/polkit-1/actions/org.hogwatch.helper.policy
+readonly UNIT=/usr/lib/systemd/system/hogwatch.service
+readonly SYSUSERS=/usr/lib/sysusers.d/hogwatch.conf
 
 fail() {
   echo "package-check: FAIL: $*" >&2
@@ -59,11 +66,21 @@ rpm=${rpms[0]}
 
 work=$(mktemp -d)
 installed_by_us=0
+user_made_by_us=0
+# The system service's user, made by the postinst (systemd-sysusers) and kept by purge.
+delete_service_user() {
+  if getent passwd hogwatch >/dev/null; then "${sudo_cmd[@]}" userdel hogwatch; fi
+  if getent group hogwatch >/dev/null; then "${sudo_cmd[@]}" groupdel hogwatch; fi
+}
 cleanup() {
   local status=$?
   if ((installed_by_us)) && dpkg-query -W -f='${Status}' hogwatch 2>/dev/null | grep -qv 'not-installed'; then
     echo "package-check: purging hogwatch (cleanup)" >&2
     "${sudo_cmd[@]}" dpkg --purge hogwatch >/dev/null || status=1
+  fi
+  if ((user_made_by_us)); then
+    echo "package-check: deleting the user hogwatch the install made (cleanup)" >&2
+    delete_service_user || status=1
   fi
   if [ -s "$work/pulled-in" ]; then
     echo "package-check: purging what the install pulled in: $(tr '\n' ' ' <"$work/pulled-in")" >&2
@@ -155,6 +172,20 @@ for a in ET.parse(sys.argv[1]).getroot().iter("action"):
 cmp -s "$root$POLICY" packaging/org.hogwatch.helper.policy || fail "the packaged policy differs from packaging/"
 echo "exec.path $HELPER"
 
+echo "-- the system service: unit and sysusers file as in packaging/systemd/, installed off"
+cmp -s "$root$UNIT" packaging/systemd/hogwatch.service || fail "$UNIT in the .deb is not packaging/systemd/hogwatch.service"
+cmp -s "$root$SYSUSERS" packaging/systemd/hogwatch.sysusers || fail "$SYSUSERS in the .deb is not packaging/systemd/hogwatch.sysusers"
+[ ! -e "$root/etc/systemd" ] || fail "the .deb ships files in /etc/systemd (the service must not be enabled by the package)"
+dpkg-deb -e "$deb" "$work/control"
+grep -q '^ *systemd-sysusers .*hogwatch\.conf' "$work/control/postinst" || fail "the postinst does not run systemd-sysusers hogwatch.conf"
+# debhelper's "don't enable" snippet (it enables only what an administrator had enabled),
+# and no start.
+grep -q 'deb-systemd-helper debian-installed hogwatch.service' "$work/control/postinst" &&
+  ! grep -Eq 'was-enabled defaults to true|_dh_action=start|deb-systemd-invoke start' "$work/control/postinst" ||
+  fail "the postinst may enable or start hogwatch.service: $(cat "$work/control/postinst")"
+grep -q 'deb-systemd-invoke stop hogwatch.service' "$work/control/prerm" || fail "the prerm does not stop hogwatch.service"
+echo "$UNIT, $SYSUSERS = packaging/systemd/; postinst: systemd-sysusers, not enabled, not started"
+
 echo "-- owners and modes in the .deb"
 dpkg-deb -c "$deb" | awk '$2 != "root/root" && $2 != "0/0" { bad = 1; print "not root/root: " $0 } END { exit bad }' ||
   fail "files not owned by root in the .deb"
@@ -206,6 +237,8 @@ for pair in "${BINARIES[@]}"; do
   [ "$mode" = 0100755 ] || fail "${pair%%:*} in the .rpm has mode $mode, not 0100755"
 done
 echo "binaries = target/release/, root:root, 0755"
+rpm -qp --scripts "$rpm" | grep -q 'systemd-sysusers hogwatch\.conf' || fail "the .rpm's scripts do not run systemd-sysusers hogwatch.conf"
+echo "post-install: systemd-sysusers hogwatch.conf"
 
 # ---------------------------------------------------------------------------------------
 step "3. apt-get install ./$deb"
@@ -218,6 +251,7 @@ for p in "${paths[@]}"; do
 done | sort >"$work/existed-before"
 dpkg-query -W -f='${Package}\n' | sort >"$work/packages-before"
 
+getent passwd hogwatch >/dev/null || getent group hogwatch >/dev/null || user_made_by_us=1
 installed_by_us=1
 "${sudo_cmd[@]}" apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "./$deb"
 dpkg-query -W -f='${Package}\n' | sort | comm -13 "$work/packages-before" - | grep -vx hogwatch >"$work/pulled-in" || true
@@ -282,6 +316,22 @@ for f in /usr/share/applications/io.github.hogwatch.desktop /usr/share/hogwatch/
 done
 echo "man -w hogwatch, bash completion, desktop entry, autostart entry, metainfo, icons, Prometheus and Grafana files: ok"
 
+echo "-- the system service as installed: its user, not enabled, verify and security"
+IFS=: read -r _ _ uid _ _ home shell < <(getent passwd hogwatch) || fail "the install made no user hogwatch"
+[ "$home" = /var/lib/hogwatch ] && [ "$shell" = /usr/sbin/nologin ] && ((uid < 1000)) ||
+  fail "user hogwatch: uid $uid, home $home, shell $shell (a system user, /var/lib/hogwatch, /usr/sbin/nologin expected)"
+getent group hogwatch >/dev/null || fail "the install made no group hogwatch"
+if compgen -G "/etc/systemd/system/*.wants/hogwatch.service" >/dev/null; then
+  fail "the install enabled hogwatch.service: $(echo /etc/systemd/system/*.wants/hogwatch.service)"
+fi
+# The installed unit, man page and binary: nothing stands in (tests/core/system_unit.rs
+# checks the same file in a scratch root, without the man page).
+verify_out=$(systemd-analyze verify "$UNIT" 2>&1) || fail "systemd-analyze verify $UNIT: $verify_out"
+[ -z "$verify_out" ] || fail "systemd-analyze verify $UNIT: $verify_out"
+security_out=$(systemd-analyze security --offline=true --no-pager --threshold=25 "$UNIT" 2>&1) ||
+  fail "systemd-analyze security: exposure above 2.5: $(tail -n 1 <<<"$security_out")"
+echo "user hogwatch (uid $uid, $home, $shell); not enabled; verify clean; $(tail -n 1 <<<"$security_out" | sed 's/^[^O]*//')"
+
 # ---------------------------------------------------------------------------------------
 step "4. apt-get remove, purge"
 dpkg -L hogwatch | grep -vx "/." | sort >"$work/listed"
@@ -302,6 +352,13 @@ for p in "${paths[@]}"; do
   [ -e "$p" ] || [ -L "$p" ] || continue
   grep -qxF "$p" "$work/existed-before" || fail "after purge, $p is still there"
 done
+[ ! -e /etc/systemd/system/hogwatch.service ] && [ ! -L /etc/systemd/system/hogwatch.service ] ||
+  fail "after purge, /etc/systemd/system/hogwatch.service (the removal's mask) is still there"
+if ((user_made_by_us)); then
+  delete_service_user
+  user_made_by_us=0
+  echo "deleted the user and group hogwatch that the install made (purge keeps them)"
+fi
 echo "removed: every one of the package's $(wc -l <"$work/listed") paths is as it was before the install"
 
 step "package-check: ok"

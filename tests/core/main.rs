@@ -27,4 +27,5 @@ mod private_files;
 mod prometheus;
 mod real_traffic;
 mod system_service;
+mod system_unit;
 mod time_breaks;

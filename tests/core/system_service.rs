@@ -167,9 +167,9 @@ fn the_units_command_collects_per_process_as_its_user_with_its_capabilities_alon
         std::fs::copy(from, bin.join(name))?;
         std::fs::set_permissions(bin.join(name), std::fs::Permissions::from_mode(0o755))?;
     }
-    // What systemd makes: StateDirectory= and RuntimeDirectory= of the user, 0750; the
-    // configuration directory, root's and read only to it (no config.toml: defaults).
-    let state = folder(&top_dir.join("state"), 0o750, Some((uid, gid)))?;
+    // What systemd makes: StateDirectory= (0700) and RuntimeDirectory= (0750) of the user;
+    // the configuration directory, root's and read only to it (no config.toml: defaults).
+    let state = folder(&top_dir.join("state"), 0o700, Some((uid, gid)))?;
     let run = folder(&top_dir.join("run"), 0o750, Some((uid, gid)))?;
     let etc = folder(&top_dir.join("etc"), 0o755, None)?;
 
