@@ -22,8 +22,8 @@ use support::home::Home;
 use support::netns::Pair;
 use support::tray_app::HOGWATCH;
 use support::{
-    err, find_pids, nethogs_pids_for, require_root_and_nethogs, tcp_client, wait_until, Child,
-    Deadline, GenServer, Result,
+    err, find_pids, nethogs_pids_for, require_root_and_nethogs, tcp_client, Child, Deadline,
+    GenServer, Result,
 };
 
 const UNIT: &str = concat!(
@@ -215,30 +215,16 @@ fn the_units_command_collects_per_process_as_its_user_with_its_capabilities_alon
     );
     let mut service = Child::spawn("svc-service", Some(pair.h.name()), &refs(&argv))?;
     let socket = run.join("hogwatch.sock");
-    wait_until(
+    service.wait_for(
         "the service's socket",
         deadline.cap(Duration::from_secs(20)),
         || socket.exists().then_some(()),
-    )
-    .map_err(|e| {
-        err(format!(
-            "{}; service stderr:\n{}",
-            e.0,
-            service.stderr_text()
-        ))
-    })?;
-    wait_until(
+    )?;
+    service.wait_for(
         "nethogs on the device",
         deadline.cap(Duration::from_secs(20)),
         || (!nethogs_pids_for(&dev).is_empty()).then_some(()),
-    )
-    .map_err(|e| {
-        err(format!(
-            "{}; service stderr:\n{}",
-            e.0,
-            service.stderr_text()
-        ))
-    })?;
+    )?;
 
     // The helper and nethogs: the unit's user, the unit's capabilities, nothing more.
     let helpers = find_pids(|a| {

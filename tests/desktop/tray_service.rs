@@ -13,7 +13,7 @@ use support::dashboard::free_port;
 use support::desktop::Desktop;
 use support::home::Home;
 use support::tray_app::{item, quit, row, start_tray, HOGWATCH};
-use support::{err, require_root_and_nethogs, wait_until, Child, Deadline, Result};
+use support::{err, require_root_and_nethogs, Child, Deadline, Result};
 
 #[test]
 fn a_tray_takes_the_system_services_refreshes_without_a_password() -> Result<()> {
@@ -60,18 +60,11 @@ fn a_tray_takes_the_system_services_refreshes_without_a_password() -> Result<()>
         &env,
     )?;
     let socket = run.join("hogwatch.sock");
-    wait_until(
+    service.wait_for(
         "the service's socket",
         deadline.cap(Duration::from_secs(20)),
         || socket.exists().then_some(()),
-    )
-    .map_err(|e| {
-        err(format!(
-            "{}; service stderr:\n{}",
-            e.0,
-            service.stderr_text()
-        ))
-    })?;
+    )?;
 
     let calls = work.path().join("privilege-calls");
     let mut argv = spy_wrapper(&calls, work.path())?;

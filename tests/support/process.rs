@@ -170,6 +170,18 @@ impl Child {
         }
     }
 
+    /// [`wait_until`] `cond` while this child runs beside it; a time-out also shows the
+    /// child's stderr so far (why it never got there).
+    pub fn wait_for<T>(
+        &self,
+        what: &str,
+        timeout: Duration,
+        cond: impl FnMut() -> Option<T>,
+    ) -> Result<T> {
+        wait_until(what, timeout, cond)
+            .map_err(|e| err(format!("{}; its stderr:\n{}", e.0, self.stderr_text())))
+    }
+
     /// stderr collected so far.
     pub fn stderr_text(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
