@@ -15,7 +15,8 @@
 //!   durations; down before up), `text` (untrusted names made safe), `clock` (injected
 //!   time), `config` (the file), `cli` (the command line), `notify` (notifications),
 //!   `private_fs` (0700 folders, 0600 files, fresh private folders), `exe` (where
-//!   hogwatch's programs are), `startup` (each program's log and config), `arenas` (malloc for months).
+//!   hogwatch's programs are), `startup` (each program's log and config), `arenas`
+//!   (malloc for months), `wire` (the core socket's bounded lines, read by both ends).
 // Denied, not forbidden: `arenas` alone allows it, for one documented libc call.
 #![deny(unsafe_code)]
 
@@ -38,3 +39,4 @@ pub mod text;
 pub mod tray;
 pub mod units;
 pub mod web;
+pub mod wire;

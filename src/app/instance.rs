@@ -20,6 +20,7 @@
 //! service, never use of their folder. Files that need no finding (the tray's icons) go
 //! to a fresh folder of random name instead (`private_fs::FreshDir`).
 
+use crate::collect::upstream::SOCKET_NAME;
 use std::fs::File;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
@@ -157,7 +158,7 @@ pub fn claim_shared(dir: &Path, uid: u32, sharing: Sharing) -> Result<Claim, Ins
         }
         Sharing::Group => {
             group_dir(dir, uid)?;
-            dir.join(SYSTEM_SOCKET)
+            dir.join(SOCKET_NAME)
         }
     };
     let lock_path = dir.join("instance.lock");
@@ -186,9 +187,6 @@ pub fn claim_shared(dir: &Path, uid: u32, sharing: Sharing) -> Result<Claim, Ins
         Err(std::fs::TryLockError::Error(e)) => Err(io(&lock_path, e)),
     }
 }
-
-/// The system service's socket, in its runtime folder.
-pub const SYSTEM_SOCKET: &str = "hogwatch.sock";
 
 /// Creates `dir` (0750) or checks that an existing one (systemd's `RuntimeDirectory`) is
 /// ours, and that neither the group may write in it nor others enter it; and the folders
@@ -255,7 +253,7 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).unwrap().mode() & 0o777;
         assert_eq!(mode(&dir), 0o750);
         assert_eq!(mode(&first.socket), 0o660);
-        assert!(first.socket.ends_with(SYSTEM_SOCKET));
+        assert!(first.socket.ends_with(SOCKET_NAME));
         assert_eq!(mode(&dir.join("instance.lock")), 0o600);
         assert!(matches!(
             claim_shared(&dir, uid, Sharing::Group).unwrap(),

@@ -12,22 +12,20 @@
 //! skips refreshes rather than holding the core up.
 
 use super::link::{About, Link, Notice, Request, Role, Update};
+use crate::wire::{read_line, ATTACH, MAX_MESSAGE};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::UnixStream;
 use tokio::sync::{broadcast, mpsc, watch};
 
 pub const OPEN_DASHBOARD: &str = "open-dashboard";
 pub const INFO: &str = "info";
-pub const ATTACH: &str = "attach";
 
 /// Longest request line a client may send, bytes.
 const MAX_REQUEST: u64 = 512;
-/// Longest line the core may send (a snapshot of tens of thousands of processes).
-const MAX_MESSAGE: u64 = 64 * 1024 * 1024;
 /// How long a client waits for the core to answer (it may still be starting).
 const ANSWER_WITHIN: Duration = Duration::from_secs(10);
 /// A client that has not taken a line for this long is dropped.
@@ -40,31 +38,6 @@ pub enum Message {
     About(About),
     Update(Arc<Update>),
     Notice { notice: Notice },
-}
-
-/// Reads one line of at most `max` bytes (without its newline); `None` at the end of the
-/// stream, an error for a longer line.
-async fn read_line<R: AsyncRead + Unpin>(
-    r: &mut BufReader<R>,
-    max: u64,
-) -> std::io::Result<Option<String>> {
-    let mut buf = Vec::new();
-    let n = tokio::io::AsyncReadExt::take(&mut *r, max + 1)
-        .read_until(b'\n', &mut buf)
-        .await?;
-    if n == 0 {
-        return Ok(None);
-    }
-    if buf.last() == Some(&b'\n') {
-        buf.pop();
-    } else if buf.len() as u64 > max {
-        return Err(std::io::Error::other(format!(
-            "a line longer than {max} bytes"
-        )));
-    }
-    String::from_utf8(buf)
-        .map(Some)
-        .map_err(|_| std::io::Error::other("a line that is not UTF-8"))
 }
 
 async fn write_json<T: Serialize>(

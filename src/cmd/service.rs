@@ -16,6 +16,7 @@ use crate::app::{self, headless, CoreOptions, Role, Settings};
 use crate::cli::{Global, ServiceArgs, SERVICE_PORT};
 use crate::collect::sample::Elevate;
 use crate::collect::source::SourceSpec;
+use crate::collect::upstream;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -50,7 +51,7 @@ impl Dirs {
         Dirs {
             state: dir("STATE_DIRECTORY", "/var/lib/hogwatch"),
             config: dir("CONFIGURATION_DIRECTORY", "/etc/hogwatch"),
-            runtime: dir("RUNTIME_DIRECTORY", "/run/hogwatch"),
+            runtime: dir("RUNTIME_DIRECTORY", upstream::RUNTIME_DIR),
         }
     }
 

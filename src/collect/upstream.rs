@@ -2,25 +2,25 @@
 //! runs (docs/service.md), a user's core attaches to its socket and takes its refreshes as
 //! they are — no helper of its own, no password dialog, no second nethogs — and everything
 //! above the collector (history, alerts, the dashboard, the tray) works on them as on its
-//! own. The wire is the core socket's (`app::protocol`: `attach ROLE`, then one JSON line
-//! per message); only what this needs of it is read here, so the collector stays below the
-//! application that speaks it.
+//! own. The wire is the core socket's (`wire`; `app::protocol`: `attach ROLE`, then one
+//! JSON line per message); only what this needs of it is read here, so the collector stays
+//! below the application that speaks it.
 
 use crate::model::Refresh;
+use crate::wire;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncWriteExt, BufReader};
 use tokio::net::unix::OwnedReadHalf;
 use tokio::net::UnixStream;
 
-/// Where the system service listens unless `HOGWATCH_SYSTEM_SOCKET` says otherwise
-/// (systemd's `RuntimeDirectory=hogwatch`; only root can make a folder in /run).
-pub const SYSTEM_SOCKET: &str = "/run/hogwatch/hogwatch.sock";
+/// The system service's runtime folder (systemd's `RuntimeDirectory=hogwatch`; only root
+/// can make a folder in /run) and its socket's name in it: where it listens unless
+/// `HOGWATCH_SYSTEM_SOCKET` says otherwise.
+pub const RUNTIME_DIR: &str = "/run/hogwatch";
+pub const SOCKET_NAME: &str = "hogwatch.sock";
 
-/// Longest line the service may send: a snapshot of tens of thousands of processes (as
-/// the core socket's own bound).
-const MAX_LINE: u64 = 64 * 1024 * 1024;
 /// How long the service has to say who it is.
 const ANSWER_WITHIN: Duration = Duration::from_secs(10);
 
@@ -29,7 +29,7 @@ pub fn system_socket() -> PathBuf {
     std::env::var_os("HOGWATCH_SYSTEM_SOCKET")
         .map(PathBuf::from)
         .filter(|p| p.is_absolute())
-        .unwrap_or_else(|| PathBuf::from(SYSTEM_SOCKET))
+        .unwrap_or_else(|| Path::new(RUNTIME_DIR).join(SOCKET_NAME))
 }
 
 /// One line of the service's stream: a refresh, or something this does not need (who it
@@ -59,7 +59,9 @@ pub async fn attach(socket: &Path) -> std::io::Result<Stream> {
         .await
         .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
     let (read, mut write) = stream.into_split();
-    write.write_all(b"attach server\n").await?;
+    write
+        .write_all(format!("{} server\n", wire::ATTACH).as_bytes())
+        .await?;
     Ok(Stream {
         read: BufReader::new(read),
         _write: write,
@@ -70,21 +72,8 @@ impl Stream {
     /// The next refresh; `None` when the service closed the stream. A line too long, not
     /// UTF-8 JSON or of an unknown shape is an error (the stream is no longer in step).
     pub async fn next(&mut self) -> std::io::Result<Option<Refresh>> {
-        loop {
-            let mut buf = Vec::new();
-            let n = (&mut self.read)
-                .take(MAX_LINE + 1)
-                .read_until(b'\n', &mut buf)
-                .await?;
-            if n == 0 {
-                return Ok(None);
-            }
-            if buf.last() != Some(&b'\n') {
-                return Err(std::io::Error::other(format!(
-                    "the service sent a line longer than {MAX_LINE} bytes, or stopped mid-line"
-                )));
-            }
-            match serde_json::from_slice::<Line>(&buf) {
+        while let Some(line) = wire::read_line(&mut self.read, wire::MAX_MESSAGE).await? {
+            match serde_json::from_str::<Line>(&line) {
                 Ok(Line::Update { refresh }) => return Ok(Some(*refresh)),
                 Ok(Line::Other) => continue,
                 Err(e) => {
@@ -94,6 +83,7 @@ impl Stream {
                 }
             }
         }
+        Ok(None)
     }
 }
 

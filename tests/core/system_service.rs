@@ -214,7 +214,7 @@ fn the_units_command_collects_per_process_as_its_user_with_its_capabilities_alon
         .chain(unit.exec_start.iter().skip(1).cloned()),
     );
     let mut service = Child::spawn("svc-service", Some(pair.h.name()), &refs(&argv))?;
-    let socket = run.join("hogwatch.sock");
+    let socket = run.join(hogwatch::collect::upstream::SOCKET_NAME);
     service.wait_for(
         "the service's socket",
         deadline.cap(Duration::from_secs(20)),

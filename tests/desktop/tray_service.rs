@@ -59,7 +59,7 @@ fn a_tray_takes_the_system_services_refreshes_without_a_password() -> Result<()>
         ],
         &env,
     )?;
-    let socket = run.join("hogwatch.sock");
+    let socket = run.join(hogwatch::collect::upstream::SOCKET_NAME);
     service.wait_for(
         "the service's socket",
         deadline.cap(Duration::from_secs(20)),
