@@ -63,7 +63,7 @@ fn owned_private(dir: &Path, uid: u32) -> Result<(), InstanceError> {
 
 /// Every folder above `dir` belongs to root or `uid`, and is sticky where others may write
 /// in it: no one else can rename, remove or replace anything on the way to `dir`.
-pub fn safe_ancestors(dir: &Path, uid: u32) -> Result<(), InstanceError> {
+fn safe_ancestors(dir: &Path, uid: u32) -> Result<(), InstanceError> {
     for up in dir.ancestors().skip(1) {
         let m = std::fs::symlink_metadata(up).map_err(|e| InstanceError::Io(up.into(), e))?;
         let (mode, owner) = (m.mode() & 0o7777, m.uid());

@@ -10,6 +10,7 @@
 //! - `dashboard` — starting the dashboard server on a feed of refreshes;
 //! - `prior` — history's totals from before this run;
 //! - `headless` — the front end with no screen: status to the log; `signals` — what stops it;
+//! - `system` — whether the system service runs here and this user may take its data;
 //! - this file — `open`: run the core here, or attach to the one that runs.
 
 pub mod core;
@@ -21,12 +22,14 @@ pub mod prior;
 pub mod protocol;
 pub mod settings;
 pub mod signals;
+pub mod system;
 
 pub use self::core::CoreOptions;
 pub use link::{About, Link, Notice, Request, Role, Update};
 pub use settings::Settings;
 
 use instance::Claim;
+use system::Found;
 
 /// What `open` found.
 pub enum Opened {
@@ -55,22 +58,8 @@ async fn follow_service(mut settings: Settings) -> Settings {
     if !settings.follow_service || settings.collector.record.is_some() {
         return settings;
     }
-    let socket = crate::collect::upstream::system_socket();
-    match std::fs::symlink_metadata(&socket) {
-        Ok(_) => {}
-        // The service's folder is closed to those outside its group.
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            tracing::warn!(
-                "the hogwatch system service runs here, but this user is not in group \
-                 `hogwatch`: collecting here instead (an administrator can run \
-                 `sudo usermod -aG hogwatch $USER`; docs/service.md)"
-            );
-            return settings;
-        }
-        Err(_) => return settings,
-    }
-    match protocol::info(&socket).await {
-        Ok(about) if about.role == Role::Service => {
+    match system::find().await {
+        Found::Runs { about, socket } => {
             tracing::info!(
                 "the hogwatch system service runs (pid {}): taking its refreshes from {}",
                 about.pid,
@@ -78,15 +67,21 @@ async fn follow_service(mut settings: Settings) -> Settings {
             );
             settings.collector.source = crate::collect::source::SourceSpec::Service(socket);
         }
-        Ok(about) => tracing::warn!(
+        Found::NotMember => tracing::warn!(
+            "the hogwatch system service runs here, but this user is not in group \
+             `hogwatch`: collecting here instead (an administrator can run \
+             `sudo usermod -aG hogwatch $USER`; docs/service.md)"
+        ),
+        Found::NotService { about, socket } => tracing::warn!(
             "{} is not the system service's socket ({}); collecting here",
             socket.display(),
             about.line()
         ),
-        Err(e) => tracing::info!(
-            "the system service's socket {} cannot be used ({e:?}); collecting here",
+        Found::Unanswered { why, socket } => tracing::info!(
+            "the system service's socket {} cannot be used ({why}); collecting here",
             socket.display()
         ),
+        Found::Absent => {}
     }
     settings
 }

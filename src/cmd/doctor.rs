@@ -1,6 +1,7 @@
 //! `hogwatch doctor`: checks what per-process monitoring needs and prints the exact
 //! fix for each problem. Exit status is non-zero when per-process monitoring cannot work.
 
+use crate::app::system::{self, Found};
 use crate::app::Settings;
 use crate::cli::Global;
 use crate::collect::collector::live_devices;
@@ -277,32 +278,24 @@ pub async fn run(global: &Global) -> anyhow::Result<ExitCode> {
 /// Whether the system service runs and this user's hogwatch takes its refreshes (true):
 /// then no password route is needed.
 async fn service_check(settings: &Settings) -> (Check, bool) {
-    let socket = crate::collect::upstream::system_socket();
-    match std::fs::symlink_metadata(&socket) {
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return (
-                check(
-                    Level::Warn,
-                    "the hogwatch system service runs, but this user is not in group `hogwatch`",
-                    Some("sudo usermod -aG hogwatch $USER, then log in again".into()),
-                ),
-                false,
-            )
-        }
-        Err(_) => {
-            return (
-                check(
-                    Level::Info,
-                    "no hogwatch system service runs (optional: it collects from boot, no password; docs/service.md)",
-                    None,
-                ),
-                false,
-            )
-        }
-        Ok(_) => {}
-    }
-    match crate::app::protocol::info(&socket).await {
-        Ok(about) if about.role == crate::app::Role::Service && settings.follow_service => (
+    match system::find().await {
+        Found::NotMember => (
+            check(
+                Level::Warn,
+                "the hogwatch system service runs, but this user is not in group `hogwatch`",
+                Some("sudo usermod -aG hogwatch $USER, then log in again".into()),
+            ),
+            false,
+        ),
+        Found::Absent => (
+            check(
+                Level::Info,
+                "no hogwatch system service runs (optional: it collects from boot, no password; docs/service.md)",
+                None,
+            ),
+            false,
+        ),
+        Found::Runs { about, .. } if settings.follow_service => (
             check(
                 Level::Ok,
                 format!(
@@ -313,7 +306,7 @@ async fn service_check(settings: &Settings) -> (Check, bool) {
             ),
             true,
         ),
-        Ok(about) if about.role == crate::app::Role::Service => (
+        Found::Runs { about, .. } => (
             check(
                 Level::Info,
                 format!(
@@ -324,7 +317,7 @@ async fn service_check(settings: &Settings) -> (Check, bool) {
             ),
             false,
         ),
-        _ => (
+        Found::NotService { socket, .. } | Found::Unanswered { socket, .. } => (
             check(
                 Level::Warn,
                 format!("{} does not answer as the system service", socket.display()),
