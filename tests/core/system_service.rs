@@ -215,11 +215,7 @@ fn the_units_command_collects_per_process_as_its_user_with_its_capabilities_alon
     );
     let mut service = Child::spawn("svc-service", Some(pair.h.name()), &refs(&argv))?;
     let socket = run.join(hogwatch::collect::upstream::SOCKET_NAME);
-    service.wait_for(
-        "the service's socket",
-        deadline.cap(Duration::from_secs(20)),
-        || socket.exists().then_some(()),
-    )?;
+    service.wait_for_path(&socket, deadline.cap(Duration::from_secs(20)))?;
     service.wait_for(
         "nethogs on the device",
         deadline.cap(Duration::from_secs(20)),

@@ -60,11 +60,7 @@ fn a_tray_takes_the_system_services_refreshes_without_a_password() -> Result<()>
         &env,
     )?;
     let socket = run.join(hogwatch::collect::upstream::SOCKET_NAME);
-    service.wait_for(
-        "the service's socket",
-        deadline.cap(Duration::from_secs(20)),
-        || socket.exists().then_some(()),
-    )?;
+    service.wait_for_path(&socket, deadline.cap(Duration::from_secs(20)))?;
 
     let calls = work.path().join("privilege-calls");
     let mut argv = spy_wrapper(&calls, work.path())?;

@@ -182,6 +182,13 @@ impl Child {
             .map_err(|e| err(format!("{}; its stderr:\n{}", e.0, self.stderr_text())))
     }
 
+    /// [`Child::wait_for`] `path` to exist (a socket, a file the child makes).
+    pub fn wait_for_path(&self, path: &std::path::Path, timeout: Duration) -> Result<()> {
+        self.wait_for(&path.display().to_string(), timeout, || {
+            path.exists().then_some(())
+        })
+    }
+
     /// stderr collected so far.
     pub fn stderr_text(&self) -> String {
         self.stderr.lock().map(|s| s.clone()).unwrap_or_default()
